@@ -1,0 +1,17 @@
+#pragma once
+// ISO 8601 text for TimePoint: what the HTTP API, the Kafka JSON and the database all use.
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "coupon/domain/types.hpp"
+
+namespace coupon::domain {
+
+// "2026-12-01T01:00:00.123Z" (UTC, millisecond precision).
+std::string format_time(TimePoint t);
+// Accepts "YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)", and, as Java's LocalDateTime writes it,
+// no offset at all (read as UTC). Returns nullopt for anything else.
+std::optional<TimePoint> parse_time(std::string_view text);
+
+}  // namespace coupon::domain

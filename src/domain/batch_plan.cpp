@@ -1,0 +1,60 @@
+#include "coupon/domain/batch_plan.hpp"
+
+namespace coupon::domain {
+namespace {
+
+Outcome decide(const IssueRequest& request, CouponPolicy* policy, const UserPolicySet& holders,
+               UserPolicySet& issued_here, TimePoint now) {
+    if (policy == nullptr) return Outcome::NotFound;
+    if (!policy->open_at(now)) return Outcome::NotOpen;
+    const UserPolicy key{request.user_id, request.policy_id};
+    if (holders.contains(key) || issued_here.contains(key)) return Outcome::AlreadyIssued;
+    if (policy->issued_quantity >= policy->total_quantity) return Outcome::SoldOut;
+    policy->issued_quantity += 1;
+    issued_here.insert(key);
+    return Outcome::Issued;
+}
+
+}  // namespace
+
+BatchPlan plan_batch(const std::vector<IssueRequest>& batch,
+                     const std::unordered_map<std::string, IssueResult>& known,
+                     std::unordered_map<PolicyId, CouponPolicy> policies, const UserPolicySet& holders,
+                     TimePoint now) {
+    BatchPlan plan;
+    plan.results.reserve(batch.size());
+    UserPolicySet issued_here;
+    std::unordered_map<std::string, std::size_t> decided_here;  // request id -> index in plan.results
+
+    for (const IssueRequest& request : batch) {
+        // A record delivered again (consumer restart, producer retry stored twice) keeps its first outcome.
+        if (auto it = known.find(request.request_id); it != known.end() && is_final(it->second.outcome)) {
+            plan.results.push_back(it->second);
+            continue;
+        }
+        if (auto it = decided_here.find(request.request_id); it != decided_here.end()) {
+            plan.results.push_back(plan.results[it->second]);
+            continue;
+        }
+        auto policy_it = policies.find(request.policy_id);
+        CouponPolicy* policy = policy_it == policies.end() ? nullptr : &policy_it->second;
+
+        IssueResult result;
+        result.request_id = request.request_id;
+        result.user_id = request.user_id;
+        result.policy_id = request.policy_id;
+        result.outcome = decide(request, policy, holders, issued_here, now);
+        result.decided_at = now;
+        if (policy != nullptr) result.remaining = policy->remaining();
+        if (result.outcome == Outcome::Issued) {
+            result.issued_at = now;
+            plan.issued_delta[request.policy_id] += 1;
+        }
+        decided_here.emplace(request.request_id, plan.results.size());
+        plan.results.push_back(result);
+        plan.decisions.push_back(IssueDecision{request, std::move(result)});
+    }
+    return plan;
+}
+
+}  // namespace coupon::domain

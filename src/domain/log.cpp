@@ -1,0 +1,53 @@
+#include "coupon/domain/log.hpp"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+
+#include "coupon/domain/time_format.hpp"
+
+namespace coupon::log {
+namespace {
+
+std::atomic<Level> g_level{Level::Info};
+
+std::string_view name_of(Level level) {
+    switch (level) {
+        case Level::Debug: return "DEBUG";
+        case Level::Info: return "INFO ";
+        case Level::Warn: return "WARN ";
+        case Level::Error: return "ERROR";
+    }
+    return "?";
+}
+
+}  // namespace
+
+void set_level(Level level) { g_level.store(level, std::memory_order_relaxed); }
+Level level() { return g_level.load(std::memory_order_relaxed); }
+
+bool parse_level(std::string_view text, Level& out) {
+    if (text == "debug") out = Level::Debug;
+    else if (text == "info") out = Level::Info;
+    else if (text == "warn") out = Level::Warn;
+    else if (text == "error") out = Level::Error;
+    else return false;
+    return true;
+}
+
+void write(Level level, std::string_view component, std::string_view message) {
+    const auto now = std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+    std::string line = fmt::format("{} {} [{}] {}\n", domain::format_time(now), name_of(level), component, message);
+    // One write() per line: atomic for pipes and files up to PIPE_BUF, good enough for log lines.
+    const char* p = line.data();
+    std::size_t left = line.size();
+    while (left > 0) {
+        const ssize_t n = ::write(STDERR_FILENO, p, left);
+        if (n <= 0) break;
+        p += n;
+        left -= static_cast<std::size_t>(n);
+    }
+}
+
+}  // namespace coupon::log
