@@ -1,0 +1,93 @@
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "config_binder.hpp"
+
+extern char** environ;
+
+namespace coupon::app {
+namespace {
+
+void require_one_of(const std::string& key, const std::string& value, std::initializer_list<const char*> allowed) {
+    for (const char* a : allowed) {
+        if (value == a) return;
+    }
+    std::string list;
+    for (const char* a : allowed) list += list.empty() ? a : std::string(", ") + a;
+    throw ConfigError(fmt::format("{}: '{}' is not one of {}", key, value, list));
+}
+
+std::string read_secret_file(const std::string& key, const std::string& path) {
+    std::ifstream in(path);
+    if (!in) throw ConfigError(fmt::format("{}: cannot read {}", key, path));
+    std::stringstream text;
+    text << in.rdbuf();
+    std::string secret = text.str();
+    while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r' || secret.back() == ' ')) secret.pop_back();
+    if (secret.empty()) throw ConfigError(fmt::format("{}: {} is empty", key, path));
+    return secret;
+}
+
+void validate(Config& c) {
+    if (c.server.data_dir.empty()) throw ConfigError("server.data_dir: must not be empty");
+    require_one_of("server.log_level", c.server.log_level, {"debug", "info", "warn", "error"});
+    if (c.http.address.empty()) throw ConfigError("http.address: must not be empty");
+    if (!c.admin.token_file.empty()) c.admin.token = read_secret_file("admin.token_file", c.admin.token_file);
+    const auto& url = c.database.url;
+    if (!url.empty() && !url.starts_with("sqlite:") && !url.starts_with("postgresql://") &&
+        !url.starts_with("postgres://")) {
+        throw ConfigError(fmt::format("database.url: '{}' is neither sqlite:<path> nor postgresql://...", url));
+    }
+    if (url.empty()) c.database.url = "sqlite:" + c.server.data_dir + "/coupons.db";
+    require_one_of("kafka.producer.acks", c.kafka.producer.acks, {"all", "-1", "1", "0"});
+    require_one_of("kafka.producer.compression_type", c.kafka.producer.compression_type,
+                   {"none", "gzip", "snappy", "lz4", "zstd"});
+    require_one_of("kafka.consumer.auto_offset_reset", c.kafka.consumer.auto_offset_reset, {"earliest", "latest"});
+    require_one_of("kafka.consumer.isolation_level", c.kafka.consumer.isolation_level,
+                   {"read_committed", "read_uncommitted"});
+    const auto& t = c.kafka.topics;
+    std::set<std::string> names;
+    for (const auto* name : {&t.issue, &t.retry_1, &t.retry_2, &t.dlt, &t.results}) {
+        if (name->empty()) throw ConfigError("kafka.topics: topic names must not be empty");
+        if (!names.insert(*name).second) throw ConfigError(fmt::format("kafka.topics: '{}' is used twice", *name));
+    }
+    if (c.kafka.consumer.group_id.empty()) throw ConfigError("kafka.consumer.group_id: must not be empty");
+}
+
+}  // namespace
+
+Config load_config(const std::string& yaml_path, const std::map<std::string, std::string>& env) {
+    const FlatYaml yaml = read_yaml_file(yaml_path);
+    Config config;
+    ConfigBinder binder(yaml, env);
+    bind_all(config, binder);
+    binder.reject_unknown_keys();
+    validate(config);
+    return config;
+}
+
+std::map<std::string, std::string> process_environment() {
+    std::map<std::string, std::string> env;
+    for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+        std::string_view entry(*e);
+        const auto eq = entry.find('=');
+        if (eq == std::string_view::npos || !entry.starts_with("COUPON_")) continue;
+        env.emplace(std::string(entry.substr(0, eq)), std::string(entry.substr(eq + 1)));
+    }
+    return env;
+}
+
+std::vector<KeyInfo> config_keys() {
+    Config defaults;
+    FlatYaml none;
+    std::map<std::string, std::string> no_env;
+    ConfigBinder binder(none, no_env);
+    bind_all(defaults, binder);
+    return binder.keys();
+}
+
+}  // namespace coupon::app

@@ -1,0 +1,159 @@
+#include "config_binder.hpp"
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+
+namespace coupon::app {
+namespace {
+
+void flatten(const YAML::Node& node, const std::string& path, FlatYaml& out) {
+    if (node.IsMap()) {
+        const bool raw = path == "properties" || path.ends_with(".properties");
+        for (const auto& item : node) {
+            const std::string name = item.first.as<std::string>();
+            if (raw) {
+                if (!item.second.IsScalar()) {
+                    throw ConfigError(fmt::format("{}.{}: a librdkafka property must be a plain value", path, name));
+                }
+                out.property_maps[path][name] = item.second.as<std::string>();
+            } else {
+                flatten(item.second, path.empty() ? name : path + "." + name, out);
+            }
+        }
+        if (raw && node.size() == 0) out.property_maps[path];
+    } else if (node.IsScalar()) {
+        out.scalars[path] = node.as<std::string>();
+    } else if (node.IsNull()) {
+        out.scalars[path] = "";
+    } else {
+        throw ConfigError(fmt::format("{}: lists are not a configuration value here", path));
+    }
+}
+
+std::string trim(std::string s) {
+    auto not_space = [](unsigned char c) { return !std::isspace(c); };
+    s.erase(s.begin(), std::find_if(s.begin(), s.end(), not_space));
+    s.erase(std::find_if(s.rbegin(), s.rend(), not_space).base(), s.end());
+    return s;
+}
+
+}  // namespace
+
+FlatYaml read_yaml_file(const std::string& path) {
+    FlatYaml flat;
+    if (path.empty()) return flat;
+    YAML::Node root;
+    try {
+        root = YAML::LoadFile(path);
+    } catch (const YAML::BadFile&) {
+        throw ConfigError(fmt::format("--config {}: cannot read the file", path));
+    } catch (const YAML::ParserException& e) {
+        throw ConfigError(fmt::format("{}: line {}: {}", path, e.mark.line + 1, e.msg));
+    }
+    if (root.IsNull()) return flat;
+    if (!root.IsMap()) throw ConfigError(fmt::format("{}: the top level must be a mapping of sections", path));
+    flatten(root, "", flat);
+    return flat;
+}
+
+std::string env_name_of(const std::string& key) {
+    std::string env = "COUPON_";
+    for (char c : key) env += c == '.' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return env;
+}
+
+bool ConfigBinder::lookup(const std::string& key, std::string& value, std::string& origin) const {
+    const std::string env = env_name_of(key);
+    if (auto it = env_.find(env); it != env_.end()) {
+        value = it->second;
+        origin = "environment variable " + env;
+        return true;
+    }
+    if (auto it = yaml_.scalars.find(key); it != yaml_.scalars.end()) {
+        value = it->second;
+        origin = "configuration file";
+        return true;
+    }
+    return false;
+}
+
+void ConfigBinder::remember(const std::string& key, const std::string& default_value, const std::string& help) {
+    known_.insert(key);
+    keys_.push_back({key, env_name_of(key), default_value, help});
+}
+
+void ConfigBinder::bind(const std::string& key, std::string& field, const std::string& help) {
+    remember(key, field, help);
+    std::string value, origin;
+    if (lookup(key, value, origin)) field = value;
+}
+
+void ConfigBinder::bind(const std::string& key, std::int64_t& field, std::int64_t min, std::int64_t max,
+                        const std::string& help) {
+    remember(key, std::to_string(field), help);
+    std::string value, origin;
+    if (!lookup(key, value, origin)) return;
+    value = trim(value);
+    std::int64_t parsed = 0;
+    const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), parsed);
+    if (ec != std::errc{} || end != value.data() + value.size()) {
+        throw ConfigError(fmt::format("{}: expected an integer, got '{}' (from {})", key, value, origin));
+    }
+    if (parsed < min || parsed > max) {
+        throw ConfigError(fmt::format("{}: {} is out of range [{}, {}] (from {})", key, parsed, min, max, origin));
+    }
+    field = parsed;
+}
+
+void ConfigBinder::bind(const std::string& key, bool& field, const std::string& help) {
+    remember(key, field ? "true" : "false", help);
+    std::string value, origin;
+    if (!lookup(key, value, origin)) return;
+    value = trim(value);
+    if (value == "true" || value == "1" || value == "yes" || value == "on") {
+        field = true;
+    } else if (value == "false" || value == "0" || value == "no" || value == "off") {
+        field = false;
+    } else {
+        throw ConfigError(fmt::format("{}: expected true or false, got '{}' (from {})", key, value, origin));
+    }
+}
+
+void ConfigBinder::bind(const std::string& key, Properties& field, const std::string& help) {
+    remember(key, "{}", help);
+    if (auto it = yaml_.property_maps.find(key); it != yaml_.property_maps.end()) {
+        for (const auto& [k, v] : it->second) field[k] = v;
+    } else if (yaml_.scalars.contains(key) && !trim(yaml_.scalars.at(key)).empty()) {
+        throw ConfigError(fmt::format("{}: expected a mapping of librdkafka properties", key));
+    }
+    const std::string env = env_name_of(key);
+    auto it = env_.find(env);
+    if (it == env_.end()) return;
+    std::string_view rest = it->second;
+    while (!rest.empty()) {
+        const auto comma = rest.find(',');
+        const std::string item = trim(std::string(rest.substr(0, comma)));
+        rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+        if (item.empty()) continue;
+        const auto eq = item.find('=');
+        if (eq == std::string::npos || eq == 0) {
+            throw ConfigError(fmt::format("{}: expected name=value[,name=value...], got '{}' (from {})", key, item, env));
+        }
+        field[trim(item.substr(0, eq))] = trim(item.substr(eq + 1));
+    }
+}
+
+void ConfigBinder::reject_unknown_keys() const {
+    for (const auto& [key, value] : yaml_.scalars) {
+        if (!known_.contains(key)) throw ConfigError(fmt::format("{}: unknown configuration key", key));
+    }
+    for (const auto& [key, value] : yaml_.property_maps) {
+        if (!known_.contains(key)) throw ConfigError(fmt::format("{}: unknown configuration key", key));
+    }
+}
+
+}  // namespace coupon::app

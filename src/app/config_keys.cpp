@@ -1,0 +1,83 @@
+// Every configuration key, in the order of conf/coupon-server.yaml.
+#include <limits>
+
+#include "config_binder.hpp"
+
+namespace coupon::app {
+namespace {
+constexpr std::int64_t kMaxInt = std::numeric_limits<std::int32_t>::max();
+}
+
+void bind_all(Config& c, ConfigBinder& b) {
+    b.bind("server.data_dir", c.server.data_dir, "directory for the embedded SQLite file and local state");
+    b.bind("server.log_level", c.server.log_level, "debug, info, warn or error");
+    b.bind("server.shutdown_timeout_ms", c.server.shutdown_timeout_ms, 0, kMaxInt,
+           "on SIGTERM, how long in-flight work may take before a hard stop");
+
+    b.bind("http.address", c.http.address, "listen address");
+    b.bind("http.port", c.http.port, 0, 65535, "listen port (0: any free port, logged)");
+    b.bind("http.threads", c.http.threads, 1, 64, "I/O threads");
+    b.bind("http.body_limit_bytes", c.http.body_limit_bytes, 64, 64 * 1024 * 1024, "larger bodies get 413");
+    b.bind("http.header_limit_bytes", c.http.header_limit_bytes, 256, 1024 * 1024, "larger headers get 431");
+    b.bind("http.read_timeout_ms", c.http.read_timeout_ms, 1, kMaxInt, "a request must arrive whole within this");
+    b.bind("http.idle_timeout_ms", c.http.idle_timeout_ms, 1, kMaxInt, "idle keep-alive connections are closed");
+    b.bind("http.issue_wait_ms", c.http.issue_wait_ms, 0, 60000,
+           "POST /api/coupons waits this long for the outcome, then answers 202");
+    b.bind("http.retry_after_seconds", c.http.retry_after_seconds, 0, 3600, "Retry-After of 202 and 503 answers");
+    b.bind("http.max_connections", c.http.max_connections, 1, 1000000, "open connections beyond this are refused");
+
+    b.bind("admin.token", c.admin.token, "bearer token of the admin endpoints; empty disables them");
+    b.bind("admin.token_file", c.admin.token_file, "file holding the admin token (overrides admin.token)");
+
+    b.bind("database.url", c.database.url,
+           "sqlite:<path> or postgresql://...; empty: sqlite:<server.data_dir>/coupons.db");
+    b.bind("database.pool_size", c.database.pool_size, 1, 256, "connections for HTTP reads");
+    b.bind("database.busy_timeout_ms", c.database.busy_timeout_ms, 0, kMaxInt, "SQLite lock wait");
+
+    auto& k = c.kafka;
+    b.bind("kafka.bootstrap_servers", k.bootstrap_servers, "host:port,...; empty: start the embedded broker");
+    b.bind("kafka.properties", k.properties, "raw librdkafka properties for every client");
+    b.bind("kafka.topics.issue", k.topics.issue, "issue request topic");
+    b.bind("kafka.topics.retry_1", k.topics.retry_1, "first retry topic");
+    b.bind("kafka.topics.retry_2", k.topics.retry_2, "second retry topic");
+    b.bind("kafka.topics.dlt", k.topics.dlt, "dead-letter topic");
+    b.bind("kafka.topics.results", k.topics.results, "outcome topic every node reads");
+    b.bind("kafka.topics.partitions", k.topics.partitions, 1, 10000, "partitions of each topic created");
+    b.bind("kafka.topics.replication_factor", k.topics.replication_factor, 1, 32, "replication of topics created");
+    b.bind("kafka.topics.retention_ms", k.topics.retention_ms, 1, std::numeric_limits<std::int64_t>::max(),
+           "retention.ms of topics created");
+
+    auto& p = k.producer;
+    b.bind("kafka.producer.acks", p.acks, "all, 1 or 0 (the service requires all for its promise)");
+    b.bind("kafka.producer.enable_idempotence", p.enable_idempotence, "idempotent producer");
+    b.bind("kafka.producer.retries", p.retries, 0, kMaxInt, "produce retries");
+    b.bind("kafka.producer.linger_ms", p.linger_ms, 0, 900000, "batching delay");
+    b.bind("kafka.producer.batch_size", p.batch_size, 1, kMaxInt, "batch size in bytes");
+    b.bind("kafka.producer.buffer_memory", p.buffer_memory, 1024, 2147483647LL, "producer queue in bytes");
+    b.bind("kafka.producer.compression_type", p.compression_type, "none, gzip, snappy, lz4 or zstd");
+    b.bind("kafka.producer.max_in_flight", p.max_in_flight, 1, 5, "requests in flight per connection");
+    b.bind("kafka.producer.request_timeout_ms", p.request_timeout_ms, 1, kMaxInt, "request timeout");
+    b.bind("kafka.producer.delivery_timeout_ms", p.delivery_timeout_ms, 1, kMaxInt, "delivery timeout");
+    b.bind("kafka.producer.partitioner", p.partitioner, "murmur2_random: the same partition as Java clients");
+    b.bind("kafka.producer.properties", p.properties, "raw librdkafka producer properties");
+
+    auto& q = k.consumer;
+    b.bind("kafka.consumer.group_id", q.group_id, "consumer group of the issue topic");
+    b.bind("kafka.consumer.threads", q.threads, 1, 256, "worker threads (each owns its partitions)");
+    b.bind("kafka.consumer.auto_offset_reset", q.auto_offset_reset, "earliest or latest");
+    b.bind("kafka.consumer.isolation_level", q.isolation_level, "read_committed or read_uncommitted");
+    b.bind("kafka.consumer.max_poll_records", q.max_poll_records, 1, 100000,
+           "records per batch, one database transaction (seed: 10)");
+    b.bind("kafka.consumer.max_poll_interval_ms", q.max_poll_interval_ms, 1, kMaxInt, "max.poll.interval.ms");
+    b.bind("kafka.consumer.session_timeout_ms", q.session_timeout_ms, 1, kMaxInt, "session.timeout.ms");
+    b.bind("kafka.consumer.heartbeat_interval_ms", q.heartbeat_interval_ms, 1, kMaxInt, "heartbeat.interval.ms");
+    b.bind("kafka.consumer.fetch_wait_max_ms", q.fetch_wait_max_ms, 0, kMaxInt, "fetch.wait.max.ms");
+    b.bind("kafka.consumer.properties", q.properties, "raw librdkafka consumer properties");
+
+    b.bind("kafka.embedded.brokers", k.embedded.brokers, 1, 16, "brokers of the embedded cluster");
+    b.bind("kafka.embedded.backlog_limit_bytes", k.embedded.backlog_limit_bytes, 4096, 4 * 1024 * 1024,
+           "unconsumed bytes per partition before 503 (the embedded broker drops beyond 5 MiB)");
+    b.bind("kafka.embedded.bootstrap_file", k.embedded.bootstrap_file, "write the embedded broker's address here");
+}
+
+}  // namespace coupon::app

@@ -1,0 +1,103 @@
+// Configuration: file, environment overrides, and errors that name the key.
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "coupon/app/config.hpp"
+
+using namespace coupon::app;
+
+namespace {
+
+struct TempYaml {
+    std::filesystem::path path;
+    explicit TempYaml(const std::string& text) {
+        char name[] = "/tmp/coupon-config-XXXXXX";
+        const int fd = mkstemp(name);
+        REQUIRE(fd >= 0);
+        close(fd);
+        path = name;
+        std::ofstream(path) << text;
+    }
+    ~TempYaml() { std::filesystem::remove(path); }
+};
+
+std::string error_of(const std::string& yaml, const std::map<std::string, std::string>& env = {}) {
+    TempYaml file(yaml);
+    try {
+        load_config(file.path.string(), env);
+    } catch (const ConfigError& e) {
+        return e.what();
+    }
+    return "no error";
+}
+
+}  // namespace
+
+TEST_CASE("defaults apply without a file, with the seed's settings", "[config]") {
+    const Config c = load_config("", {});
+    CHECK(c.http.port == 8080);
+    CHECK(c.kafka.bootstrap_servers.empty());
+    CHECK(c.kafka.producer.acks == "all");
+    CHECK(c.kafka.producer.compression_type == "snappy");
+    CHECK(c.kafka.consumer.group_id == "coupon-issue-consumer-group");
+    CHECK(c.kafka.topics.partitions == 10);
+    CHECK(c.database.url == "sqlite:./data/coupons.db");
+}
+
+TEST_CASE("the shipped conf file loads and equals the defaults", "[config]") {
+    const Config c = load_config(COUPON_SOURCE_DIR "/conf/coupon-server.yaml", {});
+    const Config d = load_config("", {});
+    CHECK(c.http.port == d.http.port);
+    CHECK(c.kafka.topics.issue == d.kafka.topics.issue);
+    CHECK(c.kafka.consumer.max_poll_records == d.kafka.consumer.max_poll_records);
+    CHECK(c.kafka.embedded.backlog_limit_bytes == d.kafka.embedded.backlog_limit_bytes);
+    CHECK(c.database.url == d.database.url);
+}
+
+TEST_CASE("environment variables override the file", "[config]") {
+    TempYaml file("http:\n  port: 9000\nkafka:\n  producer:\n    properties:\n      socket.timeout.ms: 2000\n");
+    const Config c = load_config(file.path.string(), {{"COUPON_HTTP_PORT", "9100"},
+                                                      {"COUPON_KAFKA_BOOTSTRAP_SERVERS", "k1:9092,k2:9092"},
+                                                      {"COUPON_DATABASE_URL", "postgresql://u@db/coupons"},
+                                                      {"COUPON_ADMIN_TOKEN", "s3cret"},
+                                                      {"COUPON_KAFKA_PROPERTIES", "client.id=x, socket.keepalive.enable=true"}});
+    CHECK(c.http.port == 9100);
+    CHECK(c.kafka.bootstrap_servers == "k1:9092,k2:9092");
+    CHECK(c.database.url == "postgresql://u@db/coupons");
+    CHECK(c.admin.token == "s3cret");
+    CHECK(c.kafka.properties.at("client.id") == "x");
+    CHECK(c.kafka.properties.at("socket.keepalive.enable") == "true");
+    CHECK(c.kafka.producer.properties.at("socket.timeout.ms") == "2000");
+}
+
+TEST_CASE("bad values fail at start with the key named", "[config]") {
+    CHECK_THAT(error_of("http:\n  port: 70000\n"), Catch::Contains("http.port") && Catch::Contains("out of range"));
+    CHECK_THAT(error_of("http:\n  port: eighty\n"), Catch::Contains("http.port") && Catch::Contains("integer"));
+    CHECK_THAT(error_of("", {{"COUPON_HTTP_PORT", "x"}}), Catch::Contains("COUPON_HTTP_PORT"));
+    CHECK_THAT(error_of("http:\n  prot: 80\n"), Catch::Contains("http.prot") && Catch::Contains("unknown"));
+    CHECK_THAT(error_of("kafka:\n  producer:\n    acks: 2\n"), Catch::Contains("kafka.producer.acks"));
+    CHECK_THAT(error_of("database:\n  url: mysql://x\n"), Catch::Contains("database.url"));
+    CHECK_THAT(error_of("kafka:\n  producer:\n    enable_idempotence: maybe\n"),
+               Catch::Contains("kafka.producer.enable_idempotence"));
+    CHECK_THAT(error_of("http: [1, 2]\n"), Catch::Contains("http"));
+    CHECK_THAT(error_of("http:\n  port: 80\n bad indent\n"), Catch::Contains("line"));
+    CHECK_THAT(error_of("admin:\n  token_file: /nonexistent/token\n"), Catch::Contains("admin.token_file"));
+    CHECK_THAT(error_of("", {{"COUPON_KAFKA_PROPERTIES", "novalue"}}), Catch::Contains("kafka.properties"));
+}
+
+TEST_CASE("every key is documented with its environment variable", "[config]") {
+    const auto keys = config_keys();
+    REQUIRE(keys.size() > 40);
+    bool found = false;
+    for (const auto& k : keys) {
+        CHECK_FALSE(k.help.empty());
+        if (k.key == "kafka.bootstrap_servers") {
+            found = true;
+            CHECK(k.env == "COUPON_KAFKA_BOOTSTRAP_SERVERS");
+        }
+    }
+    CHECK(found);
+}
