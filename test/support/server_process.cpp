@@ -1,0 +1,121 @@
+#include "server_process.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+extern char** environ;
+
+namespace coupon::test {
+
+TempDir::TempDir() {
+    char name[] = "/tmp/coupon-test-XXXXXX";
+    if (::mkdtemp(name) == nullptr) throw std::runtime_error("mkdtemp failed");
+    path_ = name;
+}
+
+TempDir::~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+}
+
+std::string server_binary() { return COUPON_SERVER_BINARY; }
+
+ServerProcess::ServerProcess(std::vector<std::string> args, std::map<std::string, std::string> env,
+                             std::string log_path)
+    : log_path_(std::move(log_path)) {
+    std::map<std::string, std::string> merged;
+    for (char** e = environ; *e != nullptr; ++e) {
+        std::string entry(*e);
+        const auto eq = entry.find('=');
+        if (eq != std::string::npos) merged[entry.substr(0, eq)] = entry.substr(eq + 1);
+    }
+    for (auto& [k, v] : env) merged[k] = v;
+    std::vector<std::string> env_strings;
+    for (auto& [k, v] : merged) env_strings.push_back(k + "=" + v);
+
+    args.insert(args.begin(), server_binary());
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    std::vector<char*> envp;
+    for (auto& e : env_strings) envp.push_back(e.data());
+    envp.push_back(nullptr);
+
+    pid_ = ::fork();
+    if (pid_ < 0) throw std::runtime_error("fork failed");
+    if (pid_ == 0) {
+        const int fd = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+        if (fd >= 0) {
+            ::dup2(fd, STDOUT_FILENO);
+            ::dup2(fd, STDERR_FILENO);
+        }
+        ::execve(argv[0], argv.data(), envp.data());
+        ::_exit(127);
+    }
+}
+
+ServerProcess::~ServerProcess() {
+    if (running()) stop(SIGKILL, std::chrono::seconds(10));
+}
+
+bool ServerProcess::running() const {
+    if (pid_ <= 0 || exit_status_ >= 0) return false;
+    int status = 0;
+    const pid_t r = ::waitpid(pid_, &status, WNOHANG);
+    if (r == 0) return true;
+    exit_status_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return false;
+}
+
+std::string ServerProcess::log() const {
+    std::ifstream in(log_path_);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+bool ServerProcess::wait_for_log(const std::string& needle, std::chrono::milliseconds timeout) const {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (log().find(needle) != std::string::npos) return true;
+        if (!running()) return log().find(needle) != std::string::npos;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+}
+
+std::uint16_t ServerProcess::wait_ready(std::chrono::milliseconds timeout) const {
+    if (!wait_for_log("coupon-server ready", timeout)) return 0;
+    static const std::regex listening(R"(HTTP listening on [^ ]*:(\d+))");
+    std::smatch m;
+    const std::string text = log();
+    if (!std::regex_search(text, m, listening)) return 0;
+    return static_cast<std::uint16_t>(std::stoi(m[1].str()));
+}
+
+int ServerProcess::stop(int signal, std::chrono::milliseconds timeout) {
+    if (!running()) return exit_status_;
+    ::kill(pid_, signal);
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (!running()) return exit_status_;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    ::kill(pid_, SIGKILL);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    exit_status_ = 128 + SIGKILL;
+    return -1;
+}
+
+}  // namespace coupon::test

@@ -1,0 +1,52 @@
+#pragma once
+// Runs the real coupon-server executable as a child process, the way a user would, and reads its log.
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace coupon::test {
+
+class TempDir {
+public:
+    TempDir();
+    ~TempDir();
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    const std::string& path() const { return path_; }
+
+private:
+    std::string path_;
+};
+
+class ServerProcess {
+public:
+    // env entries are added to (and override) the inherited environment.
+    ServerProcess(std::vector<std::string> args, std::map<std::string, std::string> env, std::string log_path);
+    ~ServerProcess();  // SIGKILL if still running
+    ServerProcess(const ServerProcess&) = delete;
+    ServerProcess& operator=(const ServerProcess&) = delete;
+
+    // Waits until the log contains `needle`; false at the deadline or if the process exited.
+    bool wait_for_log(const std::string& needle, std::chrono::milliseconds timeout) const;
+    // Waits for "coupon-server ready" and returns the HTTP port from "HTTP listening on <addr>:<port>".
+    std::uint16_t wait_ready(std::chrono::milliseconds timeout = std::chrono::seconds(60)) const;
+    std::string log() const;
+    // Sends `signal` and waits for the exit; returns the exit status (or 128+signal), -1 on timeout.
+    int stop(int signal, std::chrono::milliseconds timeout = std::chrono::seconds(30));
+    bool running() const;
+    pid_t pid() const { return pid_; }
+
+private:
+    pid_t pid_ = -1;
+    std::string log_path_;
+    mutable int exit_status_ = -1;
+};
+
+// Path of the built server binary (set by CMake).
+std::string server_binary();
+
+}  // namespace coupon::test
