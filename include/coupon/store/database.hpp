@@ -1,0 +1,48 @@
+#pragma once
+// The database adapter: opens SQLite (PostgreSQL later), applies the embedded migrations, and hands out
+// the domain ports. No SOCI or C library header here: the backend lives behind a pointer.
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "coupon/domain/coupon_queries.hpp"
+#include "coupon/domain/issue_store.hpp"
+#include "coupon/domain/types.hpp"
+
+namespace coupon::store {
+
+struct DatabaseConfig {
+    // "sqlite:data/coupons.db", "sqlite:/abs/path.db", "sqlite:///abs/path.db", or "postgresql://..."
+    std::string url;
+    int pool_size = 4;  // sessions behind queries(), shared by the HTTP threads
+    std::chrono::milliseconds busy_timeout{5000};  // how long a SQLite writer waits for the write lock
+};
+
+class Backend;
+
+class Database {
+public:
+    // Creates the SQLite file's directory if missing, sets WAL + synchronous=NORMAL + busy timeout, and
+    // applies pending migrations. Throws std::runtime_error naming the problem (start-up only).
+    static std::unique_ptr<Database> open(const DatabaseConfig& config);
+    ~Database();
+    Database(const Database&) = delete;
+    Database& operator=(const Database&) = delete;
+
+    // A store with its own session and prepared statements: one per consumer thread, used by that
+    // thread only. Throws StoreError if the session cannot be opened.
+    std::unique_ptr<domain::IssueStore> issue_store();
+    // Thread-safe read side and policy administration over a pool of sessions.
+    domain::CouponQueries& queries();
+    // Records outcome FAILED for a dead-lettered request unless a final outcome is already recorded
+    // (then returns false and changes nothing). Thread-safe; throws StoreError.
+    bool record_failed(const domain::IssueRequest& request, const std::string& error);
+    // "sqlite" or "postgresql".
+    std::string backend_name() const;
+
+private:
+    explicit Database(std::unique_ptr<Backend> backend);
+    std::unique_ptr<Backend> backend_;
+};
+
+}  // namespace coupon::store

@@ -1,0 +1,34 @@
+#include "coupon/store/database.hpp"
+
+#include <fmt/format.h>
+
+#include <stdexcept>
+
+#include "backend.hpp"
+#include "database_url.hpp"
+
+namespace coupon::store {
+
+std::unique_ptr<Database> Database::open(const DatabaseConfig& config) {
+    if (config.pool_size < 1) {
+        throw std::runtime_error(fmt::format("database.pool_size: must be at least 1, got {}", config.pool_size));
+    }
+    if (config.busy_timeout.count() < 0) throw std::runtime_error("database.busy_timeout_ms: must not be negative");
+    const DatabaseUrl url = parse_database_url(config.url);
+    std::unique_ptr<Backend> backend = url.kind == DatabaseUrl::Kind::Sqlite
+                                           ? open_sqlite_backend(url.target, config)
+                                           : open_postgresql_backend(url.target, config);
+    return std::unique_ptr<Database>(new Database(std::move(backend)));
+}
+
+Database::Database(std::unique_ptr<Backend> backend) : backend_(std::move(backend)) {}
+Database::~Database() = default;
+
+std::unique_ptr<domain::IssueStore> Database::issue_store() { return backend_->issue_store(); }
+domain::CouponQueries& Database::queries() { return backend_->queries(); }
+bool Database::record_failed(const domain::IssueRequest& request, const std::string& error) {
+    return backend_->record_failed(request, error);
+}
+std::string Database::backend_name() const { return backend_->name(); }
+
+}  // namespace coupon::store

@@ -1,0 +1,26 @@
+#pragma once
+// Numbered migrations applied at start-up, each in its own transaction, recorded in schema_version so a
+// re-opened database applies nothing twice. Backend-neutral: the backend says how to begin a write
+// transaction and how to run a multi-statement script.
+#include <functional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "embedded_sql.hpp"
+
+namespace soci {
+class session;
+}
+
+namespace coupon::store {
+
+struct MigrationDialect {
+    std::string begin_write;  // SQLite: "BEGIN IMMEDIATE", so two starting nodes do not race
+    std::function<void(soci::session&, std::string_view)> run_script;
+};
+
+// Returns how many migrations were applied. Throws std::runtime_error naming the failing file.
+int apply_migrations(soci::session& sql, std::span<const SqlFile> files, const MigrationDialect& dialect);
+
+}  // namespace coupon::store

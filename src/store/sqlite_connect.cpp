@@ -1,0 +1,50 @@
+#include "sqlite_connect.hpp"
+
+#include <fmt/format.h>
+#include <soci/soci.h>
+// SOCI includes <sqlite3.h> inside namespace sqlite_api; including it again would be a no-op.
+#include <soci/sqlite3/soci-sqlite3.h>
+
+#include <stdexcept>
+
+namespace coupon::store {
+namespace {
+
+using namespace sqlite_api;
+
+sqlite3* raw_handle(soci::session& sql) {
+    auto* backend = static_cast<soci::sqlite3_session_backend*>(sql.get_backend());
+    if (backend == nullptr || backend->conn_ == nullptr) throw std::runtime_error("SQLite session is not open");
+    return backend->conn_;
+}
+
+}  // namespace
+
+void open_sqlite(soci::session& sql, const std::string& path, std::chrono::milliseconds busy_timeout) {
+    sql.open(*soci::factory_sqlite3(), fmt::format("db=\"{}\"", path));
+    // First, so that switching to WAL below already waits for a concurrent opener instead of failing.
+    sql << fmt::format("PRAGMA busy_timeout = {}", busy_timeout.count());
+    std::string mode;
+    sql << "PRAGMA journal_mode = WAL", soci::into(mode);
+    if (mode != "wal") throw std::runtime_error(fmt::format("SQLite refused WAL mode (journal_mode is '{}')", mode));
+    // WAL + NORMAL: a commit is durable against a process crash; only an OS crash can lose the last
+    // commits, and it never corrupts the file.
+    sql << "PRAGMA synchronous = NORMAL";
+    sql << "PRAGMA foreign_keys = ON";
+}
+
+void exec_sqlite_script(soci::session& sql, std::string_view script) {
+    const std::string text(script);
+    char* message = nullptr;
+    if (sqlite3_exec(raw_handle(sql), text.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
+        std::string reason = message != nullptr ? message : "unknown error";
+        sqlite3_free(message);
+        throw std::runtime_error(reason);
+    }
+}
+
+bool sqlite_in_transaction(soci::session& sql) { return sqlite3_get_autocommit(raw_handle(sql)) == 0; }
+
+long long sqlite_last_insert_id(soci::session& sql) { return sqlite3_last_insert_rowid(raw_handle(sql)); }
+
+}  // namespace coupon::store

@@ -1,0 +1,33 @@
+#pragma once
+// domain::IssueStore on SQLite. One store = one session + its prepared statements, used by one consumer
+// thread. A transaction starts with BEGIN IMMEDIATE: SQLite's single write lock is taken up front, which
+// is how "the policy rows stay locked for the batch" holds here (and two writers never deadlock on a
+// read-to-write upgrade).
+#include <memory>
+#include <string>
+
+#include "coupon/domain/issue_store.hpp"
+
+namespace soci {
+class session;
+}
+
+namespace coupon::store {
+
+struct IssueStatements;
+
+class SqliteIssueStore final : public domain::IssueStore {
+public:
+    // Takes an open session (see open_sqlite).
+    explicit SqliteIssueStore(std::unique_ptr<soci::session> sql);
+    ~SqliteIssueStore() override;
+
+    // Throws StoreError when the write lock is not granted within the busy timeout.
+    std::unique_ptr<domain::IssueTransaction> begin() override;
+
+private:
+    std::unique_ptr<soci::session> sql_;
+    std::unique_ptr<IssueStatements> statements_;
+};
+
+}  // namespace coupon::store

@@ -1,0 +1,54 @@
+#pragma once
+// Bound variables for the rows the store reads, and their conversion to domain values. Typed into()
+// targets rather than soci::row: SQLite types expression columns as strings and INTEGER columns as int.
+#include <soci/soci.h>
+
+#include <string>
+
+#include "coupon/domain/types.hpp"
+
+namespace coupon::store {
+
+// Prepares `query` on `st` (a statement built with soci::statement st(session)); call exchange() first.
+void prepare_statement(soci::statement& st, const std::string& query);
+
+// Columns of coupon_policy p, in PolicyRow order.
+inline constexpr const char* kPolicyColumns =
+    "p.id, p.name, p.discount_type, p.discount_value, p.total_quantity, p.issued_quantity, "
+    "p.issue_start_at, p.issue_end_at, p.created_at";
+
+struct PolicyRow {
+    long long id = 0, discount_value = 0, total_quantity = 0, issued_quantity = 0;
+    std::string name, discount_type, issue_start_at, issue_end_at, created_at;
+    soci::indicator start_ind = soci::i_null, end_ind = soci::i_null;
+
+    void exchange(soci::statement& st);
+    domain::CouponPolicy to_domain() const;
+};
+
+// Columns of coupon_issue_request r LEFT JOIN coupon c ON c.id = r.coupon_id, in ResultRow order.
+inline constexpr const char* kResultColumns =
+    "r.request_id, r.user_id, r.coupon_policy_id, r.outcome, r.coupon_id, c.issued_at, r.decided_at, "
+    "r.remaining, r.error";
+
+struct ResultRow {
+    std::string request_id, outcome, issued_at, decided_at, error;
+    long long user_id = 0, policy_id = 0, coupon_id = 0, remaining = -1;
+    soci::indicator coupon_ind = soci::i_null, issued_ind = soci::i_null, error_ind = soci::i_null;
+
+    void exchange(soci::statement& st);
+    domain::IssueResult to_domain() const;  // throws StoreError on an unknown outcome text
+};
+
+// Columns of coupon c, in CouponRow order.
+inline constexpr const char* kCouponColumns = "c.id, c.user_id, c.coupon_policy_id, c.request_id, c.issued_at";
+
+struct CouponRow {
+    long long id = 0, user_id = 0, policy_id = 0;
+    std::string request_id, issued_at;
+
+    void exchange(soci::statement& st);
+    domain::Coupon to_domain() const;
+};
+
+}  // namespace coupon::store

@@ -1,0 +1,70 @@
+// Database::open: URL forms, start-up errors, and the SQLite settings it promises.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+
+#include "sqlite_fixture.hpp"
+
+using namespace coupon;
+using coupon::test::RawSqlite;
+using coupon::test::TempDir;
+
+namespace {
+
+store::DatabaseConfig config_for(std::string url) {
+    store::DatabaseConfig c;
+    c.url = std::move(url);
+    return c;
+}
+
+}  // namespace
+
+TEST_CASE("open creates the missing directory and sets WAL", "[sqlite]") {
+    TempDir dir;
+    const std::string file = dir.path() + "/nested/deeper/coupons.db";
+    auto db = store::Database::open(config_for("sqlite:" + file));
+    CHECK(db->backend_name() == "sqlite");
+    REQUIRE(std::filesystem::exists(file));
+    RawSqlite raw(file);
+    CHECK(raw.column("PRAGMA journal_mode") == std::vector<std::string>{"wal"});
+    CHECK(db->queries().ping());
+}
+
+TEST_CASE("sqlite:// followed by an absolute path is accepted", "[sqlite]") {
+    TempDir dir;
+    auto db = store::Database::open(config_for("sqlite://" + dir.path() + "/x.db"));
+    CHECK(std::filesystem::exists(dir.path() + "/x.db"));
+}
+
+TEST_CASE("a postgresql URL says PostgreSQL is not built yet", "[sqlite]") {
+    REQUIRE_THROWS_WITH(store::Database::open(config_for("postgresql://u@localhost/coupons")),
+                        Catch::Contains("PostgreSQL support is not built yet"));
+}
+
+TEST_CASE("a malformed database.url names the key and the accepted forms", "[sqlite]") {
+    for (const char* url : {"mysql://x/y", "", "sqlite:", "sqlite::memory:", "coupons.db"}) {
+        INFO(url);
+        REQUIRE_THROWS_WITH(store::Database::open(config_for(url)),
+                            Catch::Contains("database.url") && Catch::Contains("sqlite:<path>"));
+    }
+}
+
+TEST_CASE("a pool size below one is refused at start-up", "[sqlite]") {
+    TempDir dir;
+    auto c = config_for("sqlite:" + dir.path() + "/x.db");
+    c.pool_size = 0;
+    REQUIRE_THROWS_WITH(store::Database::open(c), Catch::Contains("database.pool_size"));
+}
+
+TEST_CASE("a file that is not a database fails at open with the path in the message", "[sqlite]") {
+    TempDir dir;
+    const std::string file = dir.path() + "/garbage.db";
+    {
+        std::FILE* f = std::fopen(file.c_str(), "w");
+        REQUIRE(f != nullptr);
+        std::fputs("this is certainly not an SQLite database file, just some text long enough", f);
+        std::fclose(f);
+    }
+    REQUIRE_THROWS_WITH(store::Database::open(config_for("sqlite:" + file)),
+                        Catch::Contains(file) && Catch::Contains("database.url"));
+}

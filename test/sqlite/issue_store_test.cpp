@@ -1,0 +1,137 @@
+// The issuing rules (DESIGN.md section 4) through CouponIssuer over the SQLite IssueStore, checked
+// against the expected outcomes, the in-memory reference store, and the rows in the tables.
+#include <catch2/catch.hpp>
+
+#include "in_memory_store.hpp"
+#include "sqlite_fixture.hpp"
+
+using namespace coupon;
+using domain::Outcome;
+using test::request;
+using test::RawSqlite;
+
+namespace {
+
+std::vector<Outcome> outcomes(const std::vector<domain::IssueResult>& results) {
+    std::vector<Outcome> out;
+    for (const auto& r : results) out.push_back(r.outcome);
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("a batch mixing every outcome is decided as one by one, and the tables agree", "[sqlite]") {
+    test::StoreFixture f;
+    const test::FixedClock clock(test::at("2026-12-01T10:00:00Z"));
+    auto& q = f.db->queries();
+    const auto open = q.create_policy(test::new_policy("open, stock 3", 3));
+    auto later = test::new_policy("opens tomorrow", 10);
+    later.issue_start_at = test::at("2026-12-02T00:00:00Z");
+    const auto closed = q.create_policy(later);
+    const domain::PolicyId unknown = 999;
+
+    // The same batches against the in-memory reference implementation of the port.
+    test::InMemoryStore reference;
+    reference.add_policy(open);
+    reference.add_policy(closed);
+    domain::CouponIssuer reference_issuer(reference, clock);
+
+    auto store = f.db->issue_store();
+    domain::CouponIssuer issuer(*store, clock);
+
+    const std::vector<domain::IssueRequest> first{request("r1", 1, open.id)};
+    const auto first_results = issuer.apply(first);
+    REQUIRE(first_results.at(0).outcome == Outcome::Issued);
+    REQUIRE(first_results.at(0).coupon_id.has_value());
+    reference_issuer.apply(first);
+
+    const std::vector<domain::IssueRequest> batch{
+        request("r2", 1, open.id),    // already issued in the previous batch
+        request("r3", 2, open.id),    // issued
+        request("r4", 2, open.id),    // already issued earlier in this batch
+        request("r1", 1, open.id),    // redelivered: keeps its first outcome and coupon
+        request("r5", 3, open.id),    // issued: the last coupon
+        request("r6", 4, open.id),    // sold out
+        request("r7", 5, unknown),    // not found
+        request("r8", 6, closed.id),  // not open
+        request("r3", 2, open.id),    // redelivered within the batch
+    };
+    const auto results = issuer.apply(batch);
+    const std::vector<Outcome> expected{Outcome::AlreadyIssued, Outcome::Issued,   Outcome::AlreadyIssued,
+                                        Outcome::Issued,        Outcome::Issued,   Outcome::SoldOut,
+                                        Outcome::NotFound,      Outcome::NotOpen,  Outcome::Issued};
+    CHECK(outcomes(results) == expected);
+    const auto reference_results = reference_issuer.apply(batch);
+    CHECK(outcomes(results) == outcomes(reference_results));
+    for (std::size_t i = 0; i < results.size(); ++i) {
+        INFO(i);
+        CHECK(results[i].remaining == reference_results[i].remaining);
+    }
+
+    // Redeliveries carry the first decision, coupon included.
+    CHECK(results[3].coupon_id == first_results[0].coupon_id);
+    CHECK(results[3].remaining == 2);
+    CHECK(results[3].issued_at == first_results[0].issued_at);
+    CHECK(results[8].coupon_id == results[1].coupon_id);
+    REQUIRE(results[1].coupon_id.has_value());
+    REQUIRE(results[4].coupon_id.has_value());
+    CHECK(results[1].coupon_id != results[4].coupon_id);
+    CHECK(results[5].remaining == 0);
+
+    RawSqlite raw(f.file);
+    CHECK(raw.scalar("SELECT COUNT(*) FROM coupon") == 3);
+    CHECK(raw.scalar(fmt::format("SELECT issued_quantity FROM coupon_policy WHERE id = {}", open.id)) == 3);
+    CHECK(raw.scalar(fmt::format("SELECT issued_quantity FROM coupon_policy WHERE id = {}", closed.id)) == 0);
+    CHECK(raw.column("SELECT request_id || ' ' || outcome FROM coupon_issue_request ORDER BY request_id") ==
+          std::vector<std::string>{"r1 ISSUED", "r2 ALREADY_ISSUED", "r3 ISSUED", "r4 ALREADY_ISSUED", "r5 ISSUED",
+                                   "r6 SOLD_OUT", "r7 NOT_FOUND", "r8 NOT_OPEN"});
+    // Each ISSUED row points at the coupon made for that very request.
+    CHECK(raw.scalar("SELECT COUNT(*) FROM coupon_issue_request r JOIN coupon c ON c.id = r.coupon_id "
+                     "AND c.request_id = r.request_id AND c.user_id = r.user_id WHERE r.outcome = 'ISSUED'") == 3);
+    CHECK(raw.scalar("SELECT COUNT(*) FROM coupon_issue_request WHERE outcome <> 'ISSUED' AND coupon_id IS NOT NULL") ==
+          0);
+    CHECK(raw.column("SELECT kafka_partition || ' ' || kafka_offset || ' ' || issued_at FROM coupon "
+                     "WHERE request_id = 'r1'") == std::vector<std::string>{"3 100 2026-12-01T10:00:00.000Z"});
+    CHECK(raw.column("SELECT kafka_partition || ' ' || kafka_offset || ' ' || requested_at FROM coupon_issue_request "
+                     "WHERE request_id = 'r1'") == std::vector<std::string>{"3 100 2026-12-01T09:59:59.500Z"});
+
+    // The read side sees the same thing.
+    const auto r1 = q.find_result("r1");
+    REQUIRE(r1.has_value());
+    CHECK(r1->outcome == Outcome::Issued);
+    CHECK(r1->coupon_id == first_results[0].coupon_id);
+    CHECK(r1->issued_at == test::at("2026-12-01T10:00:00Z"));
+    CHECK(q.find_result("r6").value().outcome == Outcome::SoldOut);
+}
+
+TEST_CASE("a FAILED outcome is replaced by the replayed decision, a final one never", "[sqlite]") {
+    test::StoreFixture f;
+    const test::FixedClock clock(test::at("2026-12-01T10:00:00Z"));
+    const auto policy = f.db->queries().create_policy(test::new_policy("p", 5));
+    auto store = f.db->issue_store();
+    domain::CouponIssuer issuer(*store, clock);
+    const auto r9 = request("r9", 7, policy.id);
+
+    CHECK(f.db->record_failed(r9, "poison: broker said no"));
+    auto failed = f.db->queries().find_result("r9");
+    REQUIRE(failed.has_value());
+    CHECK(failed->outcome == Outcome::Failed);
+    CHECK(failed->error == "poison: broker said no");
+    CHECK(f.db->record_failed(r9, "failed again"));  // FAILED may be overwritten by FAILED
+
+    const auto replayed = issuer.apply({r9});
+    REQUIRE(replayed.at(0).outcome == Outcome::Issued);
+    RawSqlite raw(f.file);
+    CHECK(raw.column("SELECT outcome || ' ' || coalesce(error, 'no error') FROM coupon_issue_request") ==
+          std::vector<std::string>{"ISSUED no error"});
+    CHECK(raw.scalar("SELECT COUNT(*) FROM coupon") == 1);
+
+    // Once decided, a late dead-letter write and a redelivery change nothing.
+    CHECK_FALSE(f.db->record_failed(r9, "too late"));
+    const auto again = issuer.apply({r9});
+    CHECK(again.at(0).outcome == Outcome::Issued);
+    CHECK(again.at(0).coupon_id == replayed.at(0).coupon_id);
+    CHECK(raw.column("SELECT outcome FROM coupon_issue_request") == std::vector<std::string>{"ISSUED"});
+    CHECK(raw.scalar("SELECT COUNT(*) FROM coupon") == 1);
+    CHECK(raw.scalar("SELECT issued_quantity FROM coupon_policy") == 1);
+}

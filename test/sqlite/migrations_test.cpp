@@ -1,0 +1,48 @@
+// Embedded migrations: applied once, recorded in schema_version, never re-applied on reopen.
+#include <catch2/catch.hpp>
+
+#include "sqlite_fixture.hpp"
+
+using namespace coupon;
+using coupon::test::RawSqlite;
+
+TEST_CASE("a fresh database gets every migration once, recorded in schema_version", "[sqlite]") {
+    test::StoreFixture f;
+    RawSqlite raw(f.file);
+    CHECK(raw.column("SELECT version FROM schema_version ORDER BY version") == std::vector<std::string>{"1"});
+    CHECK(raw.column("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('coupon_policy', 'coupon', "
+                     "'coupon_issue_request', 'dead_letter') ORDER BY name") ==
+          std::vector<std::string>{"coupon", "coupon_issue_request", "coupon_policy", "dead_letter"});
+    // The stock invariant is in the schema itself, not only in the code.
+    raw.exec("INSERT INTO coupon_policy(name, discount_type, discount_value, total_quantity, created_at) "
+             "VALUES('x', 'AMOUNT', 1, 1, '2026-01-01T00:00:00.000Z')");
+    REQUIRE_THROWS(raw.exec("UPDATE coupon_policy SET issued_quantity = 2"));
+}
+
+TEST_CASE("reopening applies nothing twice and keeps the data", "[sqlite]") {
+    test::StoreFixture f;
+    const auto policy = f.db->queries().create_policy(test::new_policy("kept", 5));
+    const test::FixedClock clock(test::at("2026-12-01T10:00:00Z"));
+    {
+        auto store = f.db->issue_store();
+        domain::CouponIssuer issuer(*store, clock);
+        REQUIRE(issuer.apply({test::request("r1", 1, policy.id)}).at(0).outcome == domain::Outcome::Issued);
+    }
+    std::vector<std::string> before;
+    {
+        RawSqlite raw(f.file);
+        before = raw.column("SELECT version || ' ' || applied_at FROM schema_version ORDER BY version");
+    }
+    f.db.reset();
+    f.db = store::Database::open(f.config(std::chrono::milliseconds(5000)));
+    f.db.reset();
+    f.db = store::Database::open(f.config(std::chrono::milliseconds(5000)));
+
+    RawSqlite raw(f.file);
+    CHECK(raw.column("SELECT version || ' ' || applied_at FROM schema_version ORDER BY version") == before);
+    const auto found = f.db->queries().find_policy(policy.id);
+    REQUIRE(found.has_value());
+    CHECK(found->issued_quantity == 1);
+    CHECK(raw.scalar("SELECT COUNT(*) FROM coupon") == 1);
+    CHECK(f.db->queries().find_result("r1").value().outcome == domain::Outcome::Issued);
+}

@@ -1,0 +1,121 @@
+// Database failures surface as StoreError with the reason, commit nothing, and leave the store usable
+// for the retry. (Running as root defeats chmod, so failures are made with locks and triggers.)
+#include <catch2/catch.hpp>
+
+#include "sqlite_fixture.hpp"
+
+using namespace coupon;
+using domain::Outcome;
+using test::RawSqlite;
+using test::request;
+
+namespace {
+
+void check_nothing_written(RawSqlite& raw) {
+    CHECK(raw.scalar("SELECT COUNT(*) FROM coupon") == 0);
+    CHECK(raw.scalar("SELECT COUNT(*) FROM coupon_issue_request") == 0);
+    CHECK(raw.scalar("SELECT SUM(issued_quantity) FROM coupon_policy") == 0);
+}
+
+}  // namespace
+
+TEST_CASE("another connection holding the write lock makes apply throw StoreError (busy)", "[sqlite]") {
+    test::StoreFixture f(std::chrono::milliseconds(100));
+    const auto policy = f.db->queries().create_policy(test::new_policy("p", 10));
+    const test::FixedClock clock(test::at("2026-12-01T10:00:00Z"));
+    auto store = f.db->issue_store();
+    domain::CouponIssuer issuer(*store, clock);
+    const std::vector<domain::IssueRequest> batch{request("a", 1, policy.id), request("b", 2, policy.id)};
+
+    RawSqlite locker(f.file, 0);
+    locker.exec("BEGIN EXCLUSIVE");
+    REQUIRE_THROWS_MATCHES(issuer.apply(batch), domain::StoreError,
+                           Catch::Matchers::Predicate<domain::StoreError>(
+                               [](const domain::StoreError& e) {
+                                   return std::string(e.what()).find("database is locked") != std::string::npos;
+                               },
+                               "message names the lock"));
+    check_nothing_written(locker);
+    locker.exec("ROLLBACK");
+
+    // The same store retries the same batch once the lock is gone.
+    const auto results = issuer.apply(batch);
+    CHECK(results.at(0).outcome == Outcome::Issued);
+    CHECK(results.at(1).outcome == Outcome::Issued);
+    CHECK(locker.scalar("SELECT COUNT(*) FROM coupon") == 2);
+}
+
+TEST_CASE("a failure in the middle of writing a batch rolls the whole batch back", "[sqlite]") {
+    test::StoreFixture f;
+    const auto policy = f.db->queries().create_policy(test::new_policy("p", 10));
+    const test::FixedClock clock(test::at("2026-12-01T10:00:00Z"));
+    auto store = f.db->issue_store();
+    domain::CouponIssuer issuer(*store, clock);
+    const std::vector<domain::IssueRequest> batch{request("a", 1, policy.id), request("b", 2, policy.id),
+                                                  request("c", 666, policy.id), request("d", 4, policy.id)};
+
+    RawSqlite raw(f.file);
+    // Stands in for a disk error on the third insert, after two coupons and outcomes were written.
+    raw.exec("CREATE TRIGGER refuse_666 BEFORE INSERT ON coupon WHEN NEW.user_id = 666 "
+             "BEGIN SELECT RAISE(ABORT, 'simulated disk failure'); END");
+    REQUIRE_THROWS_WITH(issuer.apply(batch), Catch::Contains("simulated disk failure"));
+    check_nothing_written(raw);
+
+    raw.exec("DROP TRIGGER refuse_666");
+    const auto results = issuer.apply(batch);
+    CHECK(results.at(2).outcome == Outcome::Issued);
+    CHECK(raw.scalar("SELECT COUNT(*) FROM coupon") == 4);
+    CHECK(raw.scalar("SELECT issued_quantity FROM coupon_policy") == 4);
+}
+
+namespace {
+
+domain::IssueDecision issued(std::string id, domain::UserId user, domain::PolicyId policy) {
+    domain::IssueDecision d{request(std::move(id), user, policy), {}};
+    d.result.request_id = d.request.request_id;
+    d.result.user_id = user;
+    d.result.policy_id = policy;
+    d.result.outcome = Outcome::Issued;
+    d.result.decided_at = test::at("2026-12-01T10:00:00Z");
+    return d;
+}
+
+}  // namespace
+
+TEST_CASE("the conditional increment refuses a write that would exceed the stock", "[sqlite]") {
+    test::StoreFixture f;
+    const auto policy = f.db->queries().create_policy(test::new_policy("p", 1));
+    auto store = f.db->issue_store();
+    {
+        // A planner bug that decided two coupons for a stock of one.
+        auto tx = store->begin();
+        REQUIRE(tx->lock_policies({policy.id}).at(policy.id).total_quantity == 1);
+        std::vector<domain::IssueDecision> decisions{issued("r1", 1, policy.id), issued("r2", 2, policy.id)};
+        REQUIRE_THROWS_AS(tx->write(decisions, {{policy.id, 2}}), domain::StoreError);
+    }  // destroyed without commit: rolled back
+    RawSqlite raw(f.file);
+    check_nothing_written(raw);
+    // And the store is still usable.
+    auto tx = store->begin();
+    CHECK(tx->find_results({"r1"}).empty());
+    tx->commit();
+}
+
+TEST_CASE("a decision for a request that already has a final outcome is refused", "[sqlite]") {
+    test::StoreFixture f;
+    const auto policy = f.db->queries().create_policy(test::new_policy("p", 5));
+    const test::FixedClock clock(test::at("2026-12-01T10:00:00Z"));
+    auto store = f.db->issue_store();
+    domain::CouponIssuer issuer(*store, clock);
+    REQUIRE(issuer.apply({request("r1", 1, policy.id)}).at(0).outcome == Outcome::Issued);
+    {
+        // A caller that skipped find_results and decided r1 again, for another user.
+        auto tx = store->begin();
+        std::vector<domain::IssueDecision> decisions{issued("r1", 2, policy.id)};
+        REQUIRE_THROWS_WITH(tx->write(decisions, {{policy.id, 1}}), Catch::Contains("already has a final outcome"));
+    }
+    RawSqlite raw(f.file);
+    CHECK(raw.scalar("SELECT COUNT(*) FROM coupon") == 1);
+    CHECK(raw.column("SELECT user_id || ' ' || outcome FROM coupon_issue_request") ==
+          std::vector<std::string>{"1 ISSUED"});
+}
