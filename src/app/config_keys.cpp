@@ -78,6 +78,8 @@ void bind_all(Config& c, ConfigBinder& b) {
     b.bind("kafka.embedded.backlog_limit_bytes", k.embedded.backlog_limit_bytes, 4096, 4 * 1024 * 1024,
            "unconsumed bytes per partition before 503 (the embedded broker drops beyond 5 MiB)");
     b.bind("kafka.embedded.bootstrap_file", k.embedded.bootstrap_file, "write the embedded broker's address here");
+    b.bind("kafka.embedded.shared", k.embedded.shared,
+           "bootstrap_servers is a `coupon-server broker` (mock): no Admin API, backlog guard on");
 }
 
 }  // namespace coupon::app

@@ -91,6 +91,9 @@ struct EmbeddedSettings {
     std::int64_t brokers = 1;
     std::int64_t backlog_limit_bytes = 3 * 1024 * 1024;
     std::string bootstrap_file;  // where to write the bootstrap address (optional)
+    // bootstrap_servers points at a `coupon-server broker` (the same mock broker, shared by local nodes):
+    // skip the Admin API (the mock has none) and keep the backlog guard on.
+    bool shared = false;
 };
 
 struct KafkaSettings {

@@ -1,0 +1,43 @@
+#pragma once
+// One coupon-server node: every long-lived part, started in dependency order and stopped in reverse.
+#include <memory>
+
+#include "coupon/app/config.hpp"
+#include "coupon/domain/clock.hpp"
+#include "coupon/http/api.hpp"
+#include "coupon/http/http_server.hpp"
+#include "coupon/http/outcome_board.hpp"
+#include "coupon/messaging/embedded_broker.hpp"
+#include "coupon/messaging/issue_consumer_group.hpp"
+#include "coupon/messaging/kafka_request_sink.hpp"
+#include "coupon/messaging/result_listener.hpp"
+#include "coupon/store/database.hpp"
+
+namespace coupon::app {
+
+class Node {
+public:
+    explicit Node(Config config);
+    ~Node();
+
+    // Starts everything; throws with a clear message when a part cannot start (start-up is where we fail fast).
+    void start();
+    // Stop accepting, finish in-flight requests and batches, commit, flush, then release the broker.
+    void stop();
+
+private:
+    http::ReadyReport ready_report() const;
+    void wait_for_assignment();
+
+    Config config_;
+    domain::SystemClock clock_;
+    std::unique_ptr<messaging::EmbeddedBroker> broker_;
+    std::unique_ptr<store::Database> database_;
+    std::unique_ptr<http::OutcomeBoard> board_;
+    std::unique_ptr<messaging::ResultListener> listener_;
+    std::unique_ptr<messaging::KafkaRequestSink> sink_;
+    std::unique_ptr<messaging::IssueConsumerGroup> consumers_;
+    std::unique_ptr<http::HttpServer> server_;
+};
+
+}  // namespace coupon::app

@@ -1,0 +1,71 @@
+#pragma once
+// A real coupon-server process on port 0 with the embedded broker and a SQLite file in a temp dir.
+#include <boost/json.hpp>
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "http_client.hpp"
+#include "server_process.hpp"
+
+namespace coupon::test {
+
+inline constexpr const char* kAdminToken = "e2e-admin-token";
+
+struct RunningServer {
+    TempDir dir;
+    std::unique_ptr<ServerProcess> process;
+    std::uint16_t port = 0;
+
+    explicit RunningServer(std::map<std::string, std::string> extra_env = {}) { start(std::move(extra_env)); }
+
+    void start(std::map<std::string, std::string> extra_env = {}) {
+        std::map<std::string, std::string> env{
+            {"COUPON_HTTP_ADDRESS", "127.0.0.1"},
+            {"COUPON_HTTP_PORT", "0"},
+            {"COUPON_SERVER_DATA_DIR", dir.path() + "/data"},
+            {"COUPON_ADMIN_TOKEN", kAdminToken},
+            {"COUPON_KAFKA_CONSUMER_SESSION_TIMEOUT_MS", "6000"},
+            {"COUPON_KAFKA_CONSUMER_HEARTBEAT_INTERVAL_MS", "1000"},
+        };
+        for (auto& [k, v] : extra_env) env[k] = v;
+        process = std::make_unique<ServerProcess>(std::vector<std::string>{}, env, dir.path() + "/server.log");
+        port = process->wait_ready();
+        if (port == 0) {
+            const std::string log = process->log();
+            throw std::runtime_error("server did not become ready; log:\n" + log);
+        }
+    }
+
+    HttpReply get(const std::string& target) const { return http(port, {"GET", target, "", {}}); }
+    HttpReply post(const std::string& target, const std::string& body,
+                   std::map<std::string, std::string> headers = {}) const {
+        return http(port, {"POST", target, body, std::move(headers)});
+    }
+    HttpReply admin_post(const std::string& target, const std::string& body) const {
+        return post(target, body, {{"Authorization", std::string("Bearer ") + kAdminToken}});
+    }
+    // Creates a policy and returns its id.
+    std::int64_t create_policy(std::int64_t total, const std::string& extra = "") const {
+        const auto reply = admin_post("/api/coupon-policies",
+                                      R"({"name":"e2e","totalQuantity":)" + std::to_string(total) +
+                                          R"(,"discountType":"AMOUNT","discountValue":3000)" + extra + "}");
+        if (reply.status != 201) throw std::runtime_error("create policy: " + std::to_string(reply.status) + " " + reply.body);
+        return boost::json::parse(reply.body).at("id").as_int64();
+    }
+};
+
+inline boost::json::object json_of(const HttpReply& reply) {
+    boost::system::error_code ec;
+    auto value = boost::json::parse(reply.body, ec);
+    if (ec || !value.is_object()) return {};
+    return value.as_object();
+}
+
+inline std::string str(const boost::json::object& o, const char* key) {
+    auto it = o.find(key);
+    return it != o.end() && it->value().is_string() ? std::string(it->value().as_string()) : std::string{};
+}
+
+}  // namespace coupon::test
