@@ -1,0 +1,56 @@
+#pragma once
+// Everything the messaging module needs to know, as a plain struct with the seed's defaults (DESIGN.md
+// section 3). The app fills it from its own configuration. Raw librdkafka properties in `common`,
+// `producer` and `consumer` are applied after our defaults, so a user can override any of them.
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+
+namespace coupon::messaging {
+
+using Properties = std::map<std::string, std::string>;
+
+struct TopicConfig {
+    std::string issue = "coupon-issue-topic";
+    std::string retry_1 = "coupon-issue-topic-retry-1000";
+    std::string retry_2 = "coupon-issue-topic-retry-2000";
+    std::string dlt = "coupon-issue-topic.DLT";
+    std::string results = "coupon-issue-result";
+    int issue_partitions = 10;
+    int retry_partitions = 10;
+    int dlt_partitions = 10;
+    int results_partitions = 10;
+    // Real clusters only (ensure_topics): clamped to the number of brokers.
+    int replication_factor = 3;
+    std::int64_t retention_ms = 7LL * 24 * 3600 * 1000;
+};
+
+struct EmbeddedConfig {
+    int brokers = 1;
+    // The mock broker silently drops a partition's oldest records beyond 5 MiB or 100,000 batches, consumed
+    // or not. The front end refuses (Overloaded) before a partition's unconsumed backlog gets near that.
+    std::int64_t backlog_limit_bytes = 3 * 1024 * 1024;
+    std::int64_t backlog_limit_records = 20000;
+    // Bytes one stored record may take, batch overhead included (each record can be its own batch).
+    // The guard uses the larger of this and what it measures on its own records.
+    std::int64_t backlog_record_bytes = 256;
+    std::chrono::milliseconds backlog_sample_interval{150};
+};
+
+struct KafkaConfig {
+    std::string bootstrap_servers;  // empty: the app starts an EmbeddedBroker and fills this in
+    TopicConfig topics;
+    std::string group_id = "coupon-issue-consumer-group";
+    int consumer_threads = 2;
+    int max_poll_records = 500;  // one poll batch = one database transaction
+    // True when the broker is the librdkafka mock (this process's own or a shared `coupon-server broker`):
+    // turns on the backlog guard and mock-friendly consumer defaults (fetch.wait.max.ms=10).
+    bool embedded_broker = false;
+    EmbeddedConfig embedded;
+    Properties common;    // every client
+    Properties producer;  // producers (issue requests, results, dead letters)
+    Properties consumer;  // consumers (issue group, result listener)
+};
+
+}  // namespace coupon::messaging

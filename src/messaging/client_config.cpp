@@ -1,0 +1,139 @@
+#include "client_config.hpp"
+
+#include <atomic>
+#include <stdexcept>
+#include <unistd.h>
+
+#include "coupon/domain/log.hpp"
+
+namespace coupon::messaging {
+namespace {
+
+// librdkafka logs from its own threads: route the lines into our log (syslog levels).
+void log_callback(const rd_kafka_t* rk, int level, const char* facility, const char* message) {
+    const char* name = rk ? rd_kafka_name(rk) : "?";
+    if (level <= 3) {
+        log::error("rdkafka", "{} {}: {}", name, facility, message);
+    } else if (level == 4) {
+        log::warn("rdkafka", "{} {}: {}", name, facility, message);
+    } else if (level <= 6) {
+        log::info("rdkafka", "{} {}: {}", name, facility, message);
+    } else {
+        log::debug("rdkafka", "{} {}: {}", name, facility, message);
+    }
+}
+
+// Without an error_cb librdkafka only keeps errors on its queue; log them so "broker down" is visible.
+void error_callback(rd_kafka_t* rk, int err, const char* reason, void*) {
+    if (err == RD_KAFKA_RESP_ERR__TRANSPORT) return;  // the log callback already reported the disconnect
+    log::warn("rdkafka", "{} error {}: {}", rd_kafka_name(rk), rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err)),
+              reason);
+}
+
+void apply_properties(rd_kafka_conf_t* conf, const Properties& properties) {
+    for (const auto& [name, value] : properties) set_property(conf, name, value);
+}
+
+Properties role_defaults(const KafkaConfig& config, ClientRole role) {
+    static std::atomic<int> listener_seq{0};
+    switch (role) {
+        case ClientRole::Producer:
+            // The seed's Spring producer settings (DESIGN.md section 3).
+            return {{"acks", "all"},
+                    {"enable.idempotence", "true"},
+                    {"linger.ms", "10"},
+                    {"batch.size", "16384"},
+                    {"compression.codec", "snappy"},
+                    {"max.in.flight.requests.per.connection", "5"},
+                    {"request.timeout.ms", "30000"},
+                    {"delivery.timeout.ms", "120000"},
+                    {"partitioner", "murmur2_random"}};
+        case ClientRole::GroupConsumer: {
+            Properties p{{"group.id", config.group_id},
+                         {"auto.offset.reset", "earliest"},
+                         {"enable.auto.commit", "false"},
+                         {"enable.auto.offset.store", "false"},
+                         {"isolation.level", "read_committed"},
+                         {"session.timeout.ms", "30000"},
+                         {"partition.assignment.strategy", "cooperative-sticky"}};
+            // A caught-up consumer on the mock waits the full fetch.wait.max.ms, new data or not.
+            if (config.embedded_broker) p["fetch.wait.max.ms"] = "10";
+            return p;
+        }
+        case ClientRole::Listener: {
+            // assign() needs a group.id; a private one that never subscribes or commits joins nothing.
+            Properties p{{"group.id", "coupon-result-listener-" + std::to_string(::getpid()) + "-" +
+                                          std::to_string(listener_seq.fetch_add(1))},
+                         {"enable.auto.commit", "false"},
+                         {"enable.auto.offset.store", "false"},
+                         {"isolation.level", "read_committed"}};
+            if (config.embedded_broker) p["fetch.wait.max.ms"] = "10";
+            return p;
+        }
+        case ClientRole::Probe:
+            return {{"group.id", config.group_id}, {"enable.auto.commit", "false"}};
+    }
+    return {};
+}
+
+}  // namespace
+
+void set_property(rd_kafka_conf_t* conf, const std::string& name, const std::string& value) {
+    char err[512];
+    if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), err, sizeof err) != RD_KAFKA_CONF_OK) {
+        throw std::invalid_argument("kafka property " + name + "=" + value + ": " + err);
+    }
+}
+
+ConfHandle make_conf(const KafkaConfig& config, ClientRole role, const Properties& overrides) {
+    ConfHandle conf(rd_kafka_conf_new());
+    rd_kafka_conf_set_log_cb(conf.get(), log_callback);
+    rd_kafka_conf_set_error_cb(conf.get(), error_callback);
+    if (!config.bootstrap_servers.empty()) set_property(conf.get(), "bootstrap.servers", config.bootstrap_servers);
+    set_property(conf.get(), "client.id", "coupon-server");
+    apply_properties(conf.get(), role_defaults(config, role));
+    apply_properties(conf.get(), config.common);
+    apply_properties(conf.get(), role == ClientRole::Producer ? config.producer : config.consumer);
+    if (role == ClientRole::Listener || role == ClientRole::Probe) {
+        // These must never commit or join, whatever the user's consumer map says.
+        Properties fixed = role_defaults(config, role);
+        fixed.erase("fetch.wait.max.ms");
+        fixed.erase("isolation.level");
+        apply_properties(conf.get(), fixed);
+    }
+    apply_properties(conf.get(), overrides);
+    return conf;
+}
+
+KafkaHandle make_client(rd_kafka_type_t type, ConfHandle conf) {
+    char err[512];
+    rd_kafka_t* rk = rd_kafka_new(type, conf.get(), err, sizeof err);
+    if (!rk) throw std::runtime_error(std::string("cannot create Kafka client: ") + err);
+    (void)conf.release();  // rd_kafka_new owns the configuration on success
+    return KafkaHandle(rk);
+}
+
+std::int32_t partition_count(rd_kafka_t* rk, const std::string& topic, std::chrono::milliseconds timeout) {
+    rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
+    const rd_kafka_metadata_t* md = nullptr;
+    const rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 0, rkt, &md, static_cast<int>(timeout.count()));
+    rd_kafka_topic_destroy(rkt);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        throw std::runtime_error("metadata for topic " + topic + ": " + rd_kafka_err2str(err));
+    }
+    std::int32_t count = 0;
+    std::string problem = "not found";
+    for (int i = 0; i < md->topic_cnt; ++i) {
+        if (topic != md->topics[i].topic) continue;
+        if (md->topics[i].err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+            problem = rd_kafka_err2str(md->topics[i].err);
+        } else {
+            count = md->topics[i].partition_cnt;
+        }
+    }
+    rd_kafka_metadata_destroy(md);
+    if (count <= 0) throw std::runtime_error("topic " + topic + ": " + problem);
+    return count;
+}
+
+}  // namespace coupon::messaging

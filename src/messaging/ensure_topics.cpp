@@ -1,0 +1,90 @@
+// Topic creation on a real cluster (the seed creates its topics at start-up with the Admin API).
+#include <librdkafka/rdkafka.h>
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "client_config.hpp"
+#include "coupon/domain/log.hpp"
+#include "coupon/messaging/embedded_broker.hpp"
+
+namespace coupon::messaging {
+namespace {
+
+int broker_count(rd_kafka_t* rk, std::chrono::milliseconds timeout) {
+    const rd_kafka_metadata_t* md = nullptr;
+    const rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 0, nullptr, &md, static_cast<int>(timeout.count()));
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        throw std::runtime_error(std::string("Kafka metadata: ") + rd_kafka_err2str(err));
+    }
+    const int brokers = md->broker_cnt;
+    rd_kafka_metadata_destroy(md);
+    return brokers;
+}
+
+struct NewTopicsDeleter {
+    std::vector<rd_kafka_NewTopic_t*>* topics;
+    void operator()(void*) const noexcept {
+        for (auto* t : *topics) rd_kafka_NewTopic_destroy(t);
+    }
+};
+
+}  // namespace
+
+void ensure_topics(const KafkaConfig& config, std::chrono::milliseconds timeout) {
+    KafkaHandle admin = make_client(RD_KAFKA_PRODUCER, make_conf(config, ClientRole::Producer));
+    const int brokers = broker_count(admin.get(), timeout);
+    const int rf = std::max(1, std::min(config.topics.replication_factor, brokers));
+    const TopicConfig& t = config.topics;
+    const std::vector<std::pair<std::string, int>> wanted = {{t.issue, t.issue_partitions},
+                                                             {t.retry_1, t.retry_partitions},
+                                                             {t.retry_2, t.retry_partitions},
+                                                             {t.dlt, t.dlt_partitions},
+                                                             {t.results, t.results_partitions}};
+    std::vector<rd_kafka_NewTopic_t*> topics;
+    std::unique_ptr<void, NewTopicsDeleter> cleanup(&topics, NewTopicsDeleter{&topics});
+    char err[512];
+    for (const auto& [name, partitions] : wanted) {
+        rd_kafka_NewTopic_t* nt = rd_kafka_NewTopic_new(name.c_str(), partitions, rf, err, sizeof err);
+        if (!nt) throw std::runtime_error("topic " + name + ": " + err);
+        topics.push_back(nt);
+        rd_kafka_NewTopic_set_config(nt, "retention.ms", std::to_string(t.retention_ms).c_str());
+        rd_kafka_NewTopic_set_config(nt, "cleanup.policy", "delete");
+    }
+
+    rd_kafka_AdminOptions_t* options = rd_kafka_AdminOptions_new(admin.get(), RD_KAFKA_ADMIN_OP_CREATETOPICS);
+    rd_kafka_AdminOptions_set_request_timeout(options, static_cast<int>(timeout.count()), err, sizeof err);
+    rd_kafka_AdminOptions_set_operation_timeout(options, static_cast<int>(timeout.count()), err, sizeof err);
+    rd_kafka_queue_t* queue = rd_kafka_queue_new(admin.get());
+    rd_kafka_CreateTopics(admin.get(), topics.data(), topics.size(), options, queue);
+    rd_kafka_event_t* event = rd_kafka_queue_poll(queue, static_cast<int>(timeout.count()) + 5000);
+    rd_kafka_AdminOptions_destroy(options);
+
+    std::string failure;
+    if (!event) {
+        failure = "CreateTopics timed out";
+    } else if (rd_kafka_event_error(event) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        failure = std::string("CreateTopics: ") + rd_kafka_event_error_string(event);
+    } else {
+        size_t count = 0;
+        const rd_kafka_topic_result_t** results =
+            rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(event), &count);
+        for (size_t i = 0; i < count; ++i) {
+            const rd_kafka_resp_err_t e = rd_kafka_topic_result_error(results[i]);
+            const char* name = rd_kafka_topic_result_name(results[i]);
+            if (e == RD_KAFKA_RESP_ERR_NO_ERROR) {
+                log::info("kafka", "created topic {} (replication factor {})", name, rf);
+            } else if (e != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS && failure.empty()) {
+                const char* why = rd_kafka_topic_result_error_string(results[i]);
+                failure = std::string("topic ") + name + ": " + (why ? why : rd_kafka_err2str(e));
+            }
+        }
+    }
+    if (event) rd_kafka_event_destroy(event);
+    rd_kafka_queue_destroy(queue);
+    if (!failure.empty()) throw std::runtime_error(failure);
+}
+
+}  // namespace coupon::messaging

@@ -1,0 +1,59 @@
+#include "json_fields.hpp"
+
+#include <charconv>
+#include <cmath>
+
+#include "coupon/domain/time_format.hpp"
+
+namespace coupon::messaging {
+
+std::optional<std::int64_t> read_int64(const boost::json::value& v) {
+    if (v.is_int64()) return v.get_int64();
+    if (v.is_uint64()) {
+        if (v.get_uint64() > static_cast<std::uint64_t>(INT64_MAX)) return std::nullopt;
+        return static_cast<std::int64_t>(v.get_uint64());
+    }
+    if (v.is_double()) {
+        const double d = v.get_double();
+        if (std::trunc(d) != d || std::fabs(d) > 9.0e15) return std::nullopt;
+        return static_cast<std::int64_t>(d);
+    }
+    if (v.is_string()) {
+        const auto& s = v.get_string();
+        std::int64_t out = 0;
+        const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+        if (ec != std::errc() || end != s.data() + s.size() || s.empty()) return std::nullopt;
+        return out;
+    }
+    return std::nullopt;
+}
+
+std::optional<domain::TimePoint> read_time(const boost::json::value& v) {
+    using namespace std::chrono;
+    if (v.is_string()) return domain::parse_time(std::string_view(v.get_string()));
+    if (v.is_array()) {
+        const auto& a = v.get_array();
+        if (a.size() < 5) return std::nullopt;
+        std::int64_t f[7] = {0, 0, 0, 0, 0, 0, 0};
+        for (std::size_t i = 0; i < a.size() && i < 7; ++i) {
+            auto n = read_int64(a[i]);
+            if (!n) return std::nullopt;
+            f[i] = *n;
+        }
+        const year_month_day ymd{year{static_cast<int>(f[0])}, month{static_cast<unsigned>(f[1])},
+                                 day{static_cast<unsigned>(f[2])}};
+        if (!ymd.ok() || f[3] < 0 || f[3] > 23 || f[4] < 0 || f[4] > 59 || f[5] < 0 || f[5] > 60) return std::nullopt;
+        return domain::TimePoint{sys_days{ymd} + hours{f[3]} + minutes{f[4]} + seconds{f[5]} +
+                                 duration_cast<milliseconds>(nanoseconds{f[6]})};
+    }
+    if (auto millis = read_int64(v)) return domain::TimePoint{milliseconds{*millis}};
+    return std::nullopt;
+}
+
+std::optional<std::string> read_string(const boost::json::object& o, std::string_view key) {
+    const auto* v = o.if_contains(key);
+    if (!v || !v->is_string()) return std::nullopt;
+    return std::string(v->get_string());
+}
+
+}  // namespace coupon::messaging

@@ -1,0 +1,48 @@
+#include "messaging_metrics.hpp"
+
+#include <fmt/format.h>
+
+#include <string>
+
+namespace coupon::messaging {
+
+MessagingMetrics& MessagingMetrics::get() {
+    static MessagingMetrics* m = [] {
+        auto& g = domain::Metrics::global();
+        const std::string requests = "Issue requests by how the broker took them";
+        return new MessagingMetrics{
+            g.counter("coupon_kafka_requests_produced_total", "Issue requests handed to the Kafka producer"),
+            g.counter("coupon_kafka_requests_accepted_total", "Issue requests stored by the broker (acks=all)"),
+            g.counter("coupon_kafka_requests_refused_total", requests, R"(reason="overloaded")"),
+            g.counter("coupon_kafka_requests_refused_total", requests, R"(reason="unavailable")"),
+            g.counter("coupon_kafka_consumed_records_total", "Issue records taken by consumer workers"),
+            g.counter("coupon_kafka_batches_total", "Poll batches applied in one database transaction"),
+            g.counter("coupon_kafka_poison_records_total", "Undecodable issue records sent to the DLT"),
+            g.counter("coupon_kafka_store_failures_total", "Batches the database failed (retried)"),
+            g.counter("coupon_kafka_commit_failures_total", "Offset commits the broker refused"),
+            g.counter("coupon_kafka_main_queue_records_total",
+                      "Issue records that reached the consumer's main queue instead of a worker (a bug)"),
+            g.counter("coupon_kafka_results_received_total", "Issue results read from the result topic"),
+        };
+    }();
+    return *m;
+}
+
+MessagingMetrics::Value& MessagingMetrics::outcome(domain::Outcome outcome) {
+    return domain::Metrics::global().counter("coupon_issue_outcomes_total", "Issue outcomes decided by consumers",
+                                             fmt::format(R"(status="{}")", domain::to_string(outcome)));
+}
+
+MessagingMetrics::Value& MessagingMetrics::backlog_records(std::int32_t partition) {
+    return domain::Metrics::global().gauge("coupon_kafka_backlog_records",
+                                           "Unconsumed issue records per partition (backlog guard estimate)",
+                                           fmt::format(R"(partition="{}")", partition));
+}
+
+MessagingMetrics::Value& MessagingMetrics::backlog_bytes(std::int32_t partition) {
+    return domain::Metrics::global().gauge("coupon_kafka_backlog_bytes",
+                                           "Unconsumed issue bytes per partition (backlog guard estimate)",
+                                           fmt::format(R"(partition="{}")", partition));
+}
+
+}  // namespace coupon::messaging

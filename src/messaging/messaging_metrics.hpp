@@ -1,0 +1,30 @@
+#pragma once
+// The module's counters, looked up once (Metrics::counter takes a lock) and kept as references.
+#include <cstdint>
+
+#include "coupon/domain/metrics.hpp"
+#include "coupon/domain/types.hpp"
+
+namespace coupon::messaging {
+
+struct MessagingMetrics {
+    using Value = domain::Metrics::Value;
+    Value& produced;             // issue requests handed to the producer
+    Value& accepted;             // ... acknowledged by the broker
+    Value& refused_overloaded;   // refused before producing (queue full, backlog guard)
+    Value& refused_unavailable;  // not stored (broker error, timeout, shutdown)
+    Value& consumed;             // issue records taken by workers
+    Value& batches;              // batches applied (one DB transaction each)
+    Value& poison;               // undecodable records sent to the DLT
+    Value& store_failures;       // batches the database failed (retried)
+    Value& commit_failures;      // offset commits the broker refused
+    Value& main_queue_records;   // records that bypassed the partition forwarding (must stay 0)
+    Value& results_received;     // results read by result listeners
+
+    static MessagingMetrics& get();
+    static Value& outcome(domain::Outcome outcome);
+    static Value& backlog_records(std::int32_t partition);
+    static Value& backlog_bytes(std::int32_t partition);
+};
+
+}  // namespace coupon::messaging

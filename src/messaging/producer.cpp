@@ -1,0 +1,91 @@
+#include "producer.hpp"
+
+#include <memory>
+#include <mutex>
+
+#include "coupon/domain/log.hpp"
+
+namespace coupon::messaging {
+
+Producer::Producer(const KafkaConfig& config, std::string name, Properties overrides)
+    : config_(config), name_(std::move(name)), overrides_(std::move(overrides)) {}
+
+Producer::~Producer() { stop(std::chrono::seconds(5)); }
+
+void Producer::start() {
+    ConfHandle conf = make_conf(config_, ClientRole::Producer, overrides_);
+    rd_kafka_conf_set_dr_msg_cb(conf.get(), &Producer::on_delivery_report);
+    set_property(conf.get(), "client.id", "coupon-server-" + name_);
+    rk_ = make_client(RD_KAFKA_PRODUCER, std::move(conf));
+    poller_ = std::thread([this] { poll_loop(); });
+}
+
+void Producer::poll_loop() {
+    while (!stopping_.load(std::memory_order_acquire)) rd_kafka_poll(rk_.get(), 50);
+}
+
+rd_kafka_resp_err_t Producer::produce(const OutRecord& r, OnDelivery on_delivery) {
+    // Checked before locking: a delivery callback running inside stop() must not lock again.
+    if (stopping_.load(std::memory_order_acquire)) return RD_KAFKA_RESP_ERR__DESTROY;
+    std::shared_lock lock(handle_mutex_);
+    if (!rk_) return RD_KAFKA_RESP_ERR__DESTROY;
+    auto callback = std::make_unique<OnDelivery>(std::move(on_delivery));
+    rd_kafka_headers_t* headers = rd_kafka_headers_new(r.headers.size());
+    for (const auto& [name, value] : r.headers) {
+        rd_kafka_header_add(headers, name.data(), static_cast<ssize_t>(name.size()), value.data(),
+                            static_cast<ssize_t>(value.size()));
+    }
+    const rd_kafka_resp_err_t err = rd_kafka_producev(
+        rk_.get(), RD_KAFKA_V_TOPIC(r.topic.c_str()), RD_KAFKA_V_PARTITION(r.partition),
+        RD_KAFKA_V_KEY(r.key.data(), r.key.size()), RD_KAFKA_V_VALUE(const_cast<char*>(r.value.data()), r.value.size()),
+        RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(callback.get()),
+        RD_KAFKA_V_END);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        rd_kafka_headers_destroy(headers);  // producev only takes ownership on success
+        return err;
+    }
+    (void)callback.release();  // now owned by the delivery report
+    return err;
+}
+
+void Producer::on_delivery_report(rd_kafka_t*, const rd_kafka_message_t* message, void*) {
+    std::unique_ptr<OnDelivery> callback(static_cast<OnDelivery*>(message->_private));
+    if (!callback || !*callback) return;
+    // Nothing may escape into librdkafka's poll loop.
+    try {
+        (*callback)(message->err, message->err ? rd_kafka_message_errstr(message) : std::string());
+    } catch (const std::exception& e) {
+        log::error("kafka", "delivery callback threw: {}", e.what());
+    } catch (...) {
+        log::error("kafka", "delivery callback threw");
+    }
+}
+
+bool Producer::flush(std::chrono::milliseconds timeout) {
+    if (stopping_.load(std::memory_order_acquire)) return true;  // stop() flushes
+    std::shared_lock lock(handle_mutex_);
+    if (!rk_) return true;
+    return rd_kafka_flush(rk_.get(), static_cast<int>(timeout.count())) == RD_KAFKA_RESP_ERR_NO_ERROR;
+}
+
+void Producer::stop(std::chrono::milliseconds timeout) {
+    if (stopping_.exchange(true)) return;
+    if (poller_.joinable()) poller_.join();
+    {
+        // Shared, not exclusive: a delivery callback run by flush may call produce(), which then refuses.
+        std::shared_lock lock(handle_mutex_);
+        if (!rk_) return;
+        // rd_kafka_flush serves the delivery reports on this thread now that the poller is gone.
+        if (rd_kafka_flush(rk_.get(), static_cast<int>(timeout.count())) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+            const int left = rd_kafka_outq_len(rk_.get());
+            log::warn("kafka", "{} producer: {} record(s) not delivered within {} ms; failing them", name_, left,
+                      timeout.count());
+            rd_kafka_purge(rk_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+            for (int i = 0; i < 100 && rd_kafka_outq_len(rk_.get()) > 0; ++i) rd_kafka_poll(rk_.get(), 10);
+        }
+    }
+    std::unique_lock lock(handle_mutex_);
+    rk_.reset();
+}
+
+}  // namespace coupon::messaging

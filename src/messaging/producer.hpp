@@ -1,0 +1,60 @@
+#pragma once
+// A producer handle plus the thread that serves its delivery reports. Each produce() carries its own
+// callback, called exactly once from that thread (or from stop()) with the broker's verdict.
+#include <librdkafka/rdkafka.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <shared_mutex>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "client_config.hpp"
+
+namespace coupon::messaging {
+
+struct OutRecord {
+    std::string topic;
+    std::int32_t partition = RD_KAFKA_PARTITION_UA;  // UA: the configured partitioner picks
+    std::string key;
+    std::string value;
+    std::vector<std::pair<std::string, std::string>> headers;
+};
+
+class Producer {
+public:
+    // err is NO_ERROR when the broker stored the record (with the configured acks).
+    using OnDelivery = std::function<void(rd_kafka_resp_err_t err, const std::string& reason)>;
+
+    // overrides: properties this producer needs whatever the user configured.
+    Producer(const KafkaConfig& config, std::string name, Properties overrides = {});
+    ~Producer();
+    Producer(const Producer&) = delete;
+    Producer& operator=(const Producer&) = delete;
+
+    void start();  // throws on bad configuration
+    // Returns the enqueue error (QUEUE_FULL, unknown topic, ...); then on_delivery is NOT called.
+    rd_kafka_resp_err_t produce(const OutRecord& record, OnDelivery on_delivery);
+    bool flush(std::chrono::milliseconds timeout);
+    // Flushes up to `timeout`, then purges what is left (its callbacks report _PURGE_*) and joins.
+    void stop(std::chrono::milliseconds timeout);
+    rd_kafka_t* handle() const { return rk_.get(); }
+
+private:
+    static void on_delivery_report(rd_kafka_t* rk, const rd_kafka_message_t* message, void* opaque);
+    void poll_loop();
+
+    KafkaConfig config_;
+    std::string name_;
+    Properties overrides_;
+    mutable std::shared_mutex handle_mutex_;  // produce/flush (shared) vs. the handle's destruction
+    KafkaHandle rk_;
+    std::atomic<bool> stopping_{false};
+    std::thread poller_;
+};
+
+}  // namespace coupon::messaging

@@ -1,0 +1,79 @@
+#include <fmt/format.h>
+
+#include "coupon/domain/time_format.hpp"
+#include "coupon/messaging/message_codec.hpp"
+#include "json_fields.hpp"
+
+namespace coupon::messaging {
+
+namespace json = boost::json;
+
+namespace {
+// 0 when missing or not an integer.
+std::int64_t positive_id(const json::object& o, std::string_view key) {
+    const auto* v = o.if_contains(key);
+    if (!v) return 0;
+    return read_int64(*v).value_or(0);
+}
+}  // namespace
+
+std::string request_key(const domain::IssueRequest& request) { return std::to_string(request.policy_id); }
+
+std::string encode_request(const domain::IssueRequest& request) {
+    json::object o;
+    o["userId"] = request.user_id;
+    o["couponPolicyId"] = request.policy_id;
+    o["requestId"] = request.request_id;
+    o["requestedAt"] = domain::format_time(request.requested_at);
+    return json::serialize(o);
+}
+
+Decoded<domain::IssueRequest> decode_request(std::string_view value, std::optional<std::string_view> type_id,
+                                             const RecordOrigin& origin) {
+    Decoded<domain::IssueRequest> out;
+    if (type_id && *type_id != kRequestTypeId && *type_id != kRequestClassName) {
+        out.error = fmt::format("unexpected {} header '{}'", kTypeIdHeader, *type_id);
+        return out;
+    }
+    boost::system::error_code ec;
+    const json::value doc = json::parse(json::string_view(value.data(), value.size()), ec);
+    if (ec) {
+        out.error = "not JSON: " + ec.message();
+        return out;
+    }
+    if (!doc.is_object()) {
+        out.error = "not a JSON object";
+        return out;
+    }
+    const json::object& o = doc.get_object();
+    domain::IssueRequest r;
+    r.user_id = positive_id(o, "userId");
+    r.policy_id = positive_id(o, "couponPolicyId");
+    if (r.user_id <= 0) {
+        out.error = "missing or invalid userId";
+        return out;
+    }
+    if (r.policy_id <= 0) {
+        out.error = "missing or invalid couponPolicyId";
+        return out;
+    }
+    auto request_id = read_string(o, "requestId");
+    // The seed's records carry no requestId; derive a stable one so a redelivery keeps its identity.
+    r.request_id = request_id && !request_id->empty()
+                       ? std::move(*request_id)
+                       : fmt::format("{}-{}-{}", origin.topic, origin.partition, origin.offset);
+    if (const auto* at = o.if_contains("requestedAt"); at && !at->is_null()) {
+        const auto t = read_time(*at);
+        if (!t) {
+            out.error = "invalid requestedAt";
+            return out;
+        }
+        r.requested_at = *t;
+    }
+    r.partition = origin.partition;
+    r.offset = origin.offset;
+    out.value = std::move(r);
+    return out;
+}
+
+}  // namespace coupon::messaging

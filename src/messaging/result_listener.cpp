@@ -1,0 +1,96 @@
+#include "coupon/messaging/result_listener.hpp"
+
+#include <librdkafka/rdkafka.h>
+
+#include <atomic>
+#include <stdexcept>
+#include <thread>
+
+#include "client_config.hpp"
+#include "coupon/domain/log.hpp"
+#include "coupon/messaging/message_codec.hpp"
+#include "messaging_metrics.hpp"
+
+namespace coupon::messaging {
+namespace {
+constexpr auto kBrokerTimeout = std::chrono::seconds(10);
+}
+
+struct ResultListener::Impl {
+    KafkaConfig config;
+    OnResult on_result;
+    KafkaHandle consumer;
+    std::atomic<bool> stopping{false};
+    std::thread thread;
+
+    void deliver(const rd_kafka_message_t& m) {
+        const std::string_view value =
+            m.payload ? std::string_view(static_cast<const char*>(m.payload), m.len) : std::string_view();
+        auto decoded = decode_result(value);
+        if (!decoded.value) {
+            log::warn("results", "skipping undecodable result {}-{}@{}: {}", config.topics.results, m.partition,
+                      m.offset, decoded.error);
+            return;
+        }
+        MessagingMetrics::get().results_received.fetch_add(1, std::memory_order_relaxed);
+        try {
+            on_result(*decoded.value);
+        } catch (const std::exception& e) {
+            log::error("results", "result handler threw: {}", e.what());
+        }
+    }
+
+    void run() {
+        while (!stopping.load()) {
+            MessageHandle m(rd_kafka_consumer_poll(consumer.get(), 100));
+            if (!m) continue;
+            if (m->err) {
+                if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+                    log::warn("results", "consume error: {}", rd_kafka_message_errstr(m.get()));
+                }
+                continue;
+            }
+            deliver(*m);
+        }
+    }
+};
+
+ResultListener::ResultListener(KafkaConfig config, OnResult on_result)
+    : impl_(std::make_unique<Impl>()) {
+    impl_->config = std::move(config);
+    impl_->on_result = std::move(on_result);
+}
+
+ResultListener::~ResultListener() { stop(); }
+
+void ResultListener::start() {
+    Impl& l = *impl_;
+    l.consumer = make_client(RD_KAFKA_CONSUMER, make_conf(l.config, ClientRole::Listener));
+    const std::string& topic = l.config.topics.results;
+    const std::int32_t partitions = partition_count(l.consumer.get(), topic, kBrokerTimeout);
+    // Explicit offsets, not OFFSET_END: END would be resolved later and could skip a result produced
+    // between start() returning and the fetcher's first ListOffsets.
+    PartitionList assignment(rd_kafka_topic_partition_list_new(partitions));
+    for (std::int32_t p = 0; p < partitions; ++p) {
+        int64_t low = 0, high = 0;
+        const rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(
+            l.consumer.get(), topic.c_str(), p, &low, &high, static_cast<int>(kBrokerTimeout.count() * 1000));
+        if (err) throw std::runtime_error("watermarks of " + topic + ": " + rd_kafka_err2str(err));
+        rd_kafka_topic_partition_list_add(assignment.get(), topic.c_str(), p)->offset = high;
+    }
+    if (rd_kafka_resp_err_t err = rd_kafka_assign(l.consumer.get(), assignment.get())) {
+        throw std::runtime_error("assign " + topic + ": " + rd_kafka_err2str(err));
+    }
+    log::info("results", "reading all {} partitions of {} from their ends", partitions, topic);
+    l.thread = std::thread([&l] { l.run(); });
+}
+
+void ResultListener::stop() {
+    Impl& l = *impl_;
+    if (!l.consumer || l.stopping.exchange(true)) return;
+    if (l.thread.joinable()) l.thread.join();
+    rd_kafka_consumer_close(l.consumer.get());
+    l.consumer.reset();
+}
+
+}  // namespace coupon::messaging

@@ -1,0 +1,45 @@
+#include "store_retry.hpp"
+
+#include <algorithm>
+#include <thread>
+
+#include "coupon/domain/issue_store.hpp"
+#include "coupon/domain/log.hpp"
+#include "messaging_metrics.hpp"
+
+namespace coupon::messaging {
+
+StoreRetry::StoreRetry(std::chrono::milliseconds first, std::chrono::milliseconds max) : first_(first), max_(max) {}
+
+std::optional<std::vector<domain::IssueResult>> StoreRetry::run(const Attempt& attempt, const GiveUp& give_up) const {
+    std::chrono::milliseconds delay = first_;
+    // The first attempt runs even when stopping: a graceful stop finishes the in-flight batch.
+    for (int failures = 0;; ++failures) {
+        std::string why;
+        try {
+            return attempt();
+        } catch (const domain::StoreError& e) {
+            why = e.what();
+        } catch (const std::exception& e) {
+            // Not a database outage we know, but retrying is still safer than losing the batch.
+            why = std::string("unexpected: ") + e.what();
+        }
+        MessagingMetrics::get().store_failures.fetch_add(1, std::memory_order_relaxed);
+        log::warn("consumer", "database failed the batch (attempt {}): {}; retrying in {} ms", failures + 1, why,
+                  delay.count());
+        if (wait_or_give_up(delay, give_up)) return std::nullopt;
+        delay = std::min(delay * 2, max_);
+    }
+}
+
+bool wait_or_give_up(std::chrono::milliseconds delay, const std::function<bool()>& give_up) {
+    const auto until = std::chrono::steady_clock::now() + delay;
+    while (std::chrono::steady_clock::now() < until) {
+        if (give_up()) return true;
+        std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+            std::chrono::milliseconds(20), until - std::chrono::steady_clock::now()));
+    }
+    return give_up();
+}
+
+}  // namespace coupon::messaging

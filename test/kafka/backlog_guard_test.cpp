@@ -1,0 +1,85 @@
+// The embedded broker silently drops a partition's oldest records past 5 MiB: the sink must refuse before a
+// partition's unconsumed backlog gets there, and accept again once consumers caught up, losing nothing.
+#include <catch2/catch.hpp>
+
+#include "coupon/messaging/kafka_request_sink.hpp"
+#include "coupon/messaging/partitioner.hpp"
+#include "kafka_fixture.hpp"
+
+using namespace coupon;
+using namespace coupon::messaging;
+using namespace coupon::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::int64_t backlog_of(const KafkaRequestSink& sink, std::int32_t partition) {
+    for (const auto& b : sink.backlog()) {
+        if (b.partition == partition) return b.records;
+    }
+    return -1;
+}
+
+}  // namespace
+
+TEST_CASE("backlog guard: refuses at the limit, accepts again after consumers catch up, loses nothing",
+          "[backlog]") {
+    KafkaFixture f(2);
+    constexpr std::int64_t kLimit = 40;
+    f.config.embedded.backlog_record_bytes = 256;
+    f.config.embedded.backlog_limit_bytes = kLimit * 256;  // the byte limit binds first
+    f.config.embedded.backlog_limit_records = 1000;
+    f.config.embedded.backlog_sample_interval = 100ms;
+    const domain::PolicyId policy = f.add_policy(1000);
+    const std::int32_t partition = partition_for_key(std::to_string(policy), 2);
+
+    KafkaRequestSink sink(f.config);
+    sink.start();
+    REQUIRE(sink.backlog_guard_enabled());
+    std::vector<std::string> accepted;
+    Verdict v;
+    for (int i = 0; i < 200; ++i) {
+        const std::string id = "bl-" + std::to_string(i);
+        v = submit_and_wait(sink, make_request(i + 1, policy, id));
+        if (v.status != domain::AcceptStatus::Accepted) break;
+        accepted.push_back(id);
+    }
+    CHECK(v.status == domain::AcceptStatus::Overloaded);
+    CHECK(static_cast<std::int64_t>(accepted.size()) == kLimit);
+    CHECK(backlog_of(sink, partition) == kLimit);
+    CHECK(f.high_watermark(f.config.topics.issue, partition) == kLimit);  // refused ones never reached Kafka
+
+    // Another process sharing the broker learns the backlog from the broker, not from its own counting.
+    KafkaRequestSink other(f.config);
+    other.start();
+    CHECK(backlog_of(other, partition) == kLimit);
+    CHECK(submit_and_wait(other, make_request(9999, policy, "other-1")).status == domain::AcceptStatus::Overloaded);
+
+    auto group = f.make_group();
+    // Consumers commit; the sampled backlog falls and requests are accepted again.
+    REQUIRE(wait_until([&] { return backlog_of(sink, partition) == 0; }));
+    int more = 0;
+    REQUIRE(wait_until([&] {
+        const std::string id = "after-" + std::to_string(more++);
+        if (submit_and_wait(sink, make_request(5000 + more, policy, id)).status != domain::AcceptStatus::Accepted) {
+            return false;
+        }
+        accepted.push_back(id);
+        return true;
+    }));
+
+    // Every accepted request has exactly one recorded outcome.
+    REQUIRE(wait_until([&] {
+        const auto state = f.store.snapshot();
+        for (const auto& id : accepted) {
+            if (!state.results.count(id)) return false;
+        }
+        return true;
+    }));
+    const auto state = f.store.snapshot();
+    CHECK(state.results.size() == accepted.size());
+    CHECK(state.coupons.size() == accepted.size());
+    group->stop();
+    other.stop();
+    sink.stop();
+}

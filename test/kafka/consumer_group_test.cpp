@@ -1,0 +1,122 @@
+// The processing side in the normal case: order within a partition, results published for every request,
+// every record reaching a worker through the partition forwarding.
+#include <catch2/catch.hpp>
+
+#include <set>
+#include <thread>
+
+#include "coupon/messaging/kafka_request_sink.hpp"
+#include "coupon/messaging/message_codec.hpp"
+#include "coupon/messaging/result_listener.hpp"
+#include "kafka_fixture.hpp"
+
+using namespace coupon;
+using namespace coupon::messaging;
+using namespace coupon::test;
+using namespace std::chrono_literals;
+
+TEST_CASE("group: within a partition requests win in offset order (first 100 distinct users)", "[group]") {
+    KafkaFixture f(2);
+    const domain::PolicyId policy = f.add_policy(100);
+    const auto main_queue_before = counter_value("coupon_kafka_main_queue_records_total");
+    VerdictCollector verdicts;
+    KafkaRequestSink sink(f.config);
+    sink.start();
+    constexpr int kRequests = 500;
+    for (int i = 0; i < kRequests; ++i) {
+        // Users repeat (user = i % 230 + 1 for some), so "distinct" matters.
+        const domain::UserId user = (i * 7) % 230 + 1;
+        const std::string id = "ord-" + std::to_string(i);
+        sink.submit(make_request(user, policy, id), verdicts.expect(id));
+    }
+    REQUIRE(verdicts.wait_all(kRequests));
+    for (const auto& [id, status] : verdicts.verdicts()) REQUIRE(status == domain::AcceptStatus::Accepted);
+
+    auto group = f.make_group();
+    REQUIRE(wait_until([&] { return f.store.snapshot().results.size() == kRequests; }));
+
+    // Expected winners from the topic itself, in offset order.
+    const auto records = f.read_topic(f.config.topics.issue, kRequests);
+    REQUIRE(records.size() == kRequests);
+    std::vector<domain::UserId> winners;
+    std::set<domain::UserId> seen;
+    std::map<std::string, domain::Outcome> expected;
+    for (const auto& r : records) {
+        auto req = decode_request(r.value, std::nullopt, {f.config.topics.issue, r.partition, r.offset});
+        REQUIRE(req.value);
+        const bool fresh = seen.insert(req.value->user_id).second;
+        if (fresh && winners.size() < 100) {
+            winners.push_back(req.value->user_id);
+            expected[req.value->request_id] = domain::Outcome::Issued;
+        } else if (!fresh && std::find(winners.begin(), winners.end(), req.value->user_id) != winners.end()) {
+            expected[req.value->request_id] = domain::Outcome::AlreadyIssued;
+        } else {
+            expected[req.value->request_id] = domain::Outcome::SoldOut;
+        }
+    }
+    const auto state = f.store.snapshot();
+    std::set<domain::UserId> holders;
+    for (const auto& [id, coupon] : state.coupons) holders.insert(coupon.user_id);
+    CHECK(holders == std::set<domain::UserId>(winners.begin(), winners.end()));
+    CHECK(state.coupons.size() == 100);
+    CHECK(state.policies.at(policy).issued_quantity == 100);
+    for (const auto& [id, outcome] : expected) {
+        INFO(id);
+        CHECK(state.results.at(id).outcome == outcome);
+    }
+    // The batch cap and the forwarding: nothing bypassed the workers.
+    CHECK(counter_value("coupon_kafka_main_queue_records_total") == main_queue_before);
+    // Offsets committed up to the end once the batch is durable.
+    const std::int32_t p = records.front().partition;
+    CHECK(wait_until([&] { return f.committed_offset(p) == kRequests; }));
+    CHECK(group->assigned());
+    group->stop();
+    CHECK_FALSE(group->assigned());
+    sink.stop();
+}
+
+TEST_CASE("group: one result per request is published and seen by the result listener", "[group]") {
+    KafkaFixture f(3);
+    const domain::PolicyId p1 = f.add_policy(5);
+    const domain::PolicyId p2 = f.add_policy(1000);
+    std::mutex mutex;
+    std::map<std::string, std::vector<domain::IssueResult>> seen;
+    ResultListener listener(f.config, [&](const domain::IssueResult& r) {
+        std::lock_guard lock(mutex);
+        seen[r.request_id].push_back(r);
+    });
+    listener.start();
+    // A result nobody can decode is logged and skipped; the listener keeps going.
+    f.produce_raw(f.config.topics.results, "junk", "{not a result", {});
+    auto group = f.make_group();
+    VerdictCollector verdicts;
+    KafkaRequestSink sink(f.config);
+    sink.start();
+    constexpr int kRequests = 60;
+    for (int i = 0; i < kRequests; ++i) {
+        const std::string id = "res-" + std::to_string(i);
+        sink.submit(make_request(i % 20 + 1, i % 2 ? p1 : p2, id), verdicts.expect(id));
+    }
+    REQUIRE(verdicts.wait_all(kRequests));
+    REQUIRE(wait_until([&] {
+        std::lock_guard lock(mutex);
+        return seen.size() == kRequests;
+    }));
+    std::this_thread::sleep_for(300ms);  // a duplicate would show up now
+    const auto state = f.store.snapshot();
+    std::lock_guard lock(mutex);
+    for (const auto& [id, results] : seen) {
+        INFO(id);
+        REQUIRE(results.size() == 1);
+        const auto& stored = state.results.at(id);
+        CHECK(results[0].outcome == stored.outcome);
+        CHECK(results[0].coupon_id == stored.coupon_id);
+        CHECK(results[0].user_id == stored.user_id);
+    }
+    std::size_t issued_p1 = 0;
+    for (const auto& [id, results] : seen) issued_p1 += results[0].policy_id == p1 && results[0].outcome == domain::Outcome::Issued;
+    CHECK(issued_p1 == 5);
+    group->stop();
+    sink.stop();
+    listener.stop();
+}

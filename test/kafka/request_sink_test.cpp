@@ -1,0 +1,55 @@
+// The front end's producer: what it promises (Accepted only after acks=all) and what lands on the wire.
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+
+#include <catch2/catch.hpp>
+
+#include "coupon/messaging/kafka_request_sink.hpp"
+#include "coupon/messaging/message_codec.hpp"
+#include "coupon/messaging/partitioner.hpp"
+#include "kafka_fixture.hpp"
+
+using namespace coupon;
+using namespace coupon::messaging;
+using namespace coupon::test;
+using namespace std::chrono_literals;
+
+TEST_CASE("sink: an accepted request is on the issue topic with key, Java partition and type header", "[sink]") {
+    KafkaFixture f(10);
+    KafkaRequestSink sink(f.config);
+    sink.start();
+    const auto request = make_request(42, 7, "req-accepted");
+    const Verdict v = submit_and_wait(sink, request);
+    REQUIRE(v.status == domain::AcceptStatus::Accepted);
+
+    const auto records = f.read_topic(f.config.topics.issue, 1);
+    REQUIRE(records.size() == 1);
+    const RawRecord& r = records[0];
+    CHECK(r.key == "7");
+    CHECK(r.partition == partition_for_key("7", 10));
+    CHECK(r.partition == rd_kafka_msg_partitioner_murmur2_random(nullptr, "7", 1, 10, nullptr, nullptr));
+    CHECK(r.headers.at("__TypeId__") == "couponIssueRequest");
+    auto decoded = decode_request(r.value, r.headers.at("__TypeId__"), {f.config.topics.issue, r.partition, r.offset});
+    REQUIRE(decoded.value);
+    CHECK(decoded.value->request_id == "req-accepted");
+    CHECK(decoded.value->user_id == 42);
+    CHECK(decoded.value->requested_at == request.requested_at);
+    sink.stop();
+}
+
+TEST_CASE("sink: a broker that stores nothing gives Unavailable, never Accepted", "[sink]") {
+    KafkaFixture f(2);
+    f.config.producer["delivery.timeout.ms"] = "1500";
+    f.config.producer["request.timeout.ms"] = "1000";
+    KafkaRequestSink sink(f.config);
+    sink.start();
+    REQUIRE(submit_and_wait(sink, make_request(1, 7, "warm-up")).status == domain::AcceptStatus::Accepted);
+    rd_kafka_mock_broker_set_down(f.broker->mock_cluster(), 1);
+    const Verdict v = submit_and_wait(sink, make_request(2, 7, "while-down"));
+    CHECK(v.status == domain::AcceptStatus::Unavailable);
+    CHECK_FALSE(v.detail.empty());
+    rd_kafka_mock_broker_set_up(f.broker->mock_cluster(), 1);
+    sink.stop();
+    // After stop nothing is queued any more.
+    CHECK(submit_and_wait(sink, make_request(3, 7, "after-stop")).status == domain::AcceptStatus::Unavailable);
+}
