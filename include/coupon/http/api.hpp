@@ -1,0 +1,47 @@
+#pragma once
+// The coupon API (DESIGN.md section 5) as a route table. This is all the app needs:
+//
+//     coupon::http::OutcomeBoard board;                     // before the result listener and the server
+//     // result listener: for every record of the result topic, board.publish(result)
+//     coupon::http::HttpServer server(http_config,
+//         coupon::http::make_routes({sink, queries, board, clock, ready}, http_config));
+//     server.start();                                       // throws if it cannot bind
+//     ...
+//     server.stop();                                        // drain in-flight requests
+//     // then stop the sink (flush the producer) and the listener, and only then destroy the board
+//
+// Everything in ApiDeps is held by reference and must outlive the server and every pending sink callback.
+#include <functional>
+#include <map>
+#include <string>
+
+#include "coupon/domain/clock.hpp"
+#include "coupon/domain/coupon_queries.hpp"
+#include "coupon/domain/request_sink.hpp"
+#include "coupon/http/http_config.hpp"
+#include "coupon/http/outcome_board.hpp"
+#include "coupon/http/router.hpp"
+
+namespace coupon::http {
+
+// What GET /ready reports: 200 when ready, else 503; components maps a name ("kafka", "database") to
+// "UP" or "DOWN: why".
+struct ReadyReport {
+    bool ready = false;
+    std::map<std::string, std::string> components;
+};
+
+struct ApiDeps {
+    domain::RequestSink& sink;
+    domain::CouponQueries& queries;
+    OutcomeBoard& board;
+    const domain::Clock& clock;
+    std::function<ReadyReport()> ready;  // empty: always ready
+};
+
+// Builds every route. Also seeds board's sold-out set from queries.sold_out_policies() (best effort:
+// a database failure is logged and the set is learned from the result topic instead), so a restarted
+// node answers 409 COUPON_SOLD_OUT without producing to Kafka.
+Router make_routes(ApiDeps deps, const HttpConfig& config);
+
+}  // namespace coupon::http

@@ -1,0 +1,31 @@
+#pragma once
+// What the HTTP front end needs from configuration (STYLE item 10): plain values with defaults. The app
+// fills it from its own settings; nothing here reads files or the environment.
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace coupon::http {
+
+struct HttpConfig {
+    std::string address = "0.0.0.0";
+    std::uint16_t port = 8080;  // 0: an ephemeral port, see HttpServer::port()
+    std::size_t threads = 2;    // one io_context per thread
+    std::size_t body_limit = 16 * 1024;    // larger bodies get 413
+    std::size_t header_limit = 8 * 1024;   // larger request heads get 431
+    // A request must arrive whole within read_timeout (measured from its first byte, or from the accept
+    // for a connection's first request), so a slow or stalled client cannot hold a connection.
+    std::chrono::milliseconds read_timeout{10'000};
+    // How long a keep-alive connection may sit idle between requests.
+    std::chrono::milliseconds idle_timeout{60'000};
+    // How long POST /api/coupons/{userId} waits for the outcome before answering 202.
+    std::chrono::milliseconds issue_wait{3'000};
+    // How long stop() lets in-flight requests finish before closing their connections.
+    std::chrono::milliseconds drain_timeout{10'000};
+    std::int64_t retry_after_seconds = 1;  // the Retry-After of 202 and 503 answers
+    std::string admin_token;               // empty: admin endpoints are disabled (403)
+    std::size_t max_connections = 10'000;  // beyond it new connections get 503 and are closed
+};
+
+}  // namespace coupon::http

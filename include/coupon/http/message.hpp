@@ -1,0 +1,85 @@
+#pragma once
+// The HTTP exchange as plain values, so handlers and their tests never see Beast.
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace coupon::http {
+
+// Header fields in arrival order; names compare case-insensitively (RFC 9110 section 5.1).
+class Headers {
+public:
+    using Field = std::pair<std::string, std::string>;
+
+    // The first field with this name, if any.
+    std::optional<std::string_view> get(std::string_view name) const;
+    bool has(std::string_view name) const { return get(name).has_value(); }
+    // Replaces every field of this name with one field.
+    void set(std::string_view name, std::string value);
+    // Appends a field (repeated names are allowed).
+    void add(std::string name, std::string value);
+
+    auto begin() const { return fields_.begin(); }
+    auto end() const { return fields_.end(); }
+    std::size_t size() const { return fields_.size(); }
+
+private:
+    std::vector<Field> fields_;
+};
+
+bool iequals(std::string_view a, std::string_view b);
+
+struct Request {
+    std::string method;  // "GET", "POST", ... as sent
+    std::string target;  // as sent: "/api/x?y=1"
+    std::string path;    // target before '?', not percent-decoded
+    std::string query;   // target after '?', without it
+    Headers headers;
+    std::string body;
+    // Filled by the router from "{name}" segments of the matched pattern.
+    std::map<std::string, std::string, std::less<>> path_params;
+
+    std::string_view param(std::string_view name) const;
+};
+
+struct Response {
+    int status = 200;
+    Headers headers;  // Content-Length and Connection are managed by the server
+    std::string body;
+};
+
+// A JSON answer with Content-Type application/json.
+Response json_response(int status, std::string body);
+// The error body every non-2xx answer uses: {"code":"...","message":"..."} plus optional extra
+// string members (e.g. requestId, field).
+Response error_response(int status, std::string_view code, std::string_view message,
+                        const std::vector<std::pair<std::string, std::string>>& extra = {});
+
+// Delivers a handler's answer. Copyable (copies share one state) and callable from any thread; only the
+// first call has an effect, so racing completions (a timer and a broker callback) cannot answer twice.
+class Respond {
+public:
+    using Sink = std::function<void(Response&&)>;
+
+    explicit Respond(Sink sink);
+    // Returns false (and drops the response) when an answer was already given.
+    bool operator()(Response&& response) const;
+    bool responded() const;
+
+private:
+    struct State {
+        Sink sink;
+        std::atomic<bool> used{false};
+    };
+    std::shared_ptr<State> state_;
+};
+
+using Handler = std::function<void(Request&&, Respond)>;
+
+}  // namespace coupon::http

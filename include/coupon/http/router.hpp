@@ -1,0 +1,29 @@
+#pragma once
+// The route table: method + path pattern -> handler. Patterns are literal segments and "{name}"
+// placeholders ("/api/coupons/{userId}"); a placeholder matches one non-empty segment.
+#include <string>
+#include <vector>
+
+#include "coupon/http/message.hpp"
+
+namespace coupon::http {
+
+class Router {
+public:
+    void add(std::string method, std::string pattern, Handler handler);
+
+    // Calls the matching handler. Answers 404 for an unknown path and 405 (with Allow) for a known path
+    // with another method; an exception from a handler becomes 503 (StoreError) or 500 and never escapes.
+    // Thread-safe once built: dispatch only reads the table.
+    void dispatch(Request&& request, Respond respond) const;
+
+private:
+    struct Route {
+        std::string method;
+        std::vector<std::string> segments;
+        Handler handler;
+    };
+    std::vector<Route> routes_;
+};
+
+}  // namespace coupon::http

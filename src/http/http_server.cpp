@@ -1,0 +1,506 @@
+// The only Beast translation unit: a listener that accepts and a session per connection that only moves
+// bytes (read -> Router -> write), after Beast's http_server_async example. The handler layer never sees
+// a Beast type.
+//
+// Threads: one io_context per thread (measured fastest on two cores) and a single acceptor that hands
+// each new connection to the next io_context. A single acceptor, rather than SO_REUSEPORT listeners,
+// means a second process configured with the same port fails to bind instead of silently sharing it.
+#include "coupon/http/http_server.hpp"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <future>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+#include "coupon/domain/log.hpp"
+#include "coupon/domain/metrics.hpp"
+#include "response_log.hpp"
+
+namespace coupon::http {
+namespace {
+
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+// After an answer that ends the connection, unread request bytes would make the kernel send RST and
+// the client could lose the answer; so the session stops sending and reads (discarding) for a moment.
+constexpr auto kLingerTime = std::chrono::seconds(2);
+constexpr auto kForcedCloseGrace = std::chrono::seconds(1);
+
+// What the server and its sessions share. Held by shared_ptr so a session that outlives stop() (its
+// handlers still queued in an io_context) never touches freed memory.
+struct Shared {
+    HttpConfig config;
+    std::shared_ptr<const Router> router;
+    std::atomic<bool> draining{false};
+    std::atomic<std::size_t> connections{0};
+    std::mutex mutex;
+    std::condition_variable all_closed;
+    domain::Metrics::Value& open_gauge =
+        domain::Metrics::global().gauge("coupon_http_open_connections", "open HTTP connections");
+    domain::Metrics::Value& rejected = domain::Metrics::global().counter(
+        "coupon_http_rejected_connections_total", "connections refused with 503 beyond max_connections");
+};
+
+class Session;
+
+// One io_context and its thread, plus the sessions living on it (touched only on that thread).
+struct Loop {
+    net::io_context ioc{1};
+    std::vector<std::weak_ptr<Session>> sessions;
+    std::size_t sweep_at = 64;
+
+    void add(std::weak_ptr<Session> session) {
+        // Sessions never unregister (they may be destroyed inside ~io_context); expired entries are
+        // swept whenever the list doubles.
+        if (sessions.size() >= sweep_at) {
+            std::erase_if(sessions, [](const auto& s) { return s.expired(); });
+            sweep_at = std::max<std::size_t>(64, sessions.size() * 2);
+        }
+        sessions.push_back(std::move(session));
+    }
+};
+
+class Session : public std::enable_shared_from_this<Session> {
+public:
+    Session(tcp::socket&& socket, std::weak_ptr<Loop> loop, std::shared_ptr<Shared> shared, bool reject)
+        : stream_(std::move(socket)),
+          buffer_(shared->config.header_limit + shared->config.body_limit + 8192),
+          loop_(std::move(loop)),
+          shared_(std::move(shared)),
+          reject_(reject) {
+        shared_->connections.fetch_add(1);
+        shared_->open_gauge.fetch_add(1, std::memory_order_relaxed);
+    }
+
+    ~Session() {
+        shared_->open_gauge.fetch_sub(1, std::memory_order_relaxed);
+        if (shared_->connections.fetch_sub(1) == 1) {
+            std::lock_guard lock(shared_->mutex);
+            shared_->all_closed.notify_all();
+        }
+    }
+
+    // Runs on the session's own io_context thread.
+    void start() {
+        if (auto loop = loop_.lock()) loop->add(weak_from_this());
+        if (reject_) {
+            shared_->rejected.fetch_add(1, std::memory_order_relaxed);
+            return send_error(503, "SERVICE_BUSY", "too many open connections, retry shortly");
+        }
+        beast::error_code ec;
+        stream_.socket().set_option(tcp::no_delay(true), ec);
+        stream_.expires_after(shared_->config.read_timeout);
+        wait_for_request();
+    }
+
+    // Server stopping: an idle keep-alive connection closes now; one in the middle of a request finishes
+    // it (its answer carries Connection: close).
+    void drain() {
+        if (state_ == State::Idle) stream_.cancel();
+    }
+
+    // After the threads are joined: a session still waiting for its handler's answer lets go of itself,
+    // so it is destroyed now, while its io_context still exists.
+    void abandon() { self_while_handling_.reset(); }
+
+    void force_close() {
+        state_ = State::Closed;
+        beast::error_code ec;
+        stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+        stream_.socket().close(ec);
+    }
+
+private:
+    enum class State { Idle, Reading, Handling, Writing, Closing, Closed };
+
+    const HttpConfig& config() const { return shared_->config; }
+
+    void wait_for_request() {
+        if (shared_->draining.load()) return close();
+        if (buffer_.size() > 0) return read_request();  // pipelined bytes are already here
+        state_ = State::Idle;
+        // The first request's clock started at the accept; later ones may idle first, then must arrive
+        // whole within read_timeout from their first byte.
+        if (!first_request_) stream_.expires_after(config().idle_timeout);
+        stream_.async_read_some(buffer_.prepare(4096),
+                                [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                                    self->on_first_bytes(ec, n);
+                                });
+    }
+
+    void on_first_bytes(beast::error_code ec, std::size_t n) {
+        if (ec) return close();  // idle timeout, client closed, or drain
+        buffer_.commit(n);
+        if (!first_request_) stream_.expires_after(config().read_timeout);
+        read_request();
+    }
+
+    void read_request() {
+        first_request_ = false;
+        state_ = State::Reading;
+        parser_.emplace();
+        parser_->header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(config().header_limit, UINT32_MAX)));
+        parser_->body_limit(config().body_limit);
+        bhttp::async_read_header(stream_, buffer_, *parser_,
+                                 [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                                     self->on_header(ec);
+                                 });
+    }
+
+    void on_header(beast::error_code ec) {
+        if (ec) return on_read_error(ec);
+        const auto expect = parser_->get()[bhttp::field::expect];
+        if (beast::iequals(expect, "100-continue") && !parser_->is_done()) {
+            // curl and others wait for this before sending a body.
+            continue_.emplace(bhttp::status::continue_, parser_->get().version());
+            bhttp::async_write(stream_, *continue_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                if (ec) return self->close();
+                self->read_body();
+            });
+            return;
+        }
+        read_body();
+    }
+
+    void read_body() {
+        bhttp::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+            if (ec) return self->on_read_error(ec);
+            self->handle();
+        });
+    }
+
+    void on_read_error(beast::error_code ec) {
+        if (ec == bhttp::error::header_limit) {
+            return send_error(431, "HEADER_TOO_LARGE",
+                              "the request head exceeds " + std::to_string(config().header_limit) + " bytes");
+        }
+        if (ec == bhttp::error::body_limit) {
+            return send_error(413, "BODY_TOO_LARGE",
+                              "the request body exceeds " + std::to_string(config().body_limit) + " bytes");
+        }
+        if (ec == beast::error::timeout || ec == net::error::operation_aborted || ec == bhttp::error::end_of_stream ||
+            ec == bhttp::error::partial_message || ec == net::error::eof || ec == net::error::connection_reset) {
+            if (ec == beast::error::timeout) log::debug("http", "closing a connection: request not complete in time");
+            return close();
+        }
+        if (ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category()) {
+            return send_error(400, "BAD_REQUEST", "malformed HTTP request: " + ec.message());
+        }
+        log::debug("http", "read failed: {}", ec.message());
+        close();
+    }
+
+    void handle() {
+        state_ = State::Handling;
+        stream_.expires_never();  // the handler may wait for the broker; its own deadlines apply
+        auto message = parser_->release();
+        parser_.reset();
+        keep_alive_ = message.keep_alive();
+        version_ = message.version();
+        method_ = std::string(message.method_string());
+        target_ = std::string(message.target());
+
+        Request request;
+        request.method = method_;
+        request.target = target_;
+        const auto question = request.target.find('?');
+        request.path = request.target.substr(0, question);
+        if (question != std::string::npos) request.query = request.target.substr(question + 1);
+        for (const auto& field : message) request.headers.add(std::string(field.name_string()), std::string(field.value()));
+        request.body = std::move(message.body());
+
+        // No I/O is pending while the handler works, so the session keeps itself alive until it answers.
+        // The answer may come from any thread (a broker or timer callback): it is carried back to this
+        // session's own thread, and dropped if the connection or the server is gone by then.
+        self_while_handling_ = shared_from_this();
+        Respond respond([weak = weak_from_this(), loop = loop_](Response&& response) {
+            auto owner = loop.lock();
+            if (!owner) return;  // the server is gone
+            net::dispatch(owner->ioc.get_executor(), [weak, response = std::move(response)]() mutable {
+                if (auto self = weak.lock()) self->send(std::move(response));
+            });
+        });
+        try {
+            shared_->router->dispatch(std::move(request), respond);
+        } catch (const std::exception& e) {
+            log::error("http", "dispatch failed: {}", e.what());
+            respond(error_response(500, "INTERNAL_ERROR", "the request could not be handled"));
+        }
+    }
+
+    void send(Response&& answer) {
+        const auto self = std::move(self_while_handling_);
+        if (state_ != State::Handling) return;  // the connection was closed meanwhile
+        const bool keep = keep_alive_ && !shared_->draining.load();
+        write(std::move(answer), keep, version_);
+    }
+
+    // For requests that could not be read: the rest of the stream cannot be trusted, so close after.
+    void send_error(int status, std::string_view code, std::string_view message) {
+        state_ = State::Handling;
+        write(error_response(status, code, message), false, 11);
+    }
+
+    void write(Response&& answer, bool keep, unsigned version) {
+        state_ = State::Writing;
+        const int status = answer.status >= 100 && answer.status <= 599 ? answer.status : 500;
+        account_response(method_.empty() ? "-" : method_, target_.empty() ? "-" : target_, status, answer.body);
+        response_ = {};
+        response_.version(version);
+        response_.result(static_cast<unsigned>(status));
+        for (const auto& [name, value] : answer.headers) response_.insert(name, value);
+        if (!answer.headers.has("Content-Type")) response_.set(bhttp::field::content_type, "application/json");
+        response_.body() = std::move(answer.body);
+        response_.keep_alive(keep);
+        response_.prepare_payload();
+        stream_.expires_after(config().read_timeout);  // a client that does not read its answer is dropped too
+        bhttp::async_write(stream_, response_, [self = shared_from_this(), keep](beast::error_code ec, std::size_t) {
+            if (ec) return self->close();
+            if (!keep) return self->linger_close();
+            self->method_.clear();
+            self->target_.clear();
+            self->wait_for_request();
+        });
+    }
+
+    void linger_close() {
+        state_ = State::Closing;
+        beast::error_code ec;
+        stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+        if (ec) return close();
+        buffer_.clear();
+        stream_.expires_after(std::min<std::chrono::steady_clock::duration>(kLingerTime, config().read_timeout));
+        discard();
+    }
+
+    void discard() {
+        stream_.async_read_some(net::buffer(discard_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+            if (ec) return self->close();  // the client closed too (EOF), or the linger time is over
+            self->discard();
+        });
+    }
+
+    void close() {
+        if (state_ == State::Closed) return;
+        state_ = State::Closed;
+        beast::error_code ec;
+        stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+        stream_.socket().close(ec);
+    }
+
+    beast::tcp_stream stream_;
+    beast::flat_buffer buffer_;
+    std::weak_ptr<Loop> loop_;
+    std::shared_ptr<Shared> shared_;
+    const bool reject_;
+    State state_ = State::Idle;
+    bool first_request_ = true;
+    bool keep_alive_ = false;
+    unsigned version_ = 11;
+    std::string method_;
+    std::string target_;
+    std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+    std::optional<bhttp::response<bhttp::empty_body>> continue_;
+    bhttp::response<bhttp::string_body> response_;
+    std::array<char, 4096> discard_{};
+    std::shared_ptr<Session> self_while_handling_;
+};
+
+class Listener : public std::enable_shared_from_this<Listener> {
+public:
+    // Holds the loops weakly: its own pending accept sits inside the first loop's io_context.
+    Listener(const std::vector<std::shared_ptr<Loop>>& loops, std::shared_ptr<Shared> shared)
+        : loops_(loops.begin(), loops.end()),
+          shared_(std::move(shared)),
+          acceptor_(loops.front()->ioc),
+          backoff_(loops.front()->ioc) {}
+
+    // Throws std::runtime_error naming the address when it cannot listen (start-up only).
+    void listen(const std::string& address, std::uint16_t port) {
+        const auto fail = [&](const beast::error_code& ec) {
+            throw std::runtime_error("cannot bind " + address + ":" + std::to_string(port) + ": " + ec.message());
+        };
+        beast::error_code ec;
+        const auto ip = net::ip::make_address(address, ec);
+        if (ec) fail(ec);
+        const tcp::endpoint endpoint(ip, port);
+        acceptor_.open(endpoint.protocol(), ec);
+        if (ec) fail(ec);
+        acceptor_.set_option(net::socket_base::reuse_address(true), ec);  // restart while old sockets TIME_WAIT
+        if (ec) fail(ec);
+        acceptor_.bind(endpoint, ec);
+        if (ec) fail(ec);
+        acceptor_.listen(net::socket_base::max_listen_connections, ec);
+        if (ec) fail(ec);
+        port_ = acceptor_.local_endpoint(ec).port();
+    }
+
+    std::uint16_t port() const { return port_; }
+
+    void accept() {
+        auto loop = loops_[next_++ % loops_.size()].lock();
+        if (!loop) return;
+        acceptor_.async_accept(loop->ioc, [self = shared_from_this(), weak = std::weak_ptr<Loop>(loop)](
+                                              beast::error_code ec, tcp::socket socket) {
+            self->on_accept(ec, std::move(socket), weak);
+        });
+    }
+
+    void close() {
+        beast::error_code ec;
+        acceptor_.close(ec);
+        backoff_.cancel();
+    }
+
+private:
+    void on_accept(beast::error_code ec, tcp::socket socket, const std::weak_ptr<Loop>& weak) {
+        auto loop = weak.lock();
+        if (!loop || !acceptor_.is_open() || shared_->draining.load()) return;
+        if (ec) {
+            // Usually out of file descriptors: pause instead of spinning, the next accept may succeed.
+            log::warn("http", "accept failed: {}", ec.message());
+            backoff_.expires_after(std::chrono::milliseconds(50));
+            backoff_.async_wait([self = shared_from_this()](beast::error_code wait_ec) {
+                if (!wait_ec) self->accept();
+            });
+            return;
+        }
+        const bool reject = shared_->connections.load() >= shared_->config.max_connections;
+        auto session = std::make_shared<Session>(std::move(socket), loop, shared_, reject);
+        net::post(loop->ioc, [session] { session->start(); });
+        accept();
+    }
+
+    std::vector<std::weak_ptr<Loop>> loops_;
+    std::shared_ptr<Shared> shared_;
+    tcp::acceptor acceptor_;
+    net::steady_timer backoff_;
+    std::size_t next_ = 0;
+    std::uint16_t port_ = 0;
+};
+
+void run_loop(net::io_context& ioc) {
+    // Handlers do not throw by design; if one does anyway, the thread logs it and keeps serving.
+    for (;;) {
+        try {
+            ioc.run();
+            return;
+        } catch (const std::exception& e) {
+            log::error("http", "uncaught exception in an I/O thread: {}", e.what());
+        }
+    }
+}
+
+}  // namespace
+
+struct HttpServer::Impl {
+    std::shared_ptr<Shared> shared;
+    std::vector<std::shared_ptr<Loop>> loops;
+    std::vector<net::executor_work_guard<net::io_context::executor_type>> guards;
+    std::vector<std::thread> threads;
+    std::shared_ptr<Listener> listener;
+    std::uint16_t port = 0;
+    std::mutex lifecycle;
+    bool started = false;
+    bool stopped = false;
+
+    template <typename Fn>
+    void for_each_session(Fn fn) {
+        for (auto& loop : loops) {
+            // A raw pointer: a shared_ptr inside its own io_context's queue would keep it alive forever.
+            net::post(loop->ioc, [raw = loop.get(), fn] {
+                for (auto& weak : raw->sessions) {
+                    if (auto session = weak.lock()) fn(*session);
+                }
+            });
+        }
+    }
+
+    bool wait_closed(std::chrono::steady_clock::duration limit) {
+        std::unique_lock lock(shared->mutex);
+        return shared->all_closed.wait_for(lock, limit, [&] { return shared->connections.load() == 0; });
+    }
+};
+
+HttpServer::HttpServer(HttpConfig config, Router router) : impl_(std::make_unique<Impl>()) {
+    impl_->shared = std::make_shared<Shared>();
+    impl_->shared->config = std::move(config);
+    impl_->shared->router = std::make_shared<const Router>(std::move(router));
+}
+
+HttpServer::~HttpServer() { stop(); }
+
+void HttpServer::start() {
+    std::lock_guard lock(impl_->lifecycle);
+    if (impl_->started) return;
+    const auto& config = impl_->shared->config;
+    const std::size_t threads = std::max<std::size_t>(1, config.threads);
+    for (std::size_t i = 0; i < threads; ++i) impl_->loops.push_back(std::make_shared<Loop>());
+    impl_->listener = std::make_shared<Listener>(impl_->loops, impl_->shared);
+    impl_->listener->listen(config.address, config.port);  // throws before any thread exists
+    impl_->port = impl_->listener->port();
+    impl_->started = true;
+    for (auto& loop : impl_->loops) {
+        impl_->guards.push_back(net::make_work_guard(loop->ioc));
+        impl_->threads.emplace_back([loop] { run_loop(loop->ioc); });
+    }
+    net::post(impl_->loops.front()->ioc, [listener = impl_->listener] { listener->accept(); });
+    log::info("http", "listening on {}:{} with {} I/O threads", config.address, impl_->port, threads);
+}
+
+std::uint16_t HttpServer::port() const { return impl_->port; }
+
+void HttpServer::stop() { stop(impl_->shared->config.drain_timeout); }
+
+void HttpServer::stop(std::chrono::milliseconds drain) {
+    std::lock_guard lock(impl_->lifecycle);
+    if (!impl_->started || impl_->stopped) return;
+    impl_->stopped = true;
+    impl_->shared->draining.store(true);
+    {
+        // Closed on its own thread, and waited for, so no accept is left queued when the loops stop.
+        std::promise<void> closed;
+        net::post(impl_->loops.front()->ioc, [listener = impl_->listener, &closed] {
+            listener->close();
+            closed.set_value();
+        });
+        closed.get_future().wait();
+    }
+    impl_->for_each_session([](Session& s) { s.drain(); });
+    if (!impl_->wait_closed(drain)) {
+        log::warn("http", "{} connections still busy after {} ms; closing them",
+                  impl_->shared->connections.load(), drain.count());
+        impl_->for_each_session([](Session& s) { s.force_close(); });
+        impl_->wait_closed(kForcedCloseGrace);
+    }
+    impl_->guards.clear();
+    for (auto& loop : impl_->loops) loop->ioc.stop();
+    for (auto& thread : impl_->threads) thread.join();
+    impl_->threads.clear();
+    for (auto& loop : impl_->loops) {
+        for (auto& weak : loop->sessions) {
+            if (auto session = weak.lock()) session->abandon();
+        }
+    }
+    impl_->listener.reset();
+    log::info("http", "stopped");
+}
+
+}  // namespace coupon::http

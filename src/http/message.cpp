@@ -1,0 +1,70 @@
+#include "coupon/http/message.hpp"
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+
+#include "coupon/domain/log.hpp"
+
+namespace coupon::http {
+
+bool iequals(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+               return lower(x) == lower(y);
+           });
+}
+
+std::optional<std::string_view> Headers::get(std::string_view name) const {
+    for (const auto& [key, value] : fields_) {
+        if (iequals(key, name)) return std::string_view(value);
+    }
+    return std::nullopt;
+}
+
+void Headers::set(std::string_view name, std::string value) {
+    std::erase_if(fields_, [&](const Field& f) { return iequals(f.first, name); });
+    fields_.emplace_back(std::string(name), std::move(value));
+}
+
+void Headers::add(std::string name, std::string value) { fields_.emplace_back(std::move(name), std::move(value)); }
+
+std::string_view Request::param(std::string_view name) const {
+    auto it = path_params.find(name);
+    return it == path_params.end() ? std::string_view{} : std::string_view(it->second);
+}
+
+Response json_response(int status, std::string body) {
+    Response response;
+    response.status = status;
+    response.headers.set("Content-Type", "application/json");
+    response.body = std::move(body);
+    return response;
+}
+
+Response error_response(int status, std::string_view code, std::string_view message,
+                        const std::vector<std::pair<std::string, std::string>>& extra) {
+    boost::json::object body;
+    body["code"] = code;
+    body["message"] = message;
+    for (const auto& [key, value] : extra) body[key] = value;
+    return json_response(status, boost::json::serialize(body));
+}
+
+Respond::Respond(Sink sink) : state_(std::make_shared<State>()) { state_->sink = std::move(sink); }
+
+bool Respond::operator()(Response&& response) const {
+    if (state_->used.exchange(true)) return false;
+    try {
+        state_->sink(std::move(response));
+    } catch (const std::exception& e) {
+        // The sink only posts to the connection; if even that fails the client is gone, and the caller
+        // (often a broker or timer thread) must not be disturbed.
+        log::error("http", "delivering a response failed: {}", e.what());
+    }
+    return true;
+}
+
+bool Respond::responded() const { return state_->used.load(); }
+
+}  // namespace coupon::http

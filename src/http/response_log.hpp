@@ -1,0 +1,11 @@
+#pragma once
+#include <string_view>
+
+namespace coupon::http {
+
+// Counts every answer by status (coupon_http_responses_total) and logs errors: 4xx at debug (clients'
+// mistakes, possibly many), 5xx at warn but at most a few lines per second so an outage cannot flood
+// the log.
+void account_response(std::string_view method, std::string_view target, int status, std::string_view body);
+
+}  // namespace coupon::http

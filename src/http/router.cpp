@@ -1,0 +1,87 @@
+#include "coupon/http/router.hpp"
+
+#include <exception>
+
+#include "coupon/domain/issue_store.hpp"
+#include "coupon/domain/log.hpp"
+
+namespace coupon::http {
+namespace {
+
+std::vector<std::string> split_path(std::string_view path) {
+    std::vector<std::string> segments;
+    std::size_t pos = 0;
+    while (pos < path.size()) {
+        if (path[pos] == '/') {
+            ++pos;
+            continue;
+        }
+        const auto end = path.find('/', pos);
+        const auto stop = end == std::string_view::npos ? path.size() : end;
+        segments.emplace_back(path.substr(pos, stop - pos));
+        pos = stop;
+    }
+    return segments;
+}
+
+bool is_placeholder(const std::string& segment) {
+    return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
+}
+
+// Matches and, on success, fills the placeholders of `pattern` into `params`.
+bool match(const std::vector<std::string>& pattern, const std::vector<std::string>& path,
+           std::map<std::string, std::string, std::less<>>& params) {
+    if (pattern.size() != path.size()) return false;
+    std::map<std::string, std::string, std::less<>> found;
+    for (std::size_t i = 0; i < pattern.size(); ++i) {
+        if (is_placeholder(pattern[i])) {
+            found.emplace(pattern[i].substr(1, pattern[i].size() - 2), path[i]);
+        } else if (pattern[i] != path[i]) {
+            return false;
+        }
+    }
+    params = std::move(found);
+    return true;
+}
+
+}  // namespace
+
+void Router::add(std::string method, std::string pattern, Handler handler) {
+    routes_.push_back(Route{std::move(method), split_path(pattern), std::move(handler)});
+}
+
+void Router::dispatch(Request&& request, Respond respond) const {
+    // A trailing slash or a doubled one does not make another resource: "/health/" is "/health".
+    const auto segments = split_path(request.path);
+    std::string allow;
+    for (const auto& route : routes_) {
+        std::map<std::string, std::string, std::less<>> params;
+        if (!match(route.segments, segments, params)) continue;
+        if (route.method != request.method) {
+            if (!allow.empty()) allow += ", ";
+            allow += route.method;
+            continue;
+        }
+        request.path_params = std::move(params);
+        try {
+            route.handler(std::move(request), respond);
+        } catch (const domain::StoreError& e) {
+            log::error("http", "database unavailable: {}", e.what());
+            respond(error_response(503, "DATABASE_UNAVAILABLE", "the database is not reachable, try again later"));
+        } catch (const std::exception& e) {
+            log::error("http", "handler failed: {}", e.what());
+            respond(error_response(500, "INTERNAL_ERROR", "the request could not be handled"));
+        }
+        return;
+    }
+    if (!allow.empty()) {
+        auto response = error_response(405, "METHOD_NOT_ALLOWED",
+                                       request.method + " is not allowed here; allowed: " + allow);
+        response.headers.set("Allow", allow);
+        respond(std::move(response));
+        return;
+    }
+    respond(error_response(404, "NOT_FOUND", "no resource at " + request.path));
+}
+
+}  // namespace coupon::http

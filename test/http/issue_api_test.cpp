@@ -1,0 +1,230 @@
+// POST /api/coupons/{userId}: outcomes, waiting, async, sold-out short-circuit, refusals, bad input.
+#include <catch2/catch.hpp>
+
+#include <set>
+
+#include "test_doubles.hpp"
+
+using namespace coupon::http;
+using namespace coupon::http::test;
+using coupon::domain::AcceptStatus;
+using coupon::domain::IssueRequest;
+using coupon::domain::Outcome;
+
+namespace {
+
+const std::string kBody = R"({"couponPolicyId":7})";
+
+void check_error(const Reply& reply, int status, const std::string& code) {
+    INFO(reply.status << " " << reply.body);
+    CHECK(reply.status == status);
+    CHECK(reply.header("content-type") == "application/json");
+    CHECK(str(json_of(reply), "code") == code);
+    CHECK_FALSE(str(json_of(reply), "message").empty());
+}
+
+void decide_always(ApiHarness& api, Outcome outcome) {
+    api.sink.decide = [outcome](const IssueRequest& request) { return result_for(request, outcome); };
+}
+
+}  // namespace
+
+TEST_CASE("an issued coupon answers 200 with the coupon", "[http][issue]") {
+    ApiHarness api;
+    decide_always(api, Outcome::Issued);
+    const auto reply = api.post("/api/coupons/42", kBody);
+    INFO(reply.body);
+    REQUIRE(reply.status == 200);
+    const auto body = json_of(reply);
+    const auto submitted = api.sink.submitted();
+    REQUIRE(submitted.size() == 1);
+    CHECK(submitted[0].user_id == 42);
+    CHECK(submitted[0].policy_id == 7);
+    CHECK(submitted[0].requested_at == api.clock.at);
+    CHECK(str(body, "status") == "ISSUED");
+    CHECK(str(body, "requestId") == submitted[0].request_id);
+    CHECK(body.at("couponId").as_int64() == 123);
+    CHECK(body.at("userId").as_int64() == 42);
+    CHECK(body.at("couponPolicyId").as_int64() == 7);
+    CHECK(str(body, "issuedAt") == "2026-11-18T11:06:40.000Z");
+}
+
+TEST_CASE("each refused outcome answers its status, code and request id", "[http][issue]") {
+    struct Row {
+        Outcome outcome;
+        int status;
+        const char* code;
+    };
+    const auto row = GENERATE(Row{Outcome::AlreadyIssued, 409, "COUPON_ALREADY_ISSUED"},
+                              Row{Outcome::SoldOut, 409, "COUPON_SOLD_OUT"},
+                              Row{Outcome::NotFound, 404, "COUPON_POLICY_NOT_FOUND"},
+                              Row{Outcome::NotOpen, 409, "COUPON_ISSUE_NOT_OPEN"},
+                              Row{Outcome::Failed, 500, "COUPON_ISSUE_FAILED"});
+    ApiHarness api;
+    decide_always(api, row.outcome);
+    api.sink.outcome_delay = 50ms;
+    const auto reply = api.post("/api/coupons/42", kBody);
+    check_error(reply, row.status, row.code);
+    REQUIRE(api.sink.submitted().size() == 1);
+    CHECK(str(json_of(reply), "requestId") == api.sink.submitted()[0].request_id);
+}
+
+TEST_CASE("no outcome within issue_wait answers 202 with Location and Retry-After", "[http][issue]") {
+    auto config = test_config();
+    config.issue_wait = 200ms;
+    config.retry_after_seconds = 3;
+    ApiHarness api(config);
+    const auto started = std::chrono::steady_clock::now();
+    const auto reply = api.post("/api/coupons/42", kBody);
+    const auto took = std::chrono::steady_clock::now() - started;
+    REQUIRE(reply.status == 202);
+    CHECK(took >= 200ms);
+    CHECK(took < 2s);
+    const auto body = json_of(reply);
+    const std::string id = str(body, "requestId");
+    REQUIRE(api.sink.submitted().size() == 1);
+    CHECK(id == api.sink.submitted()[0].request_id);
+    CHECK(str(body, "status") == "PENDING");
+    CHECK(str(body, "statusUrl") == "/api/coupon-requests/" + id);
+    CHECK(reply.header("location") == "/api/coupon-requests/" + id);
+    CHECK(reply.header("retry-after") == "3");
+    // The node still knows the request as pending, so a status query says so.
+    const auto status = api.get("/api/coupon-requests/" + id);
+    CHECK(status.status == 200);
+    CHECK(str(json_of(status), "status") == "PENDING");
+}
+
+TEST_CASE("Prefer: respond-async answers 202 as soon as the broker stored it", "[http][issue]") {
+    auto config = test_config();
+    config.issue_wait = 5s;
+    ApiHarness api(config);
+    decide_always(api, Outcome::Issued);
+    api.sink.outcome_delay = 3s;
+    const auto started = std::chrono::steady_clock::now();
+    const auto reply = api.post("/api/coupons/42", kBody, {{"Prefer", "wait=10, respond-async"}});
+    CHECK(std::chrono::steady_clock::now() - started < 1s);
+    REQUIRE(reply.status == 202);
+    const std::string id = str(json_of(reply), "requestId");
+    CHECK(reply.header("location") == "/api/coupon-requests/" + id);
+    CHECK_FALSE(reply.header("retry-after").empty());
+    CHECK(api.board.is_pending(id));
+}
+
+TEST_CASE("nothing is promised before the broker stored the request", "[http][issue]") {
+    SECTION("an outcome that arrives before the acknowledgement waits for it") {
+        ApiHarness api;
+        decide_always(api, Outcome::Issued);
+        api.sink.ack_delay = 300ms;
+        const auto started = std::chrono::steady_clock::now();
+        const auto reply = api.post("/api/coupons/42", kBody);
+        CHECK(reply.status == 200);
+        CHECK(std::chrono::steady_clock::now() - started >= 300ms);
+    }
+    SECTION("the wait running out before a refusal still answers 503, not 202") {
+        auto config = test_config();
+        config.issue_wait = 100ms;
+        ApiHarness api(config);
+        api.sink.answer = AcceptStatus::Unavailable;
+        api.sink.ack_delay = 400ms;
+        check_error(api.post("/api/coupons/42", kBody), 503, "BROKER_UNAVAILABLE");
+    }
+    SECTION("async does not answer 202 before the acknowledgement") {
+        ApiHarness api;
+        api.sink.ack_delay = 300ms;
+        const auto started = std::chrono::steady_clock::now();
+        CHECK(api.post("/api/coupons/42", kBody, {{"Prefer", "respond-async"}}).status == 202);
+        CHECK(std::chrono::steady_clock::now() - started >= 300ms);
+    }
+}
+
+TEST_CASE("a policy known to be sold out answers 409 without producing", "[http][issue]") {
+    ApiHarness api;
+    SECTION("marked") { api.board.mark_sold_out(7); }
+    SECTION("learned from a result of another node") {
+        coupon::domain::IssueResult elsewhere;
+        elsewhere.request_id = "other-node-request";
+        elsewhere.policy_id = 7;
+        elsewhere.outcome = Outcome::Issued;
+        elsewhere.remaining = 0;
+        api.board.publish(elsewhere);
+    }
+    const auto reply = api.post("/api/coupons/42", kBody);
+    check_error(reply, 409, "COUPON_SOLD_OUT");
+    CHECK(str(json_of(reply), "requestId").empty());
+    CHECK(api.sink.submitted().empty());
+    decide_always(api, Outcome::Issued);
+    CHECK(api.post("/api/coupons/42", R"({"couponPolicyId":8})").status == 200);  // other policies unaffected
+}
+
+TEST_CASE("a restarted node knows sold-out policies from the database", "[http][issue]") {
+    HttpConfig config = test_config();
+    OutcomeBoard board;
+    MapQueries queries;
+    queries.sold_out = {7};
+    FixedClock clock;
+    FakeSink sink(board);
+    HttpServer server(config, make_routes(ApiDeps{sink, queries, board, clock, {}}, config));
+    server.start();
+    check_error(call(server.port(), "POST", "/api/coupons/1", kBody), 409, "COUPON_SOLD_OUT");
+    CHECK(sink.submitted().empty());
+}
+
+TEST_CASE("a refused request answers 503 with Retry-After and leaves no waiter", "[http][issue]") {
+    struct Row {
+        AcceptStatus answer;
+        const char* code;
+    };
+    const auto row = GENERATE(Row{AcceptStatus::Overloaded, "SERVICE_BUSY"},
+                              Row{AcceptStatus::Unavailable, "BROKER_UNAVAILABLE"});
+    ApiHarness api;
+    api.sink.answer = row.answer;
+    const auto reply = api.post("/api/coupons/42", kBody);
+    check_error(reply, 503, row.code);
+    CHECK(reply.header("retry-after") == "1");
+    REQUIRE(api.sink.submitted().size() == 1);
+    CHECK(api.board.waiting() == 0);
+    CHECK_FALSE(api.board.is_pending(api.sink.submitted()[0].request_id));
+    CHECK(api.get("/api/coupon-requests/" + api.sink.submitted()[0].request_id).status == 404);
+}
+
+TEST_CASE("bad ids answer 400 INVALID_ID and nothing is produced", "[http][issue]") {
+    ApiHarness api;
+    for (const char* user : {"0", "-1", "abc", "99999999999999999999", "1.5", "+3", "%31"}) {
+        INFO(user);
+        check_error(api.post(std::string("/api/coupons/") + user, kBody), 400, "INVALID_ID");
+    }
+    for (const char* policy : {"0", "-1", R"("abc")", "99999999999999999999", "1.5", "true", "[7]"}) {
+        INFO(policy);
+        check_error(api.post("/api/coupons/1", std::string(R"({"couponPolicyId":)") + policy + "}"), 400, "INVALID_ID");
+    }
+    CHECK(api.sink.submitted().empty());
+}
+
+TEST_CASE("bad bodies answer 400 and unknown fields are ignored", "[http][issue]") {
+    ApiHarness api;
+    check_error(api.post("/api/coupons/1", "{not json"), 400, "INVALID_JSON");
+    check_error(api.post("/api/coupons/1", ""), 400, "INVALID_JSON");
+    check_error(api.post("/api/coupons/1", "[7]"), 400, "INVALID_JSON");
+    check_error(api.post("/api/coupons/1", "{}"), 400, "MISSING_FIELD");
+    check_error(api.post("/api/coupons/1", R"({"couponPolicyId":null})"), 400, "MISSING_FIELD");
+    CHECK(api.sink.submitted().empty());
+    decide_always(api, Outcome::Issued);
+    CHECK(api.post("/api/coupons/1", R"({"couponPolicyId":"7","extra":{"x":1}})").status == 200);
+}
+
+TEST_CASE("request ids are unique UUIDv7 strings", "[http][issue]") {
+    ApiHarness api;
+    std::set<std::string> ids;
+    for (int i = 0; i < 20; ++i) {
+        const auto reply = api.post("/api/coupons/" + std::to_string(i + 1), kBody, {{"Prefer", "respond-async"}});
+        REQUIRE(reply.status == 202);
+        ids.insert(str(json_of(reply), "requestId"));
+    }
+    CHECK(ids.size() == 20);
+    for (const auto& id : ids) {
+        INFO(id);
+        CHECK(id.size() == 36);
+        CHECK(id[14] == '7');  // version nibble
+        CHECK(std::string("89ab").find(id[19]) != std::string::npos);  // RFC 9562 variant
+    }
+}

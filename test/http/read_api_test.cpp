@@ -1,0 +1,117 @@
+// The read side: request status, a user's coupons, a policy, and a database that is down.
+#include <catch2/catch.hpp>
+
+#include "test_doubles.hpp"
+
+using namespace coupon::http;
+using namespace coupon::http::test;
+using coupon::domain::Outcome;
+
+namespace {
+
+coupon::domain::TimePoint at(std::int64_t ms) { return coupon::domain::TimePoint(std::chrono::milliseconds(ms)); }
+
+}  // namespace
+
+TEST_CASE("a request's recorded outcome is served from the database", "[http][read]") {
+    ApiHarness api;
+    coupon::domain::IssueRequest request{"req-1", 42, 7, at(1'795'000'000'000)};
+    api.queries.results["req-1"] = result_for(request, Outcome::Issued);
+    api.queries.results["req-2"] = result_for({"req-2", 43, 7, at(1'795'000'000'000)}, Outcome::SoldOut);
+
+    const auto issued = api.get("/api/coupon-requests/req-1");
+    REQUIRE(issued.status == 200);
+    auto body = json_of(issued);
+    CHECK(str(body, "requestId") == "req-1");
+    CHECK(str(body, "status") == "ISSUED");
+    CHECK(body.at("couponId").as_int64() == 123);
+    CHECK(body.at("userId").as_int64() == 42);
+    CHECK(body.at("couponPolicyId").as_int64() == 7);
+    CHECK_FALSE(str(body, "issuedAt").empty());
+
+    body = json_of(api.get("/api/coupon-requests/req-2"));
+    CHECK(str(body, "status") == "SOLD_OUT");
+    CHECK(str(body, "code") == "COUPON_SOLD_OUT");
+    CHECK_FALSE(body.contains("couponId"));
+}
+
+TEST_CASE("a request accepted here and not decided yet is PENDING, an unknown one is 404", "[http][read]") {
+    ApiHarness api;
+    api.board.track("coupon-issue-topic-3-17");
+    const auto pending = api.get("/api/coupon-requests/coupon-issue-topic-3-17");
+    CHECK(pending.status == 200);
+    CHECK(str(json_of(pending), "status") == "PENDING");
+    const auto unknown = api.get("/api/coupon-requests/no-such-request");
+    CHECK(unknown.status == 404);
+    CHECK(str(json_of(unknown), "code") == "REQUEST_NOT_FOUND");
+    for (const std::string& bad : {std::string("bad%20id"), std::string(129, 'a'), std::string("a*b")}) {
+        INFO(bad);
+        const auto reply = api.get("/api/coupon-requests/" + bad);
+        CHECK(reply.status == 400);
+        CHECK(str(json_of(reply), "code") == "INVALID_REQUEST_ID");
+    }
+}
+
+TEST_CASE("a user's coupons are listed", "[http][read]") {
+    ApiHarness api;
+    api.queries.coupons = {{123, 42, 7, "req-1", at(1'795'000'000'000)}, {124, 42, 8, "req-2", at(1'795'000'001'000)},
+                           {125, 43, 7, "req-3", at(1'795'000'002'000)}};
+    const auto reply = api.get("/api/users/42/coupons");
+    REQUIRE(reply.status == 200);
+    const auto body = json_of(reply);
+    CHECK(body.at("userId").as_int64() == 42);
+    const auto& coupons = body.at("coupons").as_array();
+    REQUIRE(coupons.size() == 2);
+    const auto& first = coupons[0].as_object();
+    CHECK(first.at("couponId").as_int64() == 123);
+    CHECK(first.at("couponPolicyId").as_int64() == 7);
+    CHECK(str(first, "requestId") == "req-1");
+    CHECK(str(first, "issuedAt") == "2026-11-18T11:06:40.000Z");
+    CHECK(json_of(api.get("/api/users/44/coupons")).at("coupons").as_array().empty());
+    CHECK(str(json_of(api.get("/api/users/0/coupons")), "code") == "INVALID_ID");
+}
+
+TEST_CASE("a policy is served with its counts, an unknown one is 404", "[http][read]") {
+    ApiHarness api;
+    coupon::domain::CouponPolicy policy;
+    policy.id = 7;
+    policy.name = "Welcome 3000";
+    policy.discount_type = "AMOUNT";
+    policy.discount_value = 3000;
+    policy.total_quantity = 1000;
+    policy.issued_quantity = 10;
+    policy.issue_start_at = at(1'795'000'000'000);
+    api.queries.policies[7] = policy;
+
+    const auto reply = api.get("/api/coupon-policies/7");
+    REQUIRE(reply.status == 200);
+    const auto body = json_of(reply);
+    CHECK(body.at("id").as_int64() == 7);
+    CHECK(str(body, "name") == "Welcome 3000");
+    CHECK(str(body, "discountType") == "AMOUNT");
+    CHECK(body.at("discountValue").as_int64() == 3000);
+    CHECK(body.at("totalQuantity").as_int64() == 1000);
+    CHECK(body.at("issuedQuantity").as_int64() == 10);
+    CHECK(body.at("remainingQuantity").as_int64() == 990);
+    CHECK(str(body, "issueStartAt") == "2026-11-18T11:06:40.000Z");
+    CHECK(body.at("issueEndAt").is_null());
+    CHECK(body.contains("createdAt"));
+
+    const auto missing = api.get("/api/coupon-policies/8");
+    CHECK(missing.status == 404);
+    CHECK(str(json_of(missing), "code") == "COUPON_POLICY_NOT_FOUND");
+    CHECK(api.get("/api/coupon-policies/x").status == 400);
+}
+
+TEST_CASE("a database failure answers 503 DATABASE_UNAVAILABLE", "[http][read]") {
+    ApiHarness api;
+    api.queries.failing = true;
+    for (const char* target : {"/api/coupon-requests/req-1", "/api/users/1/coupons", "/api/coupon-policies/1"}) {
+        INFO(target);
+        const auto reply = api.get(target);
+        CHECK(reply.status == 503);
+        CHECK(str(json_of(reply), "code") == "DATABASE_UNAVAILABLE");
+    }
+    api.queries.failing = false;
+    CHECK(api.get("/api/users/1/coupons").status == 200);  // and it recovers
+}

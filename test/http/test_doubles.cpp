@@ -1,0 +1,181 @@
+#include "test_doubles.hpp"
+
+#include "coupon/domain/issue_store.hpp"
+
+namespace coupon::http::test {
+
+DelayedRunner::DelayedRunner()
+    : thread_([this] {
+          std::unique_lock lock(mutex_);
+          while (!stopping_) {
+              if (tasks_.empty()) {
+                  wake_.wait(lock);
+                  continue;
+              }
+              auto first = tasks_.begin();
+              if (std::chrono::steady_clock::now() < first->first) {
+                  wake_.wait_until(lock, first->first);
+                  continue;
+              }
+              auto task = std::move(first->second);
+              tasks_.erase(first);
+              lock.unlock();
+              task();
+              lock.lock();
+          }
+      }) {}
+
+DelayedRunner::~DelayedRunner() {
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+}
+
+void DelayedRunner::after(std::chrono::milliseconds delay, std::function<void()> task) {
+    {
+        std::lock_guard lock(mutex_);
+        tasks_.emplace(std::chrono::steady_clock::now() + delay, std::move(task));
+    }
+    wake_.notify_all();
+}
+
+void FakeSink::submit(const domain::IssueRequest& request, Done done) {
+    {
+        std::lock_guard lock(mutex_);
+        submitted_.push_back(request);
+    }
+    const auto status = answer;
+    runner_.after(ack_delay, [status, done] { done(status, "fake sink"); });
+    if (status == domain::AcceptStatus::Accepted && decide) {
+        if (auto result = decide(request)) {
+            runner_.after(outcome_delay, [this, result = *result] { board_.publish(result); });
+        }
+    }
+}
+
+std::vector<domain::IssueRequest> FakeSink::submitted() const {
+    std::lock_guard lock(mutex_);
+    return submitted_;
+}
+
+void MapQueries::check() const {
+    if (failing) throw domain::StoreError("database is down (test)");
+}
+
+domain::CouponPolicy MapQueries::create_policy(const domain::NewCouponPolicy& policy) {
+    check();
+    std::lock_guard lock(mutex);
+    domain::CouponPolicy created;
+    created.id = static_cast<domain::PolicyId>(policies.size()) + 1;
+    created.name = policy.name;
+    created.discount_type = policy.discount_type;
+    created.discount_value = policy.discount_value;
+    created.total_quantity = policy.total_quantity;
+    created.issue_start_at = policy.issue_start_at;
+    created.issue_end_at = policy.issue_end_at;
+    created.created_at = domain::TimePoint(std::chrono::milliseconds(1'795'000'000'000));
+    policies[created.id] = created;
+    return created;
+}
+
+std::optional<domain::CouponPolicy> MapQueries::find_policy(domain::PolicyId id) {
+    check();
+    std::lock_guard lock(mutex);
+    auto it = policies.find(id);
+    return it == policies.end() ? std::nullopt : std::optional(it->second);
+}
+
+std::optional<domain::IssueResult> MapQueries::find_result(const std::string& request_id) {
+    check();
+    std::lock_guard lock(mutex);
+    auto it = results.find(request_id);
+    return it == results.end() ? std::nullopt : std::optional(it->second);
+}
+
+std::vector<domain::Coupon> MapQueries::coupons_of(domain::UserId user) {
+    check();
+    std::lock_guard lock(mutex);
+    std::vector<domain::Coupon> found;
+    for (const auto& coupon : coupons) {
+        if (coupon.user_id == user) found.push_back(coupon);
+    }
+    return found;
+}
+
+std::vector<domain::PolicyId> MapQueries::sold_out_policies() {
+    check();
+    std::lock_guard lock(mutex);
+    return sold_out;
+}
+
+HttpConfig test_config() {
+    HttpConfig config;
+    config.address = "127.0.0.1";
+    config.port = 0;
+    config.threads = 2;
+    config.issue_wait = 1s;
+    config.read_timeout = 2s;
+    config.idle_timeout = 5s;
+    config.drain_timeout = 2s;
+    config.retry_after_seconds = 1;
+    config.admin_token = "secret-token";
+    return config;
+}
+
+ApiHarness::ApiHarness(HttpConfig c) : config(std::move(c)) {
+    server = std::make_unique<HttpServer>(
+        config, make_routes(ApiDeps{sink, queries, board, clock, [this] { return ready_report; }}, config));
+    server->start();
+    port = server->port();
+}
+
+ApiHarness::~ApiHarness() { server->stop(); }
+
+Reply ApiHarness::get(const std::string& target, const HeaderMap& headers) const {
+    return call(port, "GET", target, {}, headers);
+}
+
+Reply ApiHarness::post(const std::string& target, const std::string& body, const HeaderMap& headers) const {
+    return call(port, "POST", target, body, headers);
+}
+
+boost::json::object json_of(const Reply& reply) {
+    boost::system::error_code ec;
+    auto value = boost::json::parse(reply.body, ec);
+    if (ec || !value.is_object()) return {};
+    return value.as_object();
+}
+
+std::string str(const boost::json::object& object, const char* key) {
+    auto it = object.find(key);
+    return it != object.end() && it->value().is_string() ? std::string(it->value().as_string()) : std::string{};
+}
+
+domain::IssueResult result_for(const domain::IssueRequest& request, domain::Outcome outcome) {
+    domain::IssueResult result;
+    result.request_id = request.request_id;
+    result.user_id = request.user_id;
+    result.policy_id = request.policy_id;
+    result.outcome = outcome;
+    result.decided_at = request.requested_at;
+    if (outcome == domain::Outcome::Issued) {
+        result.coupon_id = 123;
+        result.issued_at = request.requested_at;
+        result.remaining = 5;
+    }
+    return result;
+}
+
+bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!condition()) {
+        if (std::chrono::steady_clock::now() > deadline) return false;
+        std::this_thread::sleep_for(5ms);
+    }
+    return true;
+}
+
+}  // namespace coupon::http::test

@@ -1,0 +1,121 @@
+#pragma once
+// Test doubles of the domain ports the API uses, and a harness that runs the real API on port 0.
+#include <boost/json.hpp>
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "coupon/domain/clock.hpp"
+#include "coupon/domain/coupon_queries.hpp"
+#include "coupon/domain/request_sink.hpp"
+#include "coupon/http/api.hpp"
+#include "coupon/http/http_server.hpp"
+#include "test_client.hpp"
+
+namespace coupon::http::test {
+
+// Runs tasks on one thread after a delay, like a broker's callback thread. Pending tasks are dropped
+// at destruction.
+class DelayedRunner {
+public:
+    DelayedRunner();
+    ~DelayedRunner();
+    void after(std::chrono::milliseconds delay, std::function<void()> task);
+
+private:
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    std::multimap<std::chrono::steady_clock::time_point, std::function<void()>> tasks_;
+    bool stopping_ = false;
+    std::thread thread_;
+};
+
+// Records submissions and answers like a producer would; can also play the consumer and publish an
+// outcome to the board.
+class FakeSink : public domain::RequestSink {
+public:
+    explicit FakeSink(OutcomeBoard& board) : board_(board) {}
+
+    void submit(const domain::IssueRequest& request, Done done) override;
+    std::vector<domain::IssueRequest> submitted() const;
+
+    // What the broker says, and when.
+    domain::AcceptStatus answer = domain::AcceptStatus::Accepted;
+    std::chrono::milliseconds ack_delay{0};
+    // The consumer's decision (nullopt: none arrives) and when it is published, counted from submit().
+    std::function<std::optional<domain::IssueResult>(const domain::IssueRequest&)> decide;
+    std::chrono::milliseconds outcome_delay{0};
+
+private:
+    OutcomeBoard& board_;
+    mutable std::mutex mutex_;
+    std::vector<domain::IssueRequest> submitted_;
+    DelayedRunner runner_;  // last: its thread stops before the rest is destroyed
+};
+
+// CouponQueries over maps; `failing` makes every call throw StoreError.
+class MapQueries : public domain::CouponQueries {
+public:
+    domain::CouponPolicy create_policy(const domain::NewCouponPolicy& policy) override;
+    std::optional<domain::CouponPolicy> find_policy(domain::PolicyId id) override;
+    std::optional<domain::IssueResult> find_result(const std::string& request_id) override;
+    std::vector<domain::Coupon> coupons_of(domain::UserId user) override;
+    std::vector<domain::PolicyId> sold_out_policies() override;
+    bool ping() override { return !failing; }
+
+    std::atomic<bool> failing{false};
+    std::mutex mutex;
+    std::map<domain::PolicyId, domain::CouponPolicy> policies;
+    std::map<std::string, domain::IssueResult> results;
+    std::vector<domain::Coupon> coupons;
+    std::vector<domain::PolicyId> sold_out;
+
+private:
+    void check() const;
+};
+
+class FixedClock : public domain::Clock {
+public:
+    domain::TimePoint now() const override { return at; }
+    domain::TimePoint at = domain::TimePoint(std::chrono::milliseconds(1'795'000'000'000));
+};
+
+// Loopback defaults for tests: short enough waits to keep the suite fast.
+HttpConfig test_config();
+
+// The real API (make_routes + HttpServer) over the doubles. Members are declared so that the server
+// stops first and the board is destroyed last.
+struct ApiHarness {
+    explicit ApiHarness(HttpConfig config = test_config());
+    ~ApiHarness();
+
+    Reply get(const std::string& target, const HeaderMap& headers = {}) const;
+    Reply post(const std::string& target, const std::string& body, const HeaderMap& headers = {}) const;
+
+    HttpConfig config;
+    OutcomeBoard board;
+    MapQueries queries;
+    FixedClock clock;
+    FakeSink sink{board};
+    ReadyReport ready_report{true, {{"kafka", "UP"}, {"database", "UP"}}};
+    std::unique_ptr<HttpServer> server;
+    std::uint16_t port = 0;
+};
+
+boost::json::object json_of(const Reply& reply);
+std::string str(const boost::json::object& object, const char* key);
+
+// An IssueResult as the consumer would publish it.
+domain::IssueResult result_for(const domain::IssueRequest& request, domain::Outcome outcome);
+
+// Polls `condition` until true or the timeout: for effects that happen on other threads.
+bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout = 2s);
+
+}  // namespace coupon::http::test
