@@ -19,8 +19,10 @@ std::vector<IssueResult> CouponIssuer::apply(const std::vector<IssueRequest>& ba
     }
 
     auto tx = store_.begin();
-    const auto known = tx->find_results(request_ids);
+    // Lock first: a store whose reads do not block (PostgreSQL, READ COMMITTED) then reads the outcomes
+    // a concurrent consumer committed while this one waited for the lock, instead of a stale view.
     auto policies = tx->lock_policies(policy_ids);
+    const auto known = tx->find_results(request_ids);
     const auto holders = tx->find_holders(pairs);
     BatchPlan plan = plan_batch(batch, known, std::move(policies), holders, clock_.now());
     tx->write(plan.decisions, plan.issued_delta);

@@ -12,5 +12,6 @@ struct SqlFile {
 
 // Sorted by name.
 std::span<const SqlFile> sqlite_migration_files();
+std::span<const SqlFile> postgresql_migration_files();
 
 }  // namespace coupon::store

@@ -25,7 +25,7 @@ long long version_of(std::string_view name) {
 
 void apply_one(soci::session& sql, const SqlFile& file, long long version, const MigrationDialect& dialect,
                int& applied) {
-    sql << dialect.begin_write;
+    dialect.begin_write(sql);
     try {
         long long present = 0;
         sql << "SELECT COUNT(*) FROM schema_version WHERE version = :v", soci::use(version), soci::into(present);
@@ -51,7 +51,17 @@ void apply_one(soci::session& sql, const SqlFile& file, long long version, const
 }  // namespace
 
 int apply_migrations(soci::session& sql, std::span<const SqlFile> files, const MigrationDialect& dialect) {
-    sql << "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)";
+    dialect.begin_write(sql);
+    try {
+        sql << "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)";
+        sql.commit();
+    } catch (...) {
+        try {
+            sql.rollback();
+        } catch (...) {  // the failure may already have ended the transaction
+        }
+        throw;
+    }
     int applied = 0;
     long long previous = 0;
     for (const SqlFile& file : files) {

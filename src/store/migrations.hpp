@@ -1,7 +1,7 @@
 #pragma once
 // Numbered migrations applied at start-up, each in its own transaction, recorded in schema_version so a
 // re-opened database applies nothing twice. Backend-neutral: the backend says how to begin a write
-// transaction and how to run a multi-statement script.
+// transaction that excludes other migrating nodes, and how to run a multi-statement script.
 #include <functional>
 #include <span>
 #include <string>
@@ -16,7 +16,10 @@ class session;
 namespace coupon::store {
 
 struct MigrationDialect {
-    std::string begin_write;  // SQLite: "BEGIN IMMEDIATE", so two starting nodes do not race
+    // Begins a transaction that no other node's migration can run alongside: SQLite "BEGIN IMMEDIATE",
+    // PostgreSQL BEGIN + pg_advisory_xact_lock. Even schema_version is created inside one, because two
+    // concurrent CREATE TABLE IF NOT EXISTS can both fail on PostgreSQL (unique violation in pg_type).
+    std::function<void(soci::session&)> begin_write;
     std::function<void(soci::session&, std::string_view)> run_script;
 };
 

@@ -1,14 +1,79 @@
-// PostgreSQL is a later task: the URL form is recognised so the message says what is missing, rather
-// than calling a valid production URL malformed.
+// The PostgreSQL backend: a pool of connections for the read side, one connection per consumer thread.
+#include <fmt/format.h>
+#include <soci/soci.h>
+
 #include <stdexcept>
 
 #include "backend.hpp"
+#include "coupon/domain/log.hpp"
+#include "migrations.hpp"
+#include "postgresql_connect.hpp"
+#include "postgresql_issue_store.hpp"
+#include "sql_queries.hpp"
 
 namespace coupon::store {
+namespace {
 
-std::unique_ptr<Backend> open_postgresql_backend(const std::string& /*url*/, const DatabaseConfig& /*config*/) {
-    throw std::runtime_error(
-        "database.url: PostgreSQL support is not built yet in this coupon-server; use sqlite:<path>");
+// pg_advisory_xact_lock key shared by every coupon-server migrating this database ("coupon" in ASCII).
+constexpr long long kMigrationLock = 0x636f75706f6e;
+
+SessionKeeper keeper_for(const PgSessionSettings& settings) {
+    return SessionKeeper{[](soci::session& sql) { return postgresql_connected(sql); },
+                         [settings](soci::session& sql) { reconnect_postgresql(sql, settings); }};
+}
+
+class PostgresqlBackend final : public Backend {
+public:
+    PostgresqlBackend(PgSessionSettings settings, std::size_t pool_size)
+        : settings_(std::move(settings)), pool_(pool_size), queries_(pool_, keeper_for(settings_)) {
+        for (std::size_t i = 0; i < pool_size; ++i) open_postgresql(pool_.at(i), settings_);
+    }
+
+    std::string name() const override { return "postgresql"; }
+
+    std::unique_ptr<domain::IssueStore> issue_store() override {
+        return std::make_unique<PgIssueStore>(settings_);
+    }
+
+    domain::CouponQueries& queries() override { return queries_; }
+
+    bool record_failed(const domain::IssueRequest& request, const std::string& error) override {
+        return queries_.record_failed(request, error);
+    }
+
+private:
+    PgSessionSettings settings_;
+    soci::connection_pool pool_;
+    SqlQueries queries_;
+};
+
+void migrate(const PgSessionSettings& settings) {
+    soci::session sql;
+    open_postgresql(sql, settings);
+    // Two nodes starting at once: the second waits for the first's migration, then finds it recorded.
+    const MigrationDialect dialect{[](soci::session& s) {
+                                       s.begin();
+                                       s << "SELECT pg_advisory_xact_lock(:k)", soci::use(kMigrationLock);
+                                   },
+                                   exec_postgresql_script};
+    const int applied = apply_migrations(sql, postgresql_migration_files(), dialect);
+    log::info("store", "PostgreSQL database {} ready, {} migration(s) applied", redact_database_url(settings.url),
+              applied);
+}
+
+}  // namespace
+
+std::unique_ptr<Backend> open_postgresql_backend(const std::string& url, const DatabaseConfig& config) {
+    const PgSessionSettings settings{url, config.busy_timeout};
+    try {
+        migrate(settings);
+        return std::make_unique<PostgresqlBackend>(settings, static_cast<std::size_t>(config.pool_size));
+    } catch (const std::exception& e) {
+        std::string reason = e.what();
+        while (!reason.empty() && (reason.back() == '\n' || reason.back() == ' ')) reason.pop_back();
+        throw std::runtime_error(fmt::format("database.url: cannot open PostgreSQL database '{}': {}",
+                                             redact_database_url(url), reason));
+    }
 }
 
 }  // namespace coupon::store

@@ -9,18 +9,21 @@
 #include "coupon/domain/log.hpp"
 #include "migrations.hpp"
 #include "sqlite_connect.hpp"
-#include "sqlite_errors.hpp"
+#include "store_errors.hpp"
 #include "sqlite_issue_store.hpp"
-#include "sqlite_queries.hpp"
+#include "sql_queries.hpp"
 
 namespace coupon::store {
 namespace {
+
+// A SQLite session is a file handle: nothing to reconnect.
+const SessionKeeper kFileSessions{[](soci::session&) { return true; }, [](soci::session&) {}};
 
 class SqliteBackend final : public Backend {
 public:
     SqliteBackend(std::string path, const DatabaseConfig& config)
         : path_(std::move(path)), busy_timeout_(config.busy_timeout),
-          pool_(static_cast<std::size_t>(config.pool_size)), queries_(pool_) {
+          pool_(static_cast<std::size_t>(config.pool_size)), queries_(pool_, kFileSessions) {
         for (std::size_t i = 0; i < static_cast<std::size_t>(config.pool_size); ++i) {
             open_sqlite(pool_.at(i), path_, busy_timeout_);
         }
@@ -44,7 +47,7 @@ private:
     std::string path_;
     std::chrono::milliseconds busy_timeout_;
     soci::connection_pool pool_;
-    SqliteQueries queries_;
+    SqlQueries queries_;
 };
 
 void create_parent_directory(const std::string& path) {
@@ -61,7 +64,7 @@ void create_parent_directory(const std::string& path) {
 void migrate(const std::string& path, std::chrono::milliseconds busy_timeout) {
     soci::session sql;
     open_sqlite(sql, path, busy_timeout);
-    const MigrationDialect dialect{"BEGIN IMMEDIATE", exec_sqlite_script};
+    const MigrationDialect dialect{[](soci::session& s) { s << "BEGIN IMMEDIATE"; }, exec_sqlite_script};
     const int applied = apply_migrations(sql, sqlite_migration_files(), dialect);
     log::info("store", "SQLite database {} ready (WAL, synchronous=NORMAL), {} migration(s) applied", path, applied);
 }

@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "sqlite_rows.hpp"
+#include "sql_rows.hpp"
 
 namespace coupon::store {
 

@@ -2,7 +2,7 @@
 
 #include <soci/soci.h>
 
-#include "sqlite_errors.hpp"
+#include "store_errors.hpp"
 #include "sqlite_issue_statements.hpp"
 #include "sqlite_issue_transaction.hpp"
 

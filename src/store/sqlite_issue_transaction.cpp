@@ -6,7 +6,7 @@
 #include "coupon/domain/log.hpp"
 #include "sql_text.hpp"
 #include "sqlite_connect.hpp"
-#include "sqlite_errors.hpp"
+#include "store_errors.hpp"
 #include "sqlite_issue_statements.hpp"
 
 namespace coupon::store {

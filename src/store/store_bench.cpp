@@ -1,6 +1,7 @@
-// Throughput of the SQLite issue path (CouponIssuer over SqliteIssueStore), as the consumer drives it:
-// one transaction per batch. Prints figures; asserts nothing.
-//   store_bench [batches=200] [batch_size=500] [dir=/tmp]
+// Throughput of the issue path (CouponIssuer over the SQLite or PostgreSQL IssueStore), as the consumer
+// drives it: one transaction per batch. Prints figures; asserts nothing.
+//   store_bench [batches=200] [batch_size=500] [dir=/tmp | postgresql://...]
+// A PostgreSQL database is used as it is: each run makes its own policies and request ids.
 #include <fmt/format.h>
 #include <stdlib.h>
 
@@ -40,12 +41,17 @@ Figures run(domain::CouponIssuer& issuer, int batches, int batch_size, Make make
 int main(int argc, char** argv) {
     const int batches = argc > 1 ? std::stoi(argv[1]) : 200;
     const int batch_size = argc > 2 ? std::stoi(argv[2]) : 500;
-    std::string pattern = (argc > 3 ? std::string(argv[3]) : std::string("/tmp")) + "/store_bench.XXXXXX";
-    if (mkdtemp(pattern.data()) == nullptr) return 1;
-    const std::string dir = pattern;
+    const std::string where = argc > 3 ? std::string(argv[3]) : std::string("/tmp");
+    const bool postgresql = where.starts_with("postgresql://") || where.starts_with("postgres://");
+    std::string dir;
+    if (!postgresql) {
+        std::string pattern = where + "/store_bench.XXXXXX";
+        if (mkdtemp(pattern.data()) == nullptr) return 1;
+        dir = pattern;
+    }
     {
         store::DatabaseConfig config;
-        config.url = "sqlite:" + dir + "/bench.db";
+        config.url = postgresql ? where : "sqlite:" + dir + "/bench.db";
         auto db = store::Database::open(config);
         const domain::SystemClock clock;
         auto store = db->issue_store();
@@ -58,17 +64,22 @@ int main(int argc, char** argv) {
         policy.name = "scarce";
         policy.total_quantity = n / 10;
         const auto scarce = db->queries().create_policy(policy).id;
-        auto req = [](std::string prefix, int i, domain::UserId user, domain::PolicyId policy) {
+        // Policy ids differ from run to run, so a reused PostgreSQL database sees fresh request ids.
+        auto req = [run_tag = plenty](std::string prefix, int i, domain::UserId user, domain::PolicyId policy) {
             domain::IssueRequest r;
-            r.request_id = fmt::format("{}-{:08}", prefix, i);
+            r.request_id = fmt::format("{}-{}-{:08}", run_tag, prefix, i);
             r.user_id = user;
             r.policy_id = policy;
             r.partition = i % 12;
             r.offset = i;
             return r;
         };
-        fmt::print("SQLite WAL synchronous=NORMAL, {} batches x {} requests, file {}/bench.db\n", batches,
-                   batch_size, dir);
+        if (postgresql) {
+            fmt::print("PostgreSQL (unnest batches), {} batches x {} requests\n", batches, batch_size);
+        } else {
+            fmt::print("SQLite WAL synchronous=NORMAL, {} batches x {} requests, file {}/bench.db\n", batches,
+                       batch_size, dir);
+        }
         auto f = run(issuer, batches, batch_size, [&](int i) { return req("new", i, 1'000'000 + i, plenty); });
         fmt::print("  all issued (new users):            {:>9.0f} req/s  {:6.2f} ms/batch\n", f.requests_per_s,
                    f.ms_per_batch);
@@ -82,6 +93,6 @@ int main(int argc, char** argv) {
         fmt::print("  redelivered (outcome known):       {:>9.0f} req/s  {:6.2f} ms/batch\n", f.requests_per_s,
                    f.ms_per_batch);
     }
-    std::filesystem::remove_all(dir);
+    if (!dir.empty()) std::filesystem::remove_all(dir);
     return 0;
 }

@@ -3,10 +3,10 @@
 
 #include <filesystem>
 
-#include "sqlite_fixture.hpp"
+#include "store_fixture.hpp"
 
 using namespace coupon;
-using coupon::test::RawSqlite;
+using coupon::test::RawDb;
 using coupon::test::TempDir;
 
 namespace {
@@ -25,7 +25,7 @@ TEST_CASE("open creates the missing directory and sets WAL", "[sqlite]") {
     auto db = store::Database::open(config_for("sqlite:" + file));
     CHECK(db->backend_name() == "sqlite");
     REQUIRE(std::filesystem::exists(file));
-    RawSqlite raw(file);
+    RawDb raw("sqlite:" + file);
     CHECK(raw.column("PRAGMA journal_mode") == std::vector<std::string>{"wal"});
     CHECK(db->queries().ping());
 }
@@ -36,9 +36,21 @@ TEST_CASE("sqlite:// followed by an absolute path is accepted", "[sqlite]") {
     CHECK(std::filesystem::exists(dir.path() + "/x.db"));
 }
 
-TEST_CASE("a postgresql URL says PostgreSQL is not built yet", "[sqlite]") {
-    REQUIRE_THROWS_WITH(store::Database::open(config_for("postgresql://u@localhost/coupons")),
-                        Catch::Contains("PostgreSQL support is not built yet"));
+TEST_CASE("a postgresql URL selects PostgreSQL; an unreachable one fails at open without the password",
+          "[sqlite]") {
+    for (const char* url : {"postgresql://coupon:s3cret@/coupons?host=/nonexistent-dir&port=1",
+                            "postgres:///coupons?host=/nonexistent-dir&port=1&password=s3cret"}) {
+        INFO(url);
+        try {
+            store::Database::open(config_for(url));
+            FAIL("open succeeded");
+        } catch (const std::runtime_error& e) {
+            const std::string what = e.what();
+            CHECK_THAT(what, Catch::Contains("database.url") && Catch::Contains("cannot open PostgreSQL database") &&
+                                 Catch::Contains("/nonexistent-dir"));
+            CHECK_THAT(what, !Catch::Contains("s3cret"));
+        }
+    }
 }
 
 TEST_CASE("a malformed database.url names the key and the accepted forms", "[sqlite]") {

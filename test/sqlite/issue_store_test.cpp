@@ -3,12 +3,12 @@
 #include <catch2/catch.hpp>
 
 #include "in_memory_store.hpp"
-#include "sqlite_fixture.hpp"
+#include "store_fixture.hpp"
 
 using namespace coupon;
 using domain::Outcome;
 using test::request;
-using test::RawSqlite;
+using test::RawDb;
 
 namespace {
 
@@ -20,7 +20,7 @@ std::vector<Outcome> outcomes(const std::vector<domain::IssueResult>& results) {
 
 }  // namespace
 
-TEST_CASE("a batch mixing every outcome is decided as one by one, and the tables agree", "[sqlite]") {
+TEST_CASE("a batch mixing every outcome is decided as one by one, and the tables agree", "[store]") {
     test::StoreFixture f;
     const test::FixedClock clock(test::at("2026-12-01T10:00:00Z"));
     auto& q = f.db->queries();
@@ -78,7 +78,7 @@ TEST_CASE("a batch mixing every outcome is decided as one by one, and the tables
     CHECK(results[1].coupon_id != results[4].coupon_id);
     CHECK(results[5].remaining == 0);
 
-    RawSqlite raw(f.file);
+    RawDb raw(f.url);
     CHECK(raw.scalar("SELECT COUNT(*) FROM coupon") == 3);
     CHECK(raw.scalar(fmt::format("SELECT issued_quantity FROM coupon_policy WHERE id = {}", open.id)) == 3);
     CHECK(raw.scalar(fmt::format("SELECT issued_quantity FROM coupon_policy WHERE id = {}", closed.id)) == 0);
@@ -104,7 +104,7 @@ TEST_CASE("a batch mixing every outcome is decided as one by one, and the tables
     CHECK(q.find_result("r6").value().outcome == Outcome::SoldOut);
 }
 
-TEST_CASE("a FAILED outcome is replaced by the replayed decision, a final one never", "[sqlite]") {
+TEST_CASE("a FAILED outcome is replaced by the replayed decision, a final one never", "[store]") {
     test::StoreFixture f;
     const test::FixedClock clock(test::at("2026-12-01T10:00:00Z"));
     const auto policy = f.db->queries().create_policy(test::new_policy("p", 5));
@@ -121,7 +121,7 @@ TEST_CASE("a FAILED outcome is replaced by the replayed decision, a final one ne
 
     const auto replayed = issuer.apply({r9});
     REQUIRE(replayed.at(0).outcome == Outcome::Issued);
-    RawSqlite raw(f.file);
+    RawDb raw(f.url);
     CHECK(raw.column("SELECT outcome || ' ' || coalesce(error, 'no error') FROM coupon_issue_request") ==
           std::vector<std::string>{"ISSUED no error"});
     CHECK(raw.scalar("SELECT COUNT(*) FROM coupon") == 1);

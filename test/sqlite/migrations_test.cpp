@@ -1,17 +1,21 @@
 // Embedded migrations: applied once, recorded in schema_version, never re-applied on reopen.
 #include <catch2/catch.hpp>
 
-#include "sqlite_fixture.hpp"
+#include "store_fixture.hpp"
 
 using namespace coupon;
-using coupon::test::RawSqlite;
+using coupon::test::RawDb;
 
-TEST_CASE("a fresh database gets every migration once, recorded in schema_version", "[sqlite]") {
+TEST_CASE("a fresh database gets every migration once, recorded in schema_version", "[store]") {
     test::StoreFixture f;
-    RawSqlite raw(f.file);
+    RawDb raw(f.url);
     CHECK(raw.column("SELECT version FROM schema_version ORDER BY version") == std::vector<std::string>{"1"});
-    CHECK(raw.column("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('coupon_policy', 'coupon', "
-                     "'coupon_issue_request', 'dead_letter') ORDER BY name") ==
+    const char* tables = test::kPostgresql ? "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = "
+                                             "current_schema() AND table_type = 'BASE TABLE'"
+                                           : "SELECT name FROM sqlite_master WHERE type = 'table'";
+    CHECK(raw.column(fmt::format("SELECT name FROM ({}) AS t WHERE name IN ('coupon_policy', 'coupon', "
+                                 "'coupon_issue_request', 'dead_letter') ORDER BY name",
+                                 tables)) ==
           std::vector<std::string>{"coupon", "coupon_issue_request", "coupon_policy", "dead_letter"});
     // The stock invariant is in the schema itself, not only in the code.
     raw.exec("INSERT INTO coupon_policy(name, discount_type, discount_value, total_quantity, created_at) "
@@ -19,7 +23,7 @@ TEST_CASE("a fresh database gets every migration once, recorded in schema_versio
     REQUIRE_THROWS(raw.exec("UPDATE coupon_policy SET issued_quantity = 2"));
 }
 
-TEST_CASE("reopening applies nothing twice and keeps the data", "[sqlite]") {
+TEST_CASE("reopening applies nothing twice and keeps the data", "[store]") {
     test::StoreFixture f;
     const auto policy = f.db->queries().create_policy(test::new_policy("kept", 5));
     const test::FixedClock clock(test::at("2026-12-01T10:00:00Z"));
@@ -30,7 +34,7 @@ TEST_CASE("reopening applies nothing twice and keeps the data", "[sqlite]") {
     }
     std::vector<std::string> before;
     {
-        RawSqlite raw(f.file);
+        RawDb raw(f.url);
         before = raw.column("SELECT version || ' ' || applied_at FROM schema_version ORDER BY version");
     }
     f.db.reset();
@@ -38,7 +42,7 @@ TEST_CASE("reopening applies nothing twice and keeps the data", "[sqlite]") {
     f.db.reset();
     f.db = store::Database::open(f.config(std::chrono::milliseconds(5000)));
 
-    RawSqlite raw(f.file);
+    RawDb raw(f.url);
     CHECK(raw.column("SELECT version || ' ' || applied_at FROM schema_version ORDER BY version") == before);
     const auto found = f.db->queries().find_policy(policy.id);
     REQUIRE(found.has_value());

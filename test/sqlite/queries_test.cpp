@@ -3,13 +3,13 @@
 
 #include <thread>
 
-#include "sqlite_fixture.hpp"
+#include "store_fixture.hpp"
 
 using namespace coupon;
 using domain::Outcome;
 using test::request;
 
-TEST_CASE("create_policy stores every field and find_policy reads it back", "[sqlite]") {
+TEST_CASE("create_policy stores every field and find_policy reads it back", "[store]") {
     test::StoreFixture f;
     auto& q = f.db->queries();
     auto p = test::new_policy("Welcome 3000", 1000);
@@ -41,7 +41,7 @@ TEST_CASE("create_policy stores every field and find_policy reads it back", "[sq
     CHECK_FALSE(q.find_policy(424242).has_value());
 }
 
-TEST_CASE("find_result, coupons_of and sold_out_policies reflect the issued coupons", "[sqlite]") {
+TEST_CASE("find_result, coupons_of and sold_out_policies reflect the issued coupons", "[store]") {
     test::StoreFixture f;
     auto& q = f.db->queries();
     const auto one = q.create_policy(test::new_policy("one", 1));
@@ -79,7 +79,7 @@ TEST_CASE("find_result, coupons_of and sold_out_policies reflect the issued coup
     CHECK(q.ping());
 }
 
-TEST_CASE("queries from several threads run while a consumer writes", "[sqlite]") {
+TEST_CASE("queries from several threads run while a consumer writes", "[store]") {
     test::StoreFixture f;
     auto& q = f.db->queries();
     const auto policy = q.create_policy(test::new_policy("busy", 100000));

@@ -1,78 +1,55 @@
-#include "sqlite_fixture.hpp"
+// The SQLite half of store_fixture.hpp: a coupons.db in a temp dir, inspected with the sqlite3 C API.
+#include <sqlite3.h>
 
-#include <stdlib.h>
-
-#include <filesystem>
 #include <stdexcept>
 
+#include "store_fixture.hpp"
+
 namespace coupon::test {
+namespace {
 
-TempDir::TempDir() {
-    std::string pattern = "/tmp/coupon-sqlite-test.XXXXXX";
-    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-}
+class SqliteTestDatabase final : public TestDatabase {
+public:
+    const std::string& url() const override { return url_; }
 
-TempDir::~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-}
+private:
+    TempDir dir_;
+    std::string url_ = "sqlite:" + dir_.path() + "/coupons.db";
+};
 
-domain::IssueRequest request(std::string id, domain::UserId user, domain::PolicyId policy) {
-    domain::IssueRequest r;
-    r.request_id = std::move(id);
-    r.user_id = user;
-    r.policy_id = policy;
-    r.requested_at = at("2026-12-01T09:59:59.500Z");
-    r.partition = 3;
-    r.offset = 100;
-    return r;
-}
+}  // namespace
 
-domain::NewCouponPolicy new_policy(std::string name, std::int64_t total) {
-    domain::NewCouponPolicy p;
-    p.name = std::move(name);
-    p.discount_type = "AMOUNT";
-    p.discount_value = 3000;
-    p.total_quantity = total;
-    return p;
-}
+std::unique_ptr<TestDatabase> create_test_database() { return std::make_unique<SqliteTestDatabase>(); }
 
-StoreFixture::StoreFixture(std::chrono::milliseconds busy_timeout)
-    : db(store::Database::open(config(busy_timeout))) {}
+struct RawDb::Impl {
+    sqlite3* db = nullptr;
+};
 
-store::DatabaseConfig StoreFixture::config(std::chrono::milliseconds busy_timeout) const {
-    store::DatabaseConfig c;
-    c.url = "sqlite:" + file;
-    c.pool_size = 2;
-    c.busy_timeout = busy_timeout;
-    return c;
-}
-
-RawSqlite::RawSqlite(const std::string& file, int busy_timeout_ms) {
-    if (sqlite3_open_v2(file.c_str(), &db_, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) {
-        const std::string why = db_ != nullptr ? sqlite3_errmsg(db_) : "out of memory";
-        sqlite3_close(db_);
+RawDb::RawDb(const std::string& store_url, int busy_timeout_ms) : impl_(std::make_unique<Impl>()) {
+    const std::string file = store_url.substr(std::string("sqlite:").size());
+    if (sqlite3_open_v2(file.c_str(), &impl_->db, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) {
+        const std::string why = impl_->db != nullptr ? sqlite3_errmsg(impl_->db) : "out of memory";
+        sqlite3_close(impl_->db);
         throw std::runtime_error("raw open " + file + ": " + why);
     }
-    sqlite3_busy_timeout(db_, busy_timeout_ms);
+    sqlite3_busy_timeout(impl_->db, busy_timeout_ms);
 }
 
-RawSqlite::~RawSqlite() { sqlite3_close(db_); }
+RawDb::~RawDb() { sqlite3_close(impl_->db); }
 
-void RawSqlite::exec(const std::string& sql) {
+void RawDb::exec(const std::string& sql) {
     char* err = nullptr;
-    if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+    if (sqlite3_exec(impl_->db, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
         const std::string why = err != nullptr ? err : "?";
         sqlite3_free(err);
         throw std::runtime_error(sql + ": " + why);
     }
 }
 
-std::vector<std::string> RawSqlite::column(const std::string& sql) {
+std::vector<std::string> RawDb::column(const std::string& sql) {
     sqlite3_stmt* st = nullptr;
-    if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &st, nullptr) != SQLITE_OK) {
-        throw std::runtime_error(sql + ": " + sqlite3_errmsg(db_));
+    if (sqlite3_prepare_v2(impl_->db, sql.c_str(), -1, &st, nullptr) != SQLITE_OK) {
+        throw std::runtime_error(sql + ": " + sqlite3_errmsg(impl_->db));
     }
     std::vector<std::string> out;
     int rc = 0;
@@ -81,11 +58,11 @@ std::vector<std::string> RawSqlite::column(const std::string& sql) {
         out.emplace_back(text != nullptr ? reinterpret_cast<const char*>(text) : "NULL");
     }
     sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) throw std::runtime_error(sql + ": " + sqlite3_errmsg(db_));
+    if (rc != SQLITE_DONE) throw std::runtime_error(sql + ": " + sqlite3_errmsg(impl_->db));
     return out;
 }
 
-long long RawSqlite::scalar(const std::string& sql) {
+long long RawDb::scalar(const std::string& sql) {
     const auto rows = column(sql);
     if (rows.empty()) throw std::runtime_error(sql + ": no row");
     return std::stoll(rows.front());

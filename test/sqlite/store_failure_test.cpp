@@ -1,17 +1,18 @@
 // Database failures surface as StoreError with the reason, commit nothing, and leave the store usable
 // for the retry. (Running as root defeats chmod, so failures are made with locks and triggers.)
+// PostgreSQL-only failures (a killed connection, a server restart) are in test/pg.
 #include <catch2/catch.hpp>
 
-#include "sqlite_fixture.hpp"
+#include "store_fixture.hpp"
 
 using namespace coupon;
 using domain::Outcome;
-using test::RawSqlite;
+using test::RawDb;
 using test::request;
 
 namespace {
 
-void check_nothing_written(RawSqlite& raw) {
+void check_nothing_written(RawDb& raw) {
     CHECK(raw.scalar("SELECT COUNT(*) FROM coupon") == 0);
     CHECK(raw.scalar("SELECT COUNT(*) FROM coupon_issue_request") == 0);
     CHECK(raw.scalar("SELECT SUM(issued_quantity) FROM coupon_policy") == 0);
@@ -19,7 +20,7 @@ void check_nothing_written(RawSqlite& raw) {
 
 }  // namespace
 
-TEST_CASE("another connection holding the write lock makes apply throw StoreError (busy)", "[sqlite]") {
+TEST_CASE("another connection holding the write lock makes apply throw StoreError (busy)", "[store]") {
     test::StoreFixture f(std::chrono::milliseconds(100));
     const auto policy = f.db->queries().create_policy(test::new_policy("p", 10));
     const test::FixedClock clock(test::at("2026-12-01T10:00:00Z"));
@@ -27,12 +28,15 @@ TEST_CASE("another connection holding the write lock makes apply throw StoreErro
     domain::CouponIssuer issuer(*store, clock);
     const std::vector<domain::IssueRequest> batch{request("a", 1, policy.id), request("b", 2, policy.id)};
 
-    RawSqlite locker(f.file, 0);
-    locker.exec("BEGIN EXCLUSIVE");
+    RawDb locker(f.url, 0);
+    // SQLite: the database's write lock. PostgreSQL: a table lock that conflicts with the policy row
+    // locks, waited for up to busy_timeout (lock_timeout).
+    locker.exec(test::kPostgresql ? "BEGIN; LOCK TABLE coupon_policy IN EXCLUSIVE MODE" : "BEGIN EXCLUSIVE");
+    const std::string reason = test::kPostgresql ? "lock timeout" : "database is locked";
     REQUIRE_THROWS_MATCHES(issuer.apply(batch), domain::StoreError,
                            Catch::Matchers::Predicate<domain::StoreError>(
-                               [](const domain::StoreError& e) {
-                                   return std::string(e.what()).find("database is locked") != std::string::npos;
+                               [&](const domain::StoreError& e) {
+                                   return std::string(e.what()).find(reason) != std::string::npos;
                                },
                                "message names the lock"));
     check_nothing_written(locker);
@@ -45,7 +49,7 @@ TEST_CASE("another connection holding the write lock makes apply throw StoreErro
     CHECK(locker.scalar("SELECT COUNT(*) FROM coupon") == 2);
 }
 
-TEST_CASE("a failure in the middle of writing a batch rolls the whole batch back", "[sqlite]") {
+TEST_CASE("a failure in the middle of writing a batch rolls the whole batch back", "[store]") {
     test::StoreFixture f;
     const auto policy = f.db->queries().create_policy(test::new_policy("p", 10));
     const test::FixedClock clock(test::at("2026-12-01T10:00:00Z"));
@@ -54,14 +58,20 @@ TEST_CASE("a failure in the middle of writing a batch rolls the whole batch back
     const std::vector<domain::IssueRequest> batch{request("a", 1, policy.id), request("b", 2, policy.id),
                                                   request("c", 666, policy.id), request("d", 4, policy.id)};
 
-    RawSqlite raw(f.file);
+    RawDb raw(f.url);
     // Stands in for a disk error on the third insert, after two coupons and outcomes were written.
-    raw.exec("CREATE TRIGGER refuse_666 BEFORE INSERT ON coupon WHEN NEW.user_id = 666 "
-             "BEGIN SELECT RAISE(ABORT, 'simulated disk failure'); END");
+    if (test::kPostgresql) {
+        raw.exec("CREATE FUNCTION refuse_666() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                 "IF NEW.user_id = 666 THEN RAISE EXCEPTION 'simulated disk failure'; END IF; RETURN NEW; END $$; "
+                 "CREATE TRIGGER refuse_666 BEFORE INSERT ON coupon FOR EACH ROW EXECUTE FUNCTION refuse_666()");
+    } else {
+        raw.exec("CREATE TRIGGER refuse_666 BEFORE INSERT ON coupon WHEN NEW.user_id = 666 "
+                 "BEGIN SELECT RAISE(ABORT, 'simulated disk failure'); END");
+    }
     REQUIRE_THROWS_WITH(issuer.apply(batch), Catch::Contains("simulated disk failure"));
     check_nothing_written(raw);
 
-    raw.exec("DROP TRIGGER refuse_666");
+    raw.exec(test::kPostgresql ? "DROP TRIGGER refuse_666 ON coupon" : "DROP TRIGGER refuse_666");
     const auto results = issuer.apply(batch);
     CHECK(results.at(2).outcome == Outcome::Issued);
     CHECK(raw.scalar("SELECT COUNT(*) FROM coupon") == 4);
@@ -82,7 +92,7 @@ domain::IssueDecision issued(std::string id, domain::UserId user, domain::Policy
 
 }  // namespace
 
-TEST_CASE("the conditional increment refuses a write that would exceed the stock", "[sqlite]") {
+TEST_CASE("the conditional increment refuses a write that would exceed the stock", "[store]") {
     test::StoreFixture f;
     const auto policy = f.db->queries().create_policy(test::new_policy("p", 1));
     auto store = f.db->issue_store();
@@ -93,7 +103,7 @@ TEST_CASE("the conditional increment refuses a write that would exceed the stock
         std::vector<domain::IssueDecision> decisions{issued("r1", 1, policy.id), issued("r2", 2, policy.id)};
         REQUIRE_THROWS_AS(tx->write(decisions, {{policy.id, 2}}), domain::StoreError);
     }  // destroyed without commit: rolled back
-    RawSqlite raw(f.file);
+    RawDb raw(f.url);
     check_nothing_written(raw);
     // And the store is still usable.
     auto tx = store->begin();
@@ -101,7 +111,7 @@ TEST_CASE("the conditional increment refuses a write that would exceed the stock
     tx->commit();
 }
 
-TEST_CASE("a decision for a request that already has a final outcome is refused", "[sqlite]") {
+TEST_CASE("a decision for a request that already has a final outcome is refused", "[store]") {
     test::StoreFixture f;
     const auto policy = f.db->queries().create_policy(test::new_policy("p", 5));
     const test::FixedClock clock(test::at("2026-12-01T10:00:00Z"));
@@ -114,7 +124,7 @@ TEST_CASE("a decision for a request that already has a final outcome is refused"
         std::vector<domain::IssueDecision> decisions{issued("r1", 2, policy.id)};
         REQUIRE_THROWS_WITH(tx->write(decisions, {{policy.id, 1}}), Catch::Contains("already has a final outcome"));
     }
-    RawSqlite raw(f.file);
+    RawDb raw(f.url);
     CHECK(raw.scalar("SELECT COUNT(*) FROM coupon") == 1);
     CHECK(raw.column("SELECT user_id || ' ' || outcome FROM coupon_issue_request") ==
           std::vector<std::string>{"1 ISSUED"});

@@ -1,6 +1,6 @@
 #pragma once
-// The database adapter: opens SQLite (PostgreSQL later), applies the embedded migrations, and hands out
-// the domain ports. No SOCI or C library header here: the backend lives behind a pointer.
+// The database adapter: opens SQLite or PostgreSQL (chosen by the URL), applies the embedded migrations,
+// and hands out the domain ports. No SOCI or C library header here: the backend lives behind a pointer.
 #include <chrono>
 #include <memory>
 #include <string>
@@ -12,25 +12,31 @@
 namespace coupon::store {
 
 struct DatabaseConfig {
-    // "sqlite:data/coupons.db", "sqlite:/abs/path.db", "sqlite:///abs/path.db", or "postgresql://..."
+    // "sqlite:data/coupons.db", "sqlite:/abs/path.db", "sqlite:///abs/path.db", or a libpq URI
+    // "postgresql://user@host:5432/db?sslmode=..." / "postgres://..." passed to libpq unchanged (so a
+    // password can come from PGPASSWORD or ~/.pgpass instead of the URL).
     std::string url;
     int pool_size = 4;  // sessions behind queries(), shared by the HTTP threads
-    std::chrono::milliseconds busy_timeout{5000};  // how long a SQLite writer waits for the write lock
+    // How long a writer waits for a lock before StoreError: SQLite's write lock (busy timeout), or
+    // PostgreSQL's row locks on the policies (lock_timeout).
+    std::chrono::milliseconds busy_timeout{5000};
 };
 
 class Backend;
 
 class Database {
 public:
-    // Creates the SQLite file's directory if missing, sets WAL + synchronous=NORMAL + busy timeout, and
-    // applies pending migrations. Throws std::runtime_error naming the problem (start-up only).
+    // SQLite: creates the file's directory if missing, sets WAL + synchronous=NORMAL + busy timeout.
+    // PostgreSQL: connects the pool. Both apply pending migrations (on PostgreSQL under an advisory lock,
+    // so nodes may start together). Throws std::runtime_error naming the problem (start-up only).
     static std::unique_ptr<Database> open(const DatabaseConfig& config);
     ~Database();
     Database(const Database&) = delete;
     Database& operator=(const Database&) = delete;
 
     // A store with its own session and prepared statements: one per consumer thread, used by that
-    // thread only. Throws StoreError if the session cannot be opened.
+    // thread only. Throws StoreError if the session cannot be opened. On PostgreSQL a connection the
+    // server dropped is re-opened by the next begin().
     std::unique_ptr<domain::IssueStore> issue_store();
     // Thread-safe read side and policy administration over a pool of sessions.
     domain::CouponQueries& queries();

@@ -1,11 +1,11 @@
-#include "sqlite_queries.hpp"
+#include "sql_queries.hpp"
 
 #include <fmt/format.h>
 #include <soci/soci.h>
 
 #include "sql_text.hpp"
-#include "sqlite_errors.hpp"
-#include "sqlite_rows.hpp"
+#include "store_errors.hpp"
+#include "sql_rows.hpp"
 
 namespace coupon::store {
 
@@ -15,6 +15,9 @@ using soci::use;
 
 namespace {
 
+// Read once per call: on PostgreSQL a reusable statement would cost a PREPARE and a DEALLOCATE round trip.
+constexpr bool kOneShot = false;
+
 TimePoint now_ms() { return std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now()); }
 
 std::optional<CouponPolicy> select_policy(soci::session& sql, PolicyId id) {
@@ -23,16 +26,30 @@ std::optional<CouponPolicy> select_policy(soci::session& sql, PolicyId id) {
     soci::statement st(sql);
     st.exchange(use(key));
     row.exchange(st);
-    prepare_statement(st, fmt::format("SELECT {} FROM coupon_policy p WHERE p.id = :id", kPolicyColumns));
+    prepare_statement(st, kOneShot, fmt::format("SELECT {} FROM coupon_policy p WHERE p.id = :id", kPolicyColumns));
     if (!st.execute(true)) return std::nullopt;
     return row.to_domain();
 }
 
 }  // namespace
 
-CouponPolicy SqliteQueries::create_policy(const NewCouponPolicy& p) {
-    return guarded("creating a coupon policy", [&] {
+template <typename F>
+auto SqlQueries::with_session(std::string_view what, bool idempotent, F&& f) {
+    return guarded(what, [&] {
         soci::session sql(pool_);
+        if (!keeper_.healthy(sql)) keeper_.revive(sql);
+        try {
+            return f(sql);
+        } catch (...) {
+            if (!idempotent || keeper_.healthy(sql)) throw;
+        }
+        keeper_.revive(sql);
+        return f(sql);
+    });
+}
+
+CouponPolicy SqlQueries::create_policy(const NewCouponPolicy& p) {
+    return with_session("creating a coupon policy", false, [&](soci::session& sql) {
         soci::indicator start_ind = p.issue_start_at ? soci::i_ok : soci::i_null;
         soci::indicator end_ind = p.issue_end_at ? soci::i_ok : soci::i_null;
         const std::string start = p.issue_start_at ? db_time(*p.issue_start_at) : std::string();
@@ -40,7 +57,9 @@ CouponPolicy SqliteQueries::create_policy(const NewCouponPolicy& p) {
         const std::string created = db_time(now_ms());
         const long long value = p.discount_value, total = p.total_quantity;
         long long id = 0;
-        // One autocommit statement: it takes the write lock itself, waiting up to the busy timeout.
+        // One autocommit statement: it takes the write lock itself, waiting up to the busy timeout. Not
+        // retried after a lost connection: the insert may have committed, and a second one would
+        // create the policy twice.
         sql << "INSERT INTO coupon_policy(name, discount_type, discount_value, total_quantity, issued_quantity, "
                "issue_start_at, issue_end_at, created_at) VALUES(:n, :t, :v, :q, 0, :s, :e, :c) RETURNING id",
             use(p.name), use(p.discount_type), use(value), use(total), use(start, start_ind), use(end, end_ind),
@@ -51,21 +70,19 @@ CouponPolicy SqliteQueries::create_policy(const NewCouponPolicy& p) {
     });
 }
 
-std::optional<CouponPolicy> SqliteQueries::find_policy(PolicyId id) {
-    return guarded("reading a coupon policy", [&] {
-        soci::session sql(pool_);
+std::optional<CouponPolicy> SqlQueries::find_policy(PolicyId id) {
+    return with_session("reading a coupon policy", true, [&](soci::session& sql) {
         return select_policy(sql, id);
     });
 }
 
-std::optional<IssueResult> SqliteQueries::find_result(const std::string& request_id) {
-    return guarded("reading a request outcome", [&]() -> std::optional<IssueResult> {
-        soci::session sql(pool_);
+std::optional<IssueResult> SqlQueries::find_result(const std::string& request_id) {
+    return with_session("reading a request outcome", true, [&](soci::session& sql) -> std::optional<IssueResult> {
         ResultRow row;
         soci::statement st(sql);
         st.exchange(use(request_id));
         row.exchange(st);
-        prepare_statement(st, fmt::format("SELECT {} FROM coupon_issue_request r LEFT JOIN coupon c "
+        prepare_statement(st, kOneShot, fmt::format("SELECT {} FROM coupon_issue_request r LEFT JOIN coupon c "
                                           "ON c.id = r.coupon_id WHERE r.request_id = :r",
                                           kResultColumns));
         if (!st.execute(true)) return std::nullopt;
@@ -73,15 +90,14 @@ std::optional<IssueResult> SqliteQueries::find_result(const std::string& request
     });
 }
 
-std::vector<Coupon> SqliteQueries::coupons_of(UserId user) {
-    return guarded("reading a user's coupons", [&] {
-        soci::session sql(pool_);
+std::vector<Coupon> SqlQueries::coupons_of(UserId user) {
+    return with_session("reading a user's coupons", true, [&](soci::session& sql) {
         long long key = user;
         CouponRow row;
         soci::statement st(sql);
         st.exchange(use(key));
         row.exchange(st);
-        prepare_statement(st, fmt::format("SELECT {} FROM coupon c WHERE c.user_id = :u ORDER BY c.id", kCouponColumns));
+        prepare_statement(st, kOneShot, fmt::format("SELECT {} FROM coupon c WHERE c.user_id = :u ORDER BY c.id", kCouponColumns));
         std::vector<Coupon> out;
         st.execute();
         while (st.fetch()) out.push_back(row.to_domain());
@@ -89,9 +105,8 @@ std::vector<Coupon> SqliteQueries::coupons_of(UserId user) {
     });
 }
 
-std::vector<PolicyId> SqliteQueries::sold_out_policies() {
-    return guarded("reading sold-out policies", [&] {
-        soci::session sql(pool_);
+std::vector<PolicyId> SqlQueries::sold_out_policies() {
+    return with_session("reading sold-out policies", true, [&](soci::session& sql) {
         long long id = 0;
         soci::statement st = (sql.prepare << "SELECT id FROM coupon_policy WHERE issued_quantity >= total_quantity "
                                              "ORDER BY id",
@@ -103,20 +118,20 @@ std::vector<PolicyId> SqliteQueries::sold_out_policies() {
     });
 }
 
-bool SqliteQueries::ping() {
+bool SqlQueries::ping() {
     try {
-        soci::session sql(pool_);
-        int one = 0;
-        sql << "SELECT 1", into(one);
-        return one == 1;
+        return with_session("ping", true, [](soci::session& sql) {
+            int one = 0;
+            sql << "SELECT 1", into(one);
+            return one == 1;
+        });
     } catch (const std::exception&) {
         return false;
     }
 }
 
-bool SqliteQueries::record_failed(const IssueRequest& request, const std::string& error) {
-    return guarded("recording a failed request", [&] {
-        soci::session sql(pool_);
+bool SqlQueries::record_failed(const IssueRequest& request, const std::string& error) {
+    return with_session("recording a failed request", true, [&](soci::session& sql) {
         const long long user = request.user_id, policy = request.policy_id, offset = request.offset;
         const int partition = request.partition;
         const std::string requested = db_time(request.requested_at), decided = db_time(now_ms());

@@ -1,5 +1,5 @@
 #pragma once
-// Bound variables for the rows the store reads, and their conversion to domain values. Typed into()
+// Bound variables for the rows the store reads (both backends), and their conversion to domain values. Typed into()
 // targets rather than soci::row: SQLite types expression columns as strings and INTEGER columns as int.
 #include <soci/soci.h>
 
@@ -10,7 +10,10 @@
 namespace coupon::store {
 
 // Prepares `query` on `st` (a statement built with soci::statement st(session)); call exchange() first.
+// `reuse`: executed many times (PostgreSQL: a server-side prepared statement) or once (sent with its
+// parameters in one round trip).
 void prepare_statement(soci::statement& st, const std::string& query);
+void prepare_statement(soci::statement& st, bool reuse, const std::string& query);
 
 // Columns of coupon_policy p, in PolicyRow order.
 inline constexpr const char* kPolicyColumns =

@@ -1,4 +1,4 @@
-#include "sqlite_rows.hpp"
+#include "sql_rows.hpp"
 
 #include <fmt/format.h>
 
@@ -7,9 +7,11 @@
 
 namespace coupon::store {
 
-void prepare_statement(soci::statement& st, const std::string& query) {
+void prepare_statement(soci::statement& st, const std::string& query) { prepare_statement(st, true, query); }
+
+void prepare_statement(soci::statement& st, bool reuse, const std::string& query) {
     st.alloc();
-    st.prepare(query);
+    st.prepare(query, reuse ? soci::details::st_repeatable_query : soci::details::st_one_time_query);
     st.define_and_bind();
 }
 

@@ -1,0 +1,86 @@
+#include "postgresql_connect.hpp"
+
+#include <fmt/format.h>
+#include <soci/postgresql/soci-postgresql.h>
+#include <soci/soci.h>
+
+#include <memory>
+#include <stdexcept>
+
+namespace coupon::store {
+namespace {
+
+PGconn* raw_connection(soci::session& sql) {
+    auto* backend = static_cast<soci::postgresql_session_backend*>(sql.get_backend());
+    return backend != nullptr ? backend->conn_ : nullptr;
+}
+
+PGconn* open_connection(soci::session& sql) {
+    PGconn* conn = raw_connection(sql);
+    if (conn == nullptr) throw std::runtime_error("PostgreSQL session is not open");
+    return conn;
+}
+
+}  // namespace
+
+void open_postgresql(soci::session& sql, const PgSessionSettings& settings) {
+    sql.open(*soci::factory_postgresql(), settings.url);
+    configure_postgresql(sql, settings);
+}
+
+void configure_postgresql(soci::session& sql, const PgSessionSettings& settings) {
+    // A consumer blocked behind another node's long transaction gives up (StoreError, batch retried)
+    // instead of hanging past its poll interval.
+    sql << fmt::format("SET lock_timeout = '{}ms'", settings.lock_timeout.count());
+    // NOTICEs ("relation already exists, skipping") would go to stderr through libpq's default handler.
+    sql << "SET client_min_messages = warning";
+}
+
+bool postgresql_connected(soci::session& sql) {
+    PGconn* conn = raw_connection(sql);
+    return conn != nullptr && PQstatus(conn) == CONNECTION_OK;
+}
+
+void reconnect_postgresql(soci::session& sql, const PgSessionSettings& settings) {
+    sql.reconnect();
+    configure_postgresql(sql, settings);
+}
+
+void exec_postgresql_script(soci::session& sql, std::string_view script) {
+    const std::string text(script);
+    std::unique_ptr<PGresult, decltype(&PQclear)> result(PQexec(open_connection(sql), text.c_str()), &PQclear);
+    const ExecStatusType status = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
+    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return;
+    const char* state = result ? PQresultErrorField(result.get(), PG_DIAG_SQLSTATE) : nullptr;
+    std::string message = PQerrorMessage(open_connection(sql));
+    while (!message.empty() && message.back() == '\n') message.pop_back();
+    throw std::runtime_error(fmt::format("{} [sqlstate {}]", message, state != nullptr ? state : "?"));
+}
+
+bool postgresql_transaction_failed(soci::session& sql) {
+    return PQtransactionStatus(open_connection(sql)) == PQTRANS_INERROR;
+}
+
+std::string redact_database_url(const std::string& url) {
+    std::string out = url;
+    // postgresql://user:password@host/...
+    if (const auto scheme = out.find("://"); scheme != std::string::npos) {
+        const auto start = scheme + 3;
+        const auto at = out.find('@', start);
+        const auto slash = out.find('/', start);
+        if (at != std::string::npos && (slash == std::string::npos || at < slash)) {
+            if (const auto colon = out.find(':', start); colon != std::string::npos && colon < at) {
+                out.replace(colon + 1, at - colon - 1, "***");
+            }
+        }
+    }
+    // ...?password=secret&...
+    for (auto pos = out.find("password="); pos != std::string::npos; pos = out.find("password=", pos + 1)) {
+        const auto value = pos + 9;
+        const auto end = out.find('&', value);
+        out.replace(value, (end == std::string::npos ? out.size() : end) - value, "***");
+    }
+    return out;
+}
+
+}  // namespace coupon::store

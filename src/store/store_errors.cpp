@@ -1,0 +1,44 @@
+#include "store_errors.hpp"
+
+#include <fmt/format.h>
+#include <soci/postgresql/soci-postgresql.h>
+#include <soci/soci.h>
+#include <soci/sqlite3/soci-sqlite3.h>  // declares the SQLite C API in namespace sqlite_api
+
+#include <exception>
+#include <string>
+
+namespace coupon::store {
+namespace {
+
+// SOCI's texts end in newlines (libpq's messages do); a log line should not.
+std::string trimmed(const char* text) {
+    std::string reason = text;
+    while (!reason.empty() && (reason.back() == '\n' || reason.back() == ' ')) reason.pop_back();
+    return reason;
+}
+
+}  // namespace
+
+void rethrow_as_store_error(std::string_view what) {
+    try {
+        throw;
+    } catch (const domain::StoreError&) {
+        throw;
+    } catch (const soci::sqlite3_soci_error& e) {
+        // The primary code's name (busy, readonly, ioerr) makes the log line classifiable without
+        // knowing SOCI's wording.
+        throw domain::StoreError(fmt::format("{}: {} [sqlite {}: {}]", what, trimmed(e.what()), e.result(),
+                                             sqlite_api::sqlite3_errstr(e.result())));
+    } catch (const soci::postgresql_soci_error& e) {
+        // SQLSTATE: 08xxx connection lost, 40001/40P01 serialization/deadlock, 55P03 lock timeout, ...
+        throw domain::StoreError(fmt::format("{}: {} [sqlstate {}]", what, trimmed(e.what()), e.sqlstate()));
+    } catch (const std::exception& e) {
+        throw domain::StoreError(fmt::format("{}: {}", what, trimmed(e.what())));
+    } catch (...) {
+        throw domain::StoreError(fmt::format("{}: unknown error", what));
+    }
+    std::terminate();  // unreachable: every handler above throws
+}
+
+}  // namespace coupon::store

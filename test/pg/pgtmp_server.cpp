@@ -1,0 +1,45 @@
+#include "pgtmp_server.hpp"
+
+#include <fmt/format.h>
+#include <stdio.h>
+
+#include <regex>
+#include <stdexcept>
+
+namespace coupon::test {
+namespace {
+
+// Runs scripts/pgtmp with `args`; returns its stdout, throws on a non-zero exit.
+std::string pgtmp(const std::string& args) {
+    const std::string command = fmt::format("'{}' {}", COUPON_PGTMP_SCRIPT, args);
+    FILE* pipe = popen(command.c_str(), "r");
+    if (pipe == nullptr) throw std::runtime_error("cannot run " + command);
+    std::string out;
+    char buffer[512];
+    while (fgets(buffer, sizeof buffer, pipe) != nullptr) out += buffer;
+    if (pclose(pipe) != 0) throw std::runtime_error(fmt::format("{} failed: {}", command, out));
+    return out;
+}
+
+}  // namespace
+
+PgTmpServer::PgTmpServer() {
+    const std::string out = pgtmp("start");
+    static const std::regex line(R"(export PGTMP_DIR=(\S+) COUPON_TEST_PG_URL='([^']+)')");
+    std::smatch m;
+    if (!std::regex_search(out, m, line)) throw std::runtime_error("unexpected output of pgtmp start: " + out);
+    dir_ = m[1];
+    url_ = m[2];
+}
+
+PgTmpServer::~PgTmpServer() {
+    try {
+        pgtmp("stop '" + dir_ + "'");
+    } catch (const std::exception& e) {
+        fmt::print(stderr, "{}\n", e.what());
+    }
+}
+
+void PgTmpServer::restart() { pgtmp("restart '" + dir_ + "'"); }
+
+}  // namespace coupon::test

@@ -1,0 +1,24 @@
+#pragma once
+// A throwaway PostgreSQL server owned by the test process, through scripts/pgtmp: started in the
+// constructor, stopped and removed in the destructor.
+#include <string>
+
+namespace coupon::test {
+
+class PgTmpServer {
+public:
+    PgTmpServer();  // throws std::runtime_error with the script's output
+    ~PgTmpServer();
+    PgTmpServer(const PgTmpServer&) = delete;
+    PgTmpServer& operator=(const PgTmpServer&) = delete;
+
+    // Fast shutdown and start of the same data directory: connections die, data stays.
+    void restart();
+    const std::string& dir() const { return dir_; }
+    const std::string& url() const { return url_; }  // postgresql://postgres@/coupon_test?host=...&port=...
+
+private:
+    std::string dir_, url_;
+};
+
+}  // namespace coupon::test

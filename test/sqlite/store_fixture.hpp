@@ -1,0 +1,89 @@
+#pragma once
+// Helpers for the store tiers. The same test sources build twice: sqlite_tests (a file in a temp dir)
+// and pg_tests (a fresh database on a PostgreSQL server, COUPON_TEST_POSTGRESQL defined); the backend
+// part lives in sqlite_fixture.cpp / test/pg/pg_fixture.cpp. RawDb is an independent connection
+// (sqlite3 / libpq, not SOCI and not the store) to inspect tables or hold locks, so a store bug cannot
+// hide behind its own reads.
+#include <fmt/format.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "coupon/domain/clock.hpp"
+#include "coupon/domain/coupon_issuer.hpp"
+#include "coupon/domain/time_format.hpp"
+#include "coupon/store/database.hpp"
+
+namespace coupon::test {
+
+#ifdef COUPON_TEST_POSTGRESQL
+inline constexpr bool kPostgresql = true;
+#else
+inline constexpr bool kPostgresql = false;
+#endif
+
+class TempDir {
+public:
+    TempDir();
+    ~TempDir();
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    const std::string& path() const { return path_; }
+
+private:
+    std::string path_;
+};
+
+class FixedClock final : public domain::Clock {
+public:
+    explicit FixedClock(domain::TimePoint t) : now_(t) {}
+    domain::TimePoint now() const override { return now_; }
+
+private:
+    domain::TimePoint now_;
+};
+
+inline domain::TimePoint at(const char* iso) { return domain::parse_time(iso).value(); }
+
+domain::IssueRequest request(std::string id, domain::UserId user, domain::PolicyId policy);
+domain::NewCouponPolicy new_policy(std::string name, std::int64_t total);
+
+// An empty database of the backend under test, removed on destruction.
+class TestDatabase {
+public:
+    virtual ~TestDatabase() = default;
+    virtual const std::string& url() const = 0;  // database.url for the store
+};
+std::unique_ptr<TestDatabase> create_test_database();
+
+// A fresh database opened through the store.
+struct StoreFixture {
+    std::unique_ptr<TestDatabase> place = create_test_database();  // declared first: outlives db
+    std::string url = place->url();
+    std::unique_ptr<store::Database> db;
+
+    explicit StoreFixture(std::chrono::milliseconds busy_timeout = std::chrono::milliseconds(5000));
+    store::DatabaseConfig config(std::chrono::milliseconds busy_timeout) const;
+};
+
+// A plain connection to the store's database, independent of SOCI and the store.
+class RawDb {
+public:
+    // `store_url` as in StoreFixture::url. busy_timeout_ms: SQLite's wait for locks (0: fail at once).
+    explicit RawDb(const std::string& store_url, int busy_timeout_ms = 5000);
+    ~RawDb();
+    RawDb(const RawDb&) = delete;
+    RawDb& operator=(const RawDb&) = delete;
+
+    void exec(const std::string& sql);                        // throws std::runtime_error
+    long long scalar(const std::string& sql);                 // first column of the first row
+    std::vector<std::string> column(const std::string& sql);  // first column of every row, as text
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace coupon::test
