@@ -17,6 +17,7 @@ struct RunningServer {
     TempDir dir;
     std::unique_ptr<ServerProcess> process;
     std::uint16_t port = 0;
+    int starts = 0;
 
     explicit RunningServer(std::map<std::string, std::string> extra_env = {}) { start(std::move(extra_env)); }
 
@@ -30,7 +31,9 @@ struct RunningServer {
             {"COUPON_KAFKA_CONSUMER_HEARTBEAT_INTERVAL_MS", "1000"},
         };
         for (auto& [k, v] : extra_env) env[k] = v;
-        process = std::make_unique<ServerProcess>(std::vector<std::string>{}, env, dir.path() + "/server.log");
+        // A log per start: a restarted server must not be judged by its predecessor's lines.
+        const std::string log = dir.path() + "/server-" + std::to_string(++starts) + ".log";
+        process = std::make_unique<ServerProcess>(std::vector<std::string>{}, env, log);
         port = process->wait_ready();
         if (port == 0) {
             const std::string log = process->log();
@@ -51,7 +54,7 @@ struct RunningServer {
         const auto reply = admin_post("/api/coupon-policies",
                                       R"({"name":"e2e","totalQuantity":)" + std::to_string(total) +
                                           R"(,"discountType":"AMOUNT","discountValue":3000)" + extra + "}");
-        if (reply.status != 201) throw std::runtime_error("create policy: " + std::to_string(reply.status) + " " + reply.body);
+        if (reply.status != 201) throw std::runtime_error("create policy: " + std::to_string(reply.status) + " " + reply.body + "\nserver log:\n" + process->log());
         return boost::json::parse(reply.body).at("id").as_int64();
     }
 };

@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <chrono>
+#include <csignal>
 #include <set>
 #include <thread>
 

@@ -66,12 +66,78 @@ PolicyId InMemoryStore::add_policy(CouponPolicy policy) {
 std::unique_ptr<IssueTransaction> InMemoryStore::begin() {
     {
         std::lock_guard lock(mutex_);
+        check_up_locked();
         if (failures_left_ > 0) {
             --failures_left_;
             throw StoreError("in-memory store: injected failure");
         }
     }
     return std::make_unique<InMemoryTransaction>(*this);
+}
+
+void InMemoryStore::check_up_locked() {
+    if (down_) throw StoreError("in-memory store: database unreachable");
+}
+
+void InMemoryStore::set_down(bool down) {
+    std::lock_guard lock(mutex_);
+    down_ = down;
+}
+
+std::optional<IssueResult> InMemoryStore::record_dead_letter(DeadLetter& letter, TimePoint now) {
+    std::lock_guard lock(mutex_);
+    check_up_locked();
+    for (const auto& stored : state_.dead_letters) {
+        if (stored.topic == letter.topic && stored.partition == letter.partition && stored.offset == letter.offset) {
+            letter.id = stored.id;
+            return std::nullopt;  // a redelivered dead letter changes nothing
+        }
+    }
+    letter.id = static_cast<std::int64_t>(state_.dead_letters.size()) + 1;
+    state_.dead_letters.push_back(letter);
+    if (!letter.request) return std::nullopt;
+    const IssueRequest& r = *letter.request;
+    if (auto it = state_.results.find(r.request_id); it != state_.results.end() && is_final(it->second.outcome)) {
+        return std::nullopt;
+    }
+    IssueResult failed;
+    failed.request_id = r.request_id;
+    failed.user_id = r.user_id;
+    failed.policy_id = r.policy_id;
+    failed.outcome = Outcome::Failed;
+    failed.decided_at = now;
+    failed.error = letter.error;
+    state_.results[r.request_id] = failed;
+    return failed;
+}
+
+DeadLetterPage InMemoryStore::list_dead_letters(const DeadLetterQuery& query) {
+    std::lock_guard lock(mutex_);
+    check_up_locked();
+    DeadLetterPage page;
+    for (const auto& d : state_.dead_letters) {
+        if ((query.from && d.created_at < *query.from) || (query.to && d.created_at >= *query.to)) continue;
+        if (page.total >= query.offset && static_cast<std::int64_t>(page.items.size()) < query.limit) {
+            page.items.push_back(d);
+        }
+        ++page.total;
+    }
+    return page;
+}
+
+std::optional<DeadLetter> InMemoryStore::find_dead_letter(std::int64_t id) {
+    std::lock_guard lock(mutex_);
+    check_up_locked();
+    if (id < 1 || id > static_cast<std::int64_t>(state_.dead_letters.size())) return std::nullopt;
+    return state_.dead_letters[static_cast<std::size_t>(id - 1)];
+}
+
+void InMemoryStore::mark_dead_letter_replayed(std::int64_t id, TimePoint at) {
+    std::lock_guard lock(mutex_);
+    check_up_locked();
+    if (id >= 1 && id <= static_cast<std::int64_t>(state_.dead_letters.size())) {
+        state_.dead_letters[static_cast<std::size_t>(id - 1)].replayed_at = at;
+    }
 }
 
 void InMemoryStore::fail_next(int count) {

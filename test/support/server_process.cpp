@@ -96,7 +96,7 @@ bool ServerProcess::wait_for_log(const std::string& needle, std::chrono::millise
 
 std::uint16_t ServerProcess::wait_ready(std::chrono::milliseconds timeout) const {
     if (!wait_for_log("coupon-server ready", timeout)) return 0;
-    static const std::regex listening(R"(HTTP listening on [^ ]*:(\d+))");
+    static const std::regex listening(R"(HTTP listening on \S*:(\d+))");
     std::smatch m;
     const std::string text = log();
     if (!std::regex_search(text, m, listening)) return 0;
