@@ -75,6 +75,8 @@ http::ReadyReport Node::ready_report() const {
     return report;
 }
 
+bool Node::healthy() const { return database_ && database_->queries().ping(); }
+
 void Node::stop() {
     // Reverse order of start: nothing may call into a part that is already gone.
     if (server_) server_->stop();

@@ -24,6 +24,8 @@ public:
     void start();
     // Stop accepting, finish in-flight requests and batches, commit, flush, then release the broker.
     void stop();
+    // Liveness for the systemd watchdog: the database answers.
+    bool healthy() const;
 
 private:
     http::ReadyReport ready_report() const;

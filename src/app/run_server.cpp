@@ -2,6 +2,7 @@
 #include "coupon/domain/log.hpp"
 #include "node.hpp"
 #include "process_signals.hpp"
+#include "systemd_notify.hpp"
 
 namespace coupon::app {
 
@@ -15,7 +16,13 @@ int run_server(const Config& config) {
         log::error("app", "cannot start: {}", e.what());
         return 1;
     }
-    const int sig = wait_for_stop_signal();
+    systemd_notify("READY=1\nSTATUS=serving");
+    int sig = 0;
+    {
+        SystemdWatchdog watchdog([&node] { return node.healthy(); });
+        sig = wait_for_stop_signal();
+    }
+    systemd_notify("STOPPING=1");
     log::info("app", "signal {}: stopping (draining requests, finishing batches, committing offsets)", sig);
     node.stop();
     log::info("app", "stopped cleanly");
