@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "e2e_database.hpp"
 #include "http_client.hpp"
 #include "server_process.hpp"
 
@@ -15,6 +16,7 @@ inline constexpr const char* kAdminToken = "e2e-admin-token";
 
 struct RunningServer {
     TempDir dir;
+    std::unique_ptr<E2eDatabase> database = create_e2e_database(dir.path());
     std::unique_ptr<ServerProcess> process;
     std::uint16_t port = 0;
     int starts = 0;
@@ -26,6 +28,7 @@ struct RunningServer {
             {"COUPON_HTTP_ADDRESS", "127.0.0.1"},
             {"COUPON_HTTP_PORT", "0"},
             {"COUPON_SERVER_DATA_DIR", dir.path() + "/data"},
+            {"COUPON_DATABASE_URL", database->url()},
             {"COUPON_ADMIN_TOKEN", kAdminToken},
             {"COUPON_KAFKA_CONSUMER_SESSION_TIMEOUT_MS", "6000"},
             {"COUPON_KAFKA_CONSUMER_HEARTBEAT_INTERVAL_MS", "1000"},

@@ -1,6 +1,5 @@
 // The over-issuance race against the real server: thousands of concurrent POSTs, stock 100.
 #include <catch2/catch.hpp>
-#include <sqlite3.h>
 
 #include <chrono>
 #include <csignal>
@@ -23,18 +22,6 @@ std::string final_status(const RunningServer& s, const std::string& request_id) 
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     return "";
-}
-
-long long count_rows(const std::string& db_path, const std::string& sql) {
-    sqlite3* db = nullptr;
-    REQUIRE(sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
-    sqlite3_stmt* st = nullptr;
-    REQUIRE(sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK);
-    REQUIRE(sqlite3_step(st) == SQLITE_ROW);
-    const long long n = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return n;
 }
 
 }  // namespace
@@ -108,10 +95,10 @@ TEST_CASE("2,000 concurrent requests from 500 users for stock 100 issue exactly 
     CHECK(coupons == 100);
 
     // The database agrees: one outcome row per accepted request, 100 coupons, no (user, policy) twice.
-    const std::string db = server.dir.path() + "/data/coupons.db";
-    CHECK(count_rows(db, "SELECT COUNT(*) FROM coupon_issue_request") == static_cast<long long>(by_request.size()));
-    CHECK(count_rows(db, "SELECT COUNT(*) FROM coupon") == 100);
-    CHECK(count_rows(db, "SELECT COUNT(DISTINCT user_id) FROM coupon") == 100);
+    auto& db = *server.database;
+    CHECK(db.count("SELECT COUNT(*) FROM coupon_issue_request") == static_cast<long long>(by_request.size()));
+    CHECK(db.count("SELECT COUNT(*) FROM coupon") == 100);
+    CHECK(db.count("SELECT COUNT(DISTINCT user_id) FROM coupon") == 100);
 
     // A sold-out policy is now answered at once, without Kafka.
     const auto late = server.post("/api/coupons/9999", R"({"couponPolicyId":)" + std::to_string(policy) + "}");

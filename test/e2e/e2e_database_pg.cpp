@@ -1,0 +1,70 @@
+#include <libpq-fe.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <memory>
+#include <stdexcept>
+
+#include "e2e_database.hpp"
+
+namespace coupon::test {
+namespace {
+
+using Connection = std::unique_ptr<PGconn, decltype(&PQfinish)>;
+
+Connection connect(const std::string& url) {
+    Connection c(PQconnectdb(url.c_str()), &PQfinish);
+    if (PQstatus(c.get()) != CONNECTION_OK) throw std::runtime_error("connect " + url + ": " + PQerrorMessage(c.get()));
+    return c;
+}
+
+std::string exec_scalar(PGconn* conn, const std::string& sql) {
+    std::unique_ptr<PGresult, decltype(&PQclear)> r(PQexec(conn, sql.c_str()), &PQclear);
+    const auto status = PQresultStatus(r.get());
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+        throw std::runtime_error(sql + ": " + PQerrorMessage(conn));
+    }
+    return status == PGRES_TUPLES_OK && PQntuples(r.get()) > 0 ? PQgetvalue(r.get(), 0, 0) : "";
+}
+
+// The server URL of scripts/pgtmp ("postgresql://postgres@/coupon_test?host=..."), with another database.
+std::string with_database(const std::string& server_url, const std::string& name) {
+    const auto slash = server_url.find('/', server_url.find("://") + 3);
+    const auto query = server_url.find('?', slash);
+    if (slash == std::string::npos) throw std::runtime_error("COUPON_TEST_PG_URL has no database: " + server_url);
+    return server_url.substr(0, slash + 1) + name + (query == std::string::npos ? "" : server_url.substr(query));
+}
+
+class PgE2eDatabase final : public E2eDatabase {
+public:
+    PgE2eDatabase() {
+        const char* env = std::getenv("COUPON_TEST_PG_URL");
+        if (env == nullptr || *env == '\0') {
+            throw std::runtime_error("COUPON_TEST_PG_URL is not set: run the PostgreSQL e2e tier through scripts/test");
+        }
+        server_url_ = env;
+        static std::atomic<int> counter{0};
+        name_ = "e2e_" + std::to_string(::getpid()) + "_" + std::to_string(counter++);
+        exec_scalar(connect(server_url_).get(), "CREATE DATABASE " + name_);
+        url_ = with_database(server_url_, name_);
+    }
+    ~PgE2eDatabase() override {
+        try {
+            exec_scalar(connect(server_url_).get(), "DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)");
+        } catch (const std::exception&) {
+            // best effort: the throwaway server is removed anyway
+        }
+    }
+    const std::string& url() const override { return url_; }
+    long long count(const std::string& sql) override { return std::stoll(exec_scalar(connect(url_).get(), sql)); }
+
+private:
+    std::string server_url_, name_, url_;
+};
+
+}  // namespace
+
+std::unique_ptr<E2eDatabase> create_e2e_database(const std::string&) { return std::make_unique<PgE2eDatabase>(); }
+
+}  // namespace coupon::test

@@ -1,0 +1,44 @@
+#include <sqlite3.h>
+
+#include <stdexcept>
+
+#include "e2e_database.hpp"
+
+namespace coupon::test {
+namespace {
+
+class SqliteE2eDatabase final : public E2eDatabase {
+public:
+    explicit SqliteE2eDatabase(const std::string& dir) : file_(dir + "/data/coupons.db"), url_("sqlite:" + file_) {}
+    const std::string& url() const override { return url_; }
+
+    long long count(const std::string& sql) override {
+        sqlite3* db = nullptr;
+        if (sqlite3_open_v2(file_.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+            sqlite3_close(db);
+            throw std::runtime_error("cannot open " + file_);
+        }
+        sqlite3_busy_timeout(db, 5000);
+        sqlite3_stmt* st = nullptr;
+        long long n = -1;
+        if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+            n = sqlite3_column_int64(st, 0);
+        }
+        const std::string why = sqlite3_errmsg(db);
+        sqlite3_finalize(st);
+        sqlite3_close(db);
+        if (n < 0) throw std::runtime_error(sql + ": " + why);
+        return n;
+    }
+
+private:
+    std::string file_, url_;
+};
+
+}  // namespace
+
+std::unique_ptr<E2eDatabase> create_e2e_database(const std::string& temp_dir) {
+    return std::make_unique<SqliteE2eDatabase>(temp_dir);
+}
+
+}  // namespace coupon::test
