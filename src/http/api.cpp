@@ -5,6 +5,7 @@
 #include "coupon/domain/issue_store.hpp"
 #include "coupon/domain/log.hpp"
 #include "handlers.hpp"
+#include "replay_worker.hpp"
 
 namespace coupon::http {
 namespace {
@@ -30,6 +31,12 @@ Router make_routes(ApiDeps deps, const HttpConfig& config) {
     router.add("GET", "/api/users/{userId}/coupons", make_user_coupons_handler(context));
     router.add("POST", "/api/coupon-policies", make_policy_create_handler(context));
     router.add("GET", "/api/coupon-policies/{id}", make_policy_get_handler(context));
+    router.add("GET", "/api/admin/dead-letters", make_dead_letter_list_handler(context));
+    // The worker (a thread) exists only when there is something to replay with; the routes own it, so
+    // destroying the server joins it.
+    auto worker = deps.dead_letters != nullptr && deps.replayer != nullptr ? std::make_shared<ReplayWorker>() : nullptr;
+    router.add("POST", "/api/admin/dead-letters/replay", make_dead_letter_replay_all_handler(context, worker));
+    router.add("POST", "/api/admin/dead-letters/{id}/replay", make_dead_letter_replay_handler(context, worker));
     router.add("GET", "/health", make_health_handler());
     router.add("GET", "/ready", make_ready_handler(context));
     router.add("GET", "/metrics", make_metrics_handler());

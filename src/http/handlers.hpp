@@ -22,6 +22,13 @@ Handler make_health_handler();                         // GET /health
 Handler make_ready_handler(Context context);           // GET /ready
 Handler make_metrics_handler();                        // GET /metrics
 
+class ReplayWorker;
+Handler make_dead_letter_list_handler(Context context);  // GET /api/admin/dead-letters (admin)
+// POST /api/admin/dead-letters/{id}/replay and POST /api/admin/dead-letters/replay (admin). `worker` is
+// null when the app wired no replayer (the gate answers 503 before it is used).
+Handler make_dead_letter_replay_handler(Context context, std::shared_ptr<ReplayWorker> worker);
+Handler make_dead_letter_replay_all_handler(Context context, std::shared_ptr<ReplayWorker> worker);
+
 // 400 INVALID_ID naming what was wrong.
 Response invalid_id(std::string_view what, std::string_view text);
 

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "coupon/domain/coupon_queries.hpp"
+#include "coupon/domain/dead_letters.hpp"
 #include "coupon/domain/issue_store.hpp"
 #include "coupon/store/database.hpp"
 
@@ -17,6 +18,8 @@ public:
     virtual std::unique_ptr<domain::IssueStore> issue_store() = 0;
     virtual domain::CouponQueries& queries() = 0;
     virtual bool record_failed(const domain::IssueRequest& request, const std::string& error) = 0;
+    virtual domain::DeadLetterStore& dead_letters() = 0;
+    virtual std::unique_ptr<domain::DeadLetterStore> dead_letter_store() = 0;
 };
 
 // Each opens the database, applies migrations, and throws std::runtime_error on failure.

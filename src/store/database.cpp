@@ -29,6 +29,8 @@ domain::CouponQueries& Database::queries() { return backend_->queries(); }
 bool Database::record_failed(const domain::IssueRequest& request, const std::string& error) {
     return backend_->record_failed(request, error);
 }
+domain::DeadLetterStore& Database::dead_letters() { return backend_->dead_letters(); }
+std::unique_ptr<domain::DeadLetterStore> Database::dead_letter_store() { return backend_->dead_letter_store(); }
 std::string Database::backend_name() const { return backend_->name(); }
 
 }  // namespace coupon::store

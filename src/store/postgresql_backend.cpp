@@ -9,7 +9,9 @@
 #include "migrations.hpp"
 #include "postgresql_connect.hpp"
 #include "postgresql_issue_store.hpp"
+#include "sql_dead_letters.hpp"
 #include "sql_queries.hpp"
+#include "store_errors.hpp"
 
 namespace coupon::store {
 namespace {
@@ -22,10 +24,14 @@ SessionKeeper keeper_for(const PgSessionSettings& settings) {
                          [settings](soci::session& sql) { reconnect_postgresql(sql, settings); }};
 }
 
+// A lost connection has ended its transaction on the server already: nothing to roll back then.
+const WriteStyle kPgWrites{[](soci::session& sql) { sql.begin(); }, postgresql_connected};
+
 class PostgresqlBackend final : public Backend {
 public:
     PostgresqlBackend(PgSessionSettings settings, std::size_t pool_size)
-        : settings_(std::move(settings)), pool_(pool_size), queries_(pool_, keeper_for(settings_)) {
+        : settings_(std::move(settings)), pool_(pool_size), queries_(pool_, keeper_for(settings_)),
+          dead_letters_(pool_, keeper_for(settings_), kPgWrites) {
         for (std::size_t i = 0; i < pool_size; ++i) open_postgresql(pool_.at(i), settings_);
     }
 
@@ -41,10 +47,19 @@ public:
         return queries_.record_failed(request, error);
     }
 
+    domain::DeadLetterStore& dead_letters() override { return dead_letters_; }
+
+    std::unique_ptr<domain::DeadLetterStore> dead_letter_store() override {
+        auto own = std::make_unique<soci::connection_pool>(1);
+        guarded("opening a PostgreSQL connection", [&] { open_postgresql(own->at(0), settings_); });
+        return std::make_unique<SqlDeadLetters>(std::move(own), keeper_for(settings_), kPgWrites);
+    }
+
 private:
     PgSessionSettings settings_;
     soci::connection_pool pool_;
     SqlQueries queries_;
+    SqlDeadLetters dead_letters_;
 };
 
 void migrate(const PgSessionSettings& settings) {

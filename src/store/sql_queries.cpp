@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <soci/soci.h>
 
+#include "failed_outcome.hpp"
 #include "sql_text.hpp"
 #include "store_errors.hpp"
 #include "sql_rows.hpp"
@@ -33,23 +34,8 @@ std::optional<CouponPolicy> select_policy(soci::session& sql, PolicyId id) {
 
 }  // namespace
 
-template <typename F>
-auto SqlQueries::with_session(std::string_view what, bool idempotent, F&& f) {
-    return guarded(what, [&] {
-        soci::session sql(pool_);
-        if (!keeper_.healthy(sql)) keeper_.revive(sql);
-        try {
-            return f(sql);
-        } catch (...) {
-            if (!idempotent || keeper_.healthy(sql)) throw;
-        }
-        keeper_.revive(sql);
-        return f(sql);
-    });
-}
-
 CouponPolicy SqlQueries::create_policy(const NewCouponPolicy& p) {
-    return with_session("creating a coupon policy", false, [&](soci::session& sql) {
+    return sessions_.with_session("creating a coupon policy", false, [&](soci::session& sql) {
         soci::indicator start_ind = p.issue_start_at ? soci::i_ok : soci::i_null;
         soci::indicator end_ind = p.issue_end_at ? soci::i_ok : soci::i_null;
         const std::string start = p.issue_start_at ? db_time(*p.issue_start_at) : std::string();
@@ -71,13 +57,13 @@ CouponPolicy SqlQueries::create_policy(const NewCouponPolicy& p) {
 }
 
 std::optional<CouponPolicy> SqlQueries::find_policy(PolicyId id) {
-    return with_session("reading a coupon policy", true, [&](soci::session& sql) {
+    return sessions_.with_session("reading a coupon policy", true, [&](soci::session& sql) {
         return select_policy(sql, id);
     });
 }
 
 std::optional<IssueResult> SqlQueries::find_result(const std::string& request_id) {
-    return with_session("reading a request outcome", true, [&](soci::session& sql) -> std::optional<IssueResult> {
+    return sessions_.with_session("reading a request outcome", true, [&](soci::session& sql) -> std::optional<IssueResult> {
         ResultRow row;
         soci::statement st(sql);
         st.exchange(use(request_id));
@@ -91,7 +77,7 @@ std::optional<IssueResult> SqlQueries::find_result(const std::string& request_id
 }
 
 std::vector<Coupon> SqlQueries::coupons_of(UserId user) {
-    return with_session("reading a user's coupons", true, [&](soci::session& sql) {
+    return sessions_.with_session("reading a user's coupons", true, [&](soci::session& sql) {
         long long key = user;
         CouponRow row;
         soci::statement st(sql);
@@ -106,7 +92,7 @@ std::vector<Coupon> SqlQueries::coupons_of(UserId user) {
 }
 
 std::vector<PolicyId> SqlQueries::sold_out_policies() {
-    return with_session("reading sold-out policies", true, [&](soci::session& sql) {
+    return sessions_.with_session("reading sold-out policies", true, [&](soci::session& sql) {
         long long id = 0;
         soci::statement st = (sql.prepare << "SELECT id FROM coupon_policy WHERE issued_quantity >= total_quantity "
                                              "ORDER BY id",
@@ -120,7 +106,7 @@ std::vector<PolicyId> SqlQueries::sold_out_policies() {
 
 bool SqlQueries::ping() {
     try {
-        return with_session("ping", true, [](soci::session& sql) {
+        return sessions_.with_session("ping", true, [](soci::session& sql) {
             int one = 0;
             sql << "SELECT 1", into(one);
             return one == 1;
@@ -131,21 +117,8 @@ bool SqlQueries::ping() {
 }
 
 bool SqlQueries::record_failed(const IssueRequest& request, const std::string& error) {
-    return with_session("recording a failed request", true, [&](soci::session& sql) {
-        const long long user = request.user_id, policy = request.policy_id, offset = request.offset;
-        const int partition = request.partition;
-        const std::string requested = db_time(request.requested_at), decided = db_time(now_ms());
-        // A business outcome already recorded wins: the request was decided before the failure.
-        soci::statement st = (sql.prepare << "INSERT INTO coupon_issue_request(request_id, user_id, coupon_policy_id, "
-                                             "outcome, kafka_partition, kafka_offset, requested_at, decided_at, error) "
-                                             "VALUES(:r, :u, :p, 'FAILED', :part, :off, :req, :dec, :err) "
-                                             "ON CONFLICT(request_id) DO UPDATE SET outcome = 'FAILED', "
-                                             "decided_at = excluded.decided_at, error = excluded.error "
-                                             "WHERE coupon_issue_request.outcome IN ('PENDING', 'FAILED')",
-                              use(request.request_id), use(user), use(policy), use(partition), use(offset),
-                              use(requested), use(decided), use(error));
-        st.execute(true);
-        return st.get_affected_rows() == 1;
+    return sessions_.with_session("recording a failed request", true, [&](soci::session& sql) {
+        return write_failed_outcome(sql, request, error, now_ms());
     });
 }
 

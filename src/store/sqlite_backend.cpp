@@ -11,6 +11,7 @@
 #include "sqlite_connect.hpp"
 #include "store_errors.hpp"
 #include "sqlite_issue_store.hpp"
+#include "sql_dead_letters.hpp"
 #include "sql_queries.hpp"
 
 namespace coupon::store {
@@ -18,12 +19,14 @@ namespace {
 
 // A SQLite session is a file handle: nothing to reconnect.
 const SessionKeeper kFileSessions{[](soci::session&) { return true; }, [](soci::session&) {}};
+const WriteStyle kImmediateWrites{[](soci::session& sql) { sql << "BEGIN IMMEDIATE"; }, sqlite_in_transaction};
 
 class SqliteBackend final : public Backend {
 public:
     SqliteBackend(std::string path, const DatabaseConfig& config)
         : path_(std::move(path)), busy_timeout_(config.busy_timeout),
-          pool_(static_cast<std::size_t>(config.pool_size)), queries_(pool_, kFileSessions) {
+          pool_(static_cast<std::size_t>(config.pool_size)), queries_(pool_, kFileSessions),
+          dead_letters_(pool_, kFileSessions, kImmediateWrites) {
         for (std::size_t i = 0; i < static_cast<std::size_t>(config.pool_size); ++i) {
             open_sqlite(pool_.at(i), path_, busy_timeout_);
         }
@@ -43,11 +46,20 @@ public:
         return queries_.record_failed(request, error);
     }
 
+    domain::DeadLetterStore& dead_letters() override { return dead_letters_; }
+
+    std::unique_ptr<domain::DeadLetterStore> dead_letter_store() override {
+        auto own = std::make_unique<soci::connection_pool>(1);
+        guarded(fmt::format("opening {}", path_), [&] { open_sqlite(own->at(0), path_, busy_timeout_); });
+        return std::make_unique<SqlDeadLetters>(std::move(own), kFileSessions, kImmediateWrites);
+    }
+
 private:
     std::string path_;
     std::chrono::milliseconds busy_timeout_;
     soci::connection_pool pool_;
     SqlQueries queries_;
+    SqlDeadLetters dead_letters_;
 };
 
 void create_parent_directory(const std::string& path) {

@@ -111,6 +111,22 @@ std::vector<domain::PolicyId> MapQueries::sold_out_policies() {
     return sold_out;
 }
 
+std::pair<domain::AcceptStatus, std::string> FakeReplayer::replay(const domain::DeadLetter& letter) {
+    ++started;
+    if (const auto wait = delay.load(); wait.count() > 0) std::this_thread::sleep_for(wait);
+    std::lock_guard lock(mutex_);
+    replayed_.push_back(letter.id);
+    const auto from = unavailable_from_id.load();
+    if (from > 0 && letter.id >= from) return {domain::AcceptStatus::Unavailable, "broker down"};
+    const auto status = answer.load();
+    return {status, status == domain::AcceptStatus::Accepted ? "" : "refused"};
+}
+
+std::vector<std::int64_t> FakeReplayer::replayed_ids() const {
+    std::lock_guard lock(mutex_);
+    return replayed_;
+}
+
 HttpConfig test_config() {
     HttpConfig config;
     config.address = "127.0.0.1";
@@ -127,7 +143,8 @@ HttpConfig test_config() {
 
 ApiHarness::ApiHarness(HttpConfig c) : config(std::move(c)) {
     server = std::make_unique<HttpServer>(
-        config, make_routes(ApiDeps{sink, queries, board, clock, [this] { return ready_report; }}, config));
+        config, make_routes(ApiDeps{sink, queries, board, clock, [this] { return ready_report; }, &dead_letters, &replayer},
+                            config));
     server->start();
     port = server->port();
 }

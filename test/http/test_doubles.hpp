@@ -14,9 +14,12 @@
 
 #include "coupon/domain/clock.hpp"
 #include "coupon/domain/coupon_queries.hpp"
+#include "coupon/domain/dead_letters.hpp"
 #include "coupon/domain/request_sink.hpp"
 #include "coupon/http/api.hpp"
 #include "coupon/http/http_server.hpp"
+#include "in_memory_dead_letters.hpp"
+#include "in_memory_store.hpp"
 #include "test_client.hpp"
 
 namespace coupon::http::test {
@@ -81,6 +84,22 @@ private:
     void check() const;
 };
 
+// Records every replay and answers with `answer`; `delay` makes it as slow as a broker acknowledgement.
+class FakeReplayer : public domain::RequestReplayer {
+public:
+    std::pair<domain::AcceptStatus, std::string> replay(const domain::DeadLetter& letter) override;
+    std::vector<std::int64_t> replayed_ids() const;
+
+    std::atomic<domain::AcceptStatus> answer{domain::AcceptStatus::Accepted};
+    std::atomic<std::int64_t> unavailable_from_id{0};  // > 0: ids from this one on answer Unavailable
+    std::atomic<std::chrono::milliseconds> delay{std::chrono::milliseconds(0)};
+    std::atomic<int> started{0};  // replay() calls entered
+
+private:
+    mutable std::mutex mutex_;
+    std::vector<std::int64_t> replayed_;
+};
+
 class FixedClock : public domain::Clock {
 public:
     domain::TimePoint now() const override { return at; }
@@ -105,6 +124,9 @@ struct ApiHarness {
     FixedClock clock;
     FakeSink sink{board};
     ReadyReport ready_report{true, {{"kafka", "UP"}, {"database", "UP"}}};
+    coupon::test::InMemoryStore dead_letter_db;
+    coupon::test::InMemoryDeadLetters dead_letters{dead_letter_db};
+    FakeReplayer replayer;
     std::unique_ptr<HttpServer> server;
     std::uint16_t port = 0;
 };

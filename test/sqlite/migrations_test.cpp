@@ -9,7 +9,7 @@ using coupon::test::RawDb;
 TEST_CASE("a fresh database gets every migration once, recorded in schema_version", "[store]") {
     test::StoreFixture f;
     RawDb raw(f.url);
-    CHECK(raw.column("SELECT version FROM schema_version ORDER BY version") == std::vector<std::string>{"1"});
+    CHECK(raw.column("SELECT version FROM schema_version ORDER BY version") == std::vector<std::string>{"1", "2"});
     const char* tables = test::kPostgresql ? "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = "
                                              "current_schema() AND table_type = 'BASE TABLE'"
                                            : "SELECT name FROM sqlite_master WHERE type = 'table'";

@@ -4,19 +4,23 @@
 //     coupon::http::OutcomeBoard board;                     // before the result listener and the server
 //     // result listener: for every record of the result topic, board.publish(result)
 //     coupon::http::HttpServer server(http_config,
-//         coupon::http::make_routes({sink, queries, board, clock, ready}, http_config));
+//         coupon::http::make_routes({sink, queries, board, clock, ready,
+//                                    &database.dead_letters(), &replayer}, http_config));
 //     server.start();                                       // throws if it cannot bind
 //     ...
 //     server.stop();                                        // drain in-flight requests
 //     // then stop the sink (flush the producer) and the listener, and only then destroy the board
 //
-// Everything in ApiDeps is held by reference and must outlive the server and every pending sink callback.
+// Everything in ApiDeps is held by reference and must outlive the server and every pending sink callback;
+// the dead-letter store and the replayer must also outlive the server (its routes run replays on a worker
+// thread that the server's destruction joins).
 #include <functional>
 #include <map>
 #include <string>
 
 #include "coupon/domain/clock.hpp"
 #include "coupon/domain/coupon_queries.hpp"
+#include "coupon/domain/dead_letters.hpp"
 #include "coupon/domain/request_sink.hpp"
 #include "coupon/http/http_config.hpp"
 #include "coupon/http/outcome_board.hpp"
@@ -37,6 +41,12 @@ struct ApiDeps {
     OutcomeBoard& board;
     const domain::Clock& clock;
     std::function<ReadyReport()> ready;  // empty: always ready
+    // The admin dead-letter endpoints (GET /api/admin/dead-letters, POST /api/admin/dead-letters/{id}/replay,
+    // POST /api/admin/dead-letters/replay). The app passes &store::Database::dead_letters() (thread-safe)
+    // and its messaging::KafkaReplayer. Null: listing answers 503 DEAD_LETTERS_UNAVAILABLE, replaying 503
+    // REPLAY_UNAVAILABLE.
+    domain::DeadLetterStore* dead_letters = nullptr;
+    domain::RequestReplayer* replayer = nullptr;
 };
 
 // Builds every route. Also seeds board's sold-out set from queries.sold_out_policies() (best effort:

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "coupon/domain/coupon_queries.hpp"
+#include "coupon/domain/dead_letters.hpp"
 #include "coupon/domain/issue_store.hpp"
 #include "coupon/domain/types.hpp"
 
@@ -43,6 +44,14 @@ public:
     // Records outcome FAILED for a dead-lettered request unless a final outcome is already recorded
     // (then returns false and changes nothing). Thread-safe; throws StoreError.
     bool record_failed(const domain::IssueRequest& request, const std::string& error);
+    // Dead letters (DESIGN.md section 3), both backends: record() stores a DLT record once per
+    // topic/partition/offset and marks its request FAILED in the same transaction (with the rule of
+    // record_failed); key, payload and header values round-trip byte for byte.
+    // Thread-safe, over the pool behind queries(): for the HTTP admin endpoints.
+    domain::DeadLetterStore& dead_letters();
+    // A store with a session of its own, for one DLT consumer thread (pass
+    // [&db] { return db.dead_letter_store(); } as DeadLetterConsumer's factory). Throws StoreError.
+    std::unique_ptr<domain::DeadLetterStore> dead_letter_store();
     // "sqlite" or "postgresql".
     std::string backend_name() const;
 
