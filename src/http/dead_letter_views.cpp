@@ -2,10 +2,13 @@
 
 #include <boost/json/array.hpp>
 
-#include "binary_text.hpp"
+#include "coupon/domain/byte_text.hpp"
 #include "coupon/domain/time_format.hpp"
 
 namespace coupon::http {
+
+using domain::base64_encode;
+using domain::is_plain_text;
 namespace {
 
 // The bytes as a JSON string: as they are when they are text, else base64 (and `name` is listed).

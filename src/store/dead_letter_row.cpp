@@ -5,10 +5,14 @@
 
 #include <tuple>
 
-#include "byte_text.hpp"
+#include "coupon/domain/byte_text.hpp"
 #include "sql_text.hpp"
 
 namespace coupon::store {
+
+using domain::base64_decode;
+using domain::base64_encode;
+using domain::is_plain_text;
 namespace {
 
 constexpr std::string_view kText = "text";

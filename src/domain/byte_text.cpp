@@ -1,9 +1,9 @@
-#include "byte_text.hpp"
+#include "coupon/domain/byte_text.hpp"
 
 #include <array>
 #include <cstdint>
 
-namespace coupon::store {
+namespace coupon::domain {
 namespace {
 
 constexpr std::string_view kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -95,4 +95,4 @@ std::optional<std::string> base64_decode(std::string_view text) {
     return out;
 }
 
-}  // namespace coupon::store
+}  // namespace coupon::domain
