@@ -15,6 +15,7 @@
 #include "coupon/domain/coupon_issuer.hpp"
 #include "coupon/domain/time_format.hpp"
 #include "coupon/store/database.hpp"
+#include "temp_dir.hpp"
 
 namespace coupon::test {
 
@@ -23,18 +24,6 @@ inline constexpr bool kPostgresql = true;
 #else
 inline constexpr bool kPostgresql = false;
 #endif
-
-class TempDir {
-public:
-    TempDir();
-    ~TempDir();
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    const std::string& path() const { return path_; }
-
-private:
-    std::string path_;
-};
 
 class FixedClock final : public domain::Clock {
 public:

@@ -8,17 +8,6 @@
 
 namespace coupon::test {
 
-TempDir::TempDir() {
-    std::string pattern = "/tmp/coupon-store-test.XXXXXX";
-    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-}
-
-TempDir::~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-}
-
 domain::IssueRequest request(std::string id, domain::UserId user, domain::PolicyId policy) {
     domain::IssueRequest r;
     r.request_id = std::move(id);

@@ -17,17 +17,6 @@ extern char** environ;
 
 namespace coupon::test {
 
-TempDir::TempDir() {
-    char name[] = "/tmp/coupon-test-XXXXXX";
-    if (::mkdtemp(name) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = name;
-}
-
-TempDir::~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-}
-
 std::string server_binary() { return COUPON_SERVER_BINARY; }
 
 ServerProcess::ServerProcess(std::vector<std::string> args, std::map<std::string, std::string> env,

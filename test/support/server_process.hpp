@@ -8,19 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "temp_dir.hpp"
+
 namespace coupon::test {
-
-class TempDir {
-public:
-    TempDir();
-    ~TempDir();
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    const std::string& path() const { return path_; }
-
-private:
-    std::string path_;
-};
 
 class ServerProcess {
 public:
