@@ -55,6 +55,10 @@ void validate(Config& c) {
         if (name->empty()) throw ConfigError("kafka.topics: topic names must not be empty");
         if (!names.insert(*name).second) throw ConfigError(fmt::format("kafka.topics: '{}' is used twice", *name));
     }
+    const auto& hook = c.kafka.dead_letter.webhook;
+    if (!hook.empty() && !hook.starts_with("http://")) {
+        throw ConfigError(fmt::format("kafka.dead_letter.webhook: '{}' is not an http:// URL", hook));
+    }
     if (c.kafka.consumer.group_id.empty()) throw ConfigError("kafka.consumer.group_id: must not be empty");
 }
 

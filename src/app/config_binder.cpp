@@ -109,6 +109,22 @@ void ConfigBinder::bind(const std::string& key, std::int64_t& field, std::int64_
     field = parsed;
 }
 
+void ConfigBinder::bind(const std::string& key, double& field, double min, double max, const std::string& help) {
+    remember(key, fmt::format("{}", field), help);
+    std::string value, origin;
+    if (!lookup(key, value, origin)) return;
+    value = trim(value);
+    double parsed = 0;
+    const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), parsed);
+    if (ec != std::errc{} || end != value.data() + value.size()) {
+        throw ConfigError(fmt::format("{}: expected a number, got '{}' (from {})", key, value, origin));
+    }
+    if (parsed < min || parsed > max) {
+        throw ConfigError(fmt::format("{}: {} is out of range [{}, {}] (from {})", key, parsed, min, max, origin));
+    }
+    field = parsed;
+}
+
 void ConfigBinder::bind(const std::string& key, bool& field, const std::string& help) {
     remember(key, field ? "true" : "false", help);
     std::string value, origin;

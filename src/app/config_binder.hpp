@@ -25,6 +25,7 @@ public:
     void bind(const std::string& key, std::string& field, const std::string& help);
     void bind(const std::string& key, std::int64_t& field, std::int64_t min, std::int64_t max, const std::string& help);
     void bind(const std::string& key, bool& field, const std::string& help);
+    void bind(const std::string& key, double& field, double min, double max, const std::string& help);
     // Raw librdkafka properties: a YAML map, and the variable as "name=value,name=value".
     void bind(const std::string& key, Properties& field, const std::string& help);
 

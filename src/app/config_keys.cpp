@@ -74,6 +74,14 @@ void bind_all(Config& c, ConfigBinder& b) {
     b.bind("kafka.consumer.fetch_wait_max_ms", q.fetch_wait_max_ms, 0, kMaxInt, "fetch.wait.max.ms");
     b.bind("kafka.consumer.properties", q.properties, "raw librdkafka consumer properties");
 
+    b.bind("kafka.retry.attempts", k.retry.attempts, 1, 10,
+           "deliveries in all (first included) before the DLT; Spring's @RetryableTopic attempts");
+    b.bind("kafka.retry.delay_ms", k.retry.delay_ms, 0, 3600000, "due time of the first retry");
+    b.bind("kafka.retry.multiplier", k.retry.multiplier, 1.0, 100.0, "each later retry waits this much longer");
+    b.bind("kafka.retry.consumer_threads", k.retry.consumer_threads, 1, 64, "workers per retry topic and the DLT");
+    b.bind("kafka.dead_letter.webhook", k.dead_letter.webhook,
+           "optional http://host:port/path: every dead letter is POSTed there as JSON");
+
     b.bind("kafka.embedded.brokers", k.embedded.brokers, 1, 16, "brokers of the embedded cluster");
     b.bind("kafka.embedded.backlog_limit_bytes", k.embedded.backlog_limit_bytes, 4096, 4 * 1024 * 1024,
            "unconsumed bytes per partition before 503 (the embedded broker drops beyond 5 MiB)");

@@ -77,6 +77,11 @@ messaging::KafkaConfig kafka_config_of(const Config& c) {
     k.embedded_broker = c.kafka.bootstrap_servers.empty() || c.kafka.embedded.shared;
     k.embedded.brokers = static_cast<int>(c.kafka.embedded.brokers);
     k.embedded.backlog_limit_bytes = c.kafka.embedded.backlog_limit_bytes;
+    k.retry.attempts = static_cast<int>(c.kafka.retry.attempts);
+    k.retry.delay = std::chrono::milliseconds(c.kafka.retry.delay_ms);
+    k.retry.multiplier = c.kafka.retry.multiplier;
+    k.retry.consumer_threads = static_cast<int>(c.kafka.retry.consumer_threads);
+    k.dead_letter_webhook = c.kafka.dead_letter.webhook;
     k.common = c.kafka.properties;
     k.producer = producer_properties(c.kafka.producer);
     k.consumer = consumer_properties(c.kafka.consumer);

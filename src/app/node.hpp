@@ -7,8 +7,10 @@
 #include "coupon/http/api.hpp"
 #include "coupon/http/http_server.hpp"
 #include "coupon/http/outcome_board.hpp"
+#include "coupon/messaging/dead_letter_consumer.hpp"
 #include "coupon/messaging/embedded_broker.hpp"
 #include "coupon/messaging/issue_consumer_group.hpp"
+#include "coupon/messaging/kafka_replayer.hpp"
 #include "coupon/messaging/kafka_request_sink.hpp"
 #include "coupon/messaging/result_listener.hpp"
 #include "coupon/store/database.hpp"
@@ -30,6 +32,7 @@ public:
 private:
     http::ReadyReport ready_report() const;
     void wait_for_assignment();
+    bool assigned() const;  // every consumer group gave this node its partitions
 
     Config config_;
     domain::SystemClock clock_;
@@ -39,6 +42,8 @@ private:
     std::unique_ptr<messaging::ResultListener> listener_;
     std::unique_ptr<messaging::KafkaRequestSink> sink_;
     std::unique_ptr<messaging::IssueConsumerGroup> consumers_;
+    std::unique_ptr<messaging::DeadLetterConsumer> dead_letters_;
+    std::unique_ptr<messaging::KafkaReplayer> replayer_;
     std::unique_ptr<http::HttpServer> server_;
 };
 

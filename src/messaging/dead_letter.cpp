@@ -1,6 +1,11 @@
 #include "dead_letter.hpp"
 
+#include <algorithm>
+#include <array>
+#include <charconv>
 #include <type_traits>
+
+#include "record_view.hpp"
 
 namespace coupon::messaging {
 namespace {
@@ -16,35 +21,110 @@ std::string big_endian(T v) {
     return out;
 }
 
+// Replaced at every hop (Spring strips the previous exception headers too).
+bool replaced_header(const std::string& name) {
+    static constexpr std::array names{kAttemptsHeader, kBackoffHeader, kExceptionClassHeader, kExceptionMessageHeader,
+                                      "kafka_exception-stacktrace"};
+    return std::find(names.begin(), names.end(), name) != names.end();
+}
+
 }  // namespace
 
 std::string big_endian_32(std::int32_t v) { return big_endian(v); }
 std::string big_endian_64(std::int64_t v) { return big_endian(v); }
 
-OutRecord dead_letter_record(const KafkaConfig& config, const rd_kafka_message_t& message,
-                             const std::string& exception_class, const std::string& error) {
-    OutRecord r;
-    r.topic = config.topics.dlt;
-    // Spring keeps the original partition when the DLT has it.
-    r.partition = message.partition < config.topics.dlt_partitions ? message.partition : RD_KAFKA_PARTITION_UA;
-    if (message.key) r.key.assign(static_cast<const char*>(message.key), message.key_len);
-    if (message.payload) r.value.assign(static_cast<const char*>(message.payload), message.len);
-    rd_kafka_headers_t* headers = nullptr;
-    if (rd_kafka_message_headers(&message, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR && headers) {
-        const char* name = nullptr;
-        const void* value = nullptr;
-        size_t size = 0;
-        for (size_t i = 0; rd_kafka_header_get_all(headers, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR;
-             ++i) {
-            r.headers.emplace_back(name, value ? std::string(static_cast<const char*>(value), size) : std::string());
+std::string java_big_integer(std::int64_t v) {
+    std::string bytes = big_endian_64(v);
+    // Drop leading bytes that only repeat the sign, as BigInteger does.
+    std::size_t start = 0;
+    while (start + 1 < bytes.size()) {
+        const auto b = static_cast<unsigned char>(bytes[start]);
+        const auto next = static_cast<unsigned char>(bytes[start + 1]);
+        if ((b == 0x00 && !(next & 0x80)) || (b == 0xff && (next & 0x80))) {
+            ++start;
+        } else {
+            break;
         }
     }
-    r.headers.emplace_back("kafka_original-topic", rd_kafka_topic_name(message.rkt));
-    r.headers.emplace_back("kafka_original-partition", big_endian_32(message.partition));
-    r.headers.emplace_back("kafka_original-offset", big_endian_64(message.offset));
-    r.headers.emplace_back("kafka_exception-fqcn", exception_class);
-    r.headers.emplace_back("kafka_exception-message", error);
+    return bytes.substr(start);
+}
+
+std::optional<std::int64_t> read_number_header(std::string_view bytes) {
+    if (bytes.empty()) return std::nullopt;
+    // 13 ASCII digits for a due time never fit the 8 bytes of a binary long, so the two cannot be confused;
+    // short binary values such as attempts = 2 are not printable digits.
+    if (bytes.size() > 8 || std::all_of(bytes.begin(), bytes.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        std::int64_t v = 0;
+        const auto [end, ec] = std::from_chars(bytes.data(), bytes.data() + bytes.size(), v);
+        if (ec != std::errc() || end != bytes.data() + bytes.size()) return std::nullopt;
+        return v;
+    }
+    std::uint64_t u = (static_cast<unsigned char>(bytes[0]) & 0x80) ? ~std::uint64_t{0} : 0;  // sign-extend
+    for (char c : bytes) u = (u << 8) | static_cast<unsigned char>(c);
+    return static_cast<std::int64_t>(u);
+}
+
+OutRecord forward_record(const rd_kafka_message_t& message, const Forward& forward) {
+    OutRecord r;
+    r.topic = forward.topic;
+    r.partition = forward.partitions > 0 ? message.partition % forward.partitions : RD_KAFKA_PARTITION_UA;
+    r.key = key_of(message);
+    r.value = std::string(payload_of(message));
+    bool has_original = false;
+    bool has_original_timestamp = false;
+    for (auto& [name, value] : headers_of(message)) {
+        if (replaced_header(name)) continue;
+        has_original = has_original || name == kOriginalTopicHeader;
+        has_original_timestamp = has_original_timestamp || name == kOriginalTimestampHeader;
+        r.headers.emplace_back(std::move(name), std::move(value));
+    }
+    if (!has_original) {
+        r.headers.emplace_back(kOriginalTopicHeader, rd_kafka_topic_name(message.rkt));
+        r.headers.emplace_back(kOriginalPartitionHeader, big_endian_32(message.partition));
+        r.headers.emplace_back(kOriginalOffsetHeader, big_endian_64(message.offset));
+    }
+    if (!has_original_timestamp) {
+        rd_kafka_timestamp_type_t type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE;
+        const std::int64_t ts = rd_kafka_message_timestamp(&message, &type);
+        if (ts >= 0) r.headers.emplace_back(kOriginalTimestampHeader, java_big_integer(ts));
+    }
+    r.headers.emplace_back(kAttemptsHeader, big_endian_32(forward.attempts));
+    if (forward.due_millis) r.headers.emplace_back(kBackoffHeader, java_big_integer(*forward.due_millis));
+    r.headers.emplace_back(kExceptionClassHeader, forward.exception_class);
+    r.headers.emplace_back(kExceptionMessageHeader, forward.error);
     return r;
+}
+
+OutRecord dead_letter_record(const KafkaConfig& config, const rd_kafka_message_t& message,
+                             const std::string& exception_class, const std::string& error) {
+    Forward f;
+    f.topic = config.topics.dlt;
+    f.partitions = config.topics.dlt_partitions;
+    f.attempts = read_retry_info(message).attempts;
+    f.exception_class = exception_class;
+    f.error = error;
+    return forward_record(message, f);
+}
+
+RetryInfo read_retry_info(const rd_kafka_message_t& message) {
+    RetryInfo info;
+    if (auto v = last_header(message, kAttemptsHeader)) {
+        if (auto n = read_number_header(*v); n && *n > 0 && *n < 1'000'000) info.attempts = static_cast<int>(*n);
+    }
+    if (auto v = last_header(message, kBackoffHeader)) info.due_millis = read_number_header(*v);
+    if (auto v = last_header(message, kOriginalTopicHeader)) info.original_topic = std::string(*v);
+    if (auto v = last_header(message, kOriginalPartitionHeader)) {
+        if (auto n = read_number_header(*v)) info.original_partition = static_cast<std::int32_t>(*n);
+    }
+    if (auto v = last_header(message, kOriginalOffsetHeader)) info.original_offset = read_number_header(*v);
+    return info;
+}
+
+RecordOrigin original_origin(const rd_kafka_message_t& message, const RetryInfo& info) {
+    if (info.original_topic && info.original_partition && info.original_offset) {
+        return {*info.original_topic, *info.original_partition, *info.original_offset};
+    }
+    return {rd_kafka_topic_name(message.rkt), message.partition, message.offset};
 }
 
 }  // namespace coupon::messaging

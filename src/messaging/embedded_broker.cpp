@@ -5,8 +5,10 @@
 
 #include <stdexcept>
 #include <utility>
+#include <vector>
 
 #include "client_config.hpp"
+#include "retry_stages.hpp"
 #include "coupon/domain/log.hpp"
 
 namespace coupon::messaging {
@@ -23,16 +25,15 @@ std::unique_ptr<EmbeddedBroker> EmbeddedBroker::start(const KafkaConfig& config)
 
     // Auto-creation would give 4 partitions; create ours with the configured counts.
     const TopicConfig& t = config.topics;
-    const std::pair<const std::string*, int> topics[] = {{&t.issue, t.issue_partitions},
-                                                          {&t.retry_1, t.retry_partitions},
-                                                          {&t.retry_2, t.retry_partitions},
-                                                          {&t.dlt, t.dlt_partitions},
-                                                          {&t.results, t.results_partitions}};
+    std::vector<std::pair<std::string, int>> topics = {{t.issue, t.issue_partitions}};
+    for (const auto& stage : retry_stages(config)) topics.emplace_back(stage.topic, t.retry_partitions);
+    topics.emplace_back(t.dlt, t.dlt_partitions);
+    topics.emplace_back(t.results, t.results_partitions);
     for (const auto& [name, partitions] : topics) {
         const rd_kafka_resp_err_t err =
-            rd_kafka_mock_topic_create(broker->cluster_.get(), name->c_str(), partitions, config.embedded.brokers);
+            rd_kafka_mock_topic_create(broker->cluster_.get(), name.c_str(), partitions, config.embedded.brokers);
         if (err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
-            throw std::runtime_error("embedded broker: cannot create topic " + *name + ": " + rd_kafka_err2str(err));
+            throw std::runtime_error("embedded broker: cannot create topic " + name + ": " + rd_kafka_err2str(err));
         }
     }
     broker->bootstrap_servers_ = rd_kafka_mock_cluster_bootstraps(broker->cluster_.get());

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "client_config.hpp"
+#include "retry_stages.hpp"
 #include "coupon/domain/log.hpp"
 #include "coupon/messaging/embedded_broker.hpp"
 
@@ -38,11 +39,10 @@ void ensure_topics(const KafkaConfig& config, std::chrono::milliseconds timeout)
     const int brokers = broker_count(admin.get(), timeout);
     const int rf = std::max(1, std::min(config.topics.replication_factor, brokers));
     const TopicConfig& t = config.topics;
-    const std::vector<std::pair<std::string, int>> wanted = {{t.issue, t.issue_partitions},
-                                                             {t.retry_1, t.retry_partitions},
-                                                             {t.retry_2, t.retry_partitions},
-                                                             {t.dlt, t.dlt_partitions},
-                                                             {t.results, t.results_partitions}};
+    std::vector<std::pair<std::string, int>> wanted = {{t.issue, t.issue_partitions}};
+    for (const auto& stage : retry_stages(config)) wanted.emplace_back(stage.topic, t.retry_partitions);
+    wanted.emplace_back(t.dlt, t.dlt_partitions);
+    wanted.emplace_back(t.results, t.results_partitions);
     std::vector<rd_kafka_NewTopic_t*> topics;
     std::unique_ptr<void, NewTopicsDeleter> cleanup(&topics, NewTopicsDeleter{&topics});
     char err[512];

@@ -16,7 +16,11 @@ struct MessagingMetrics {
     Value& consumed;             // issue records taken by workers
     Value& batches;              // batches applied (one DB transaction each)
     Value& poison;               // undecodable records sent to the DLT
-    Value& store_failures;       // batches the database failed (retried)
+    Value& store_failures;       // database failures (an issue batch forwarded, a dead letter retried)
+    Value& retried;              // issue records forwarded to a retry topic
+    Value& exhausted;            // issue records sent to the DLT after their last attempt
+    Value& dead_letters;         // dead letters recorded by the DLT consumer
+    Value& webhook_failures;     // dead-letter webhook posts that failed or were dropped
     Value& commit_failures;      // offset commits the broker refused
     Value& main_queue_records;   // records that bypassed the partition forwarding (must stay 0)
     Value& results_received;     // results read by result listeners

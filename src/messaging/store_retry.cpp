@@ -11,13 +11,14 @@ namespace coupon::messaging {
 
 StoreRetry::StoreRetry(std::chrono::milliseconds first, std::chrono::milliseconds max) : first_(first), max_(max) {}
 
-std::optional<std::vector<domain::IssueResult>> StoreRetry::run(const Attempt& attempt, const GiveUp& give_up) const {
+bool StoreRetry::run(const Attempt& attempt, const GiveUp& give_up) const {
     std::chrono::milliseconds delay = first_;
     // The first attempt runs even when stopping: a graceful stop finishes the in-flight batch.
     for (int failures = 0;; ++failures) {
         std::string why;
         try {
-            return attempt();
+            attempt();
+            return true;
         } catch (const domain::StoreError& e) {
             why = e.what();
         } catch (const std::exception& e) {
@@ -25,9 +26,9 @@ std::optional<std::vector<domain::IssueResult>> StoreRetry::run(const Attempt& a
             why = std::string("unexpected: ") + e.what();
         }
         MessagingMetrics::get().store_failures.fetch_add(1, std::memory_order_relaxed);
-        log::warn("consumer", "database failed the batch (attempt {}): {}; retrying in {} ms", failures + 1, why,
+        log::warn("consumer", "database failed (attempt {}): {}; retrying in {} ms", failures + 1, why,
                   delay.count());
-        if (wait_or_give_up(delay, give_up)) return std::nullopt;
+        if (wait_or_give_up(delay, give_up)) return false;
         delay = std::min(delay * 2, max_);
     }
 }

@@ -1,26 +1,22 @@
 #pragma once
-// What a worker does when the database fails a batch (StoreError): for now, retry the same batch in place
-// with exponential backoff (100 ms doubling to 5 s) until it succeeds or the worker must give up (stopping,
-// or a partition of the batch was revoked). A later task replaces this with Spring-style retry topics;
-// the worker only knows this one class.
+// Retrying a database write in place with exponential backoff (100 ms doubling to 5 s) until it succeeds or
+// the worker must give up (stopping, or a partition of the batch was revoked). Issue records do not use it:
+// a system error sends them to the retry topics instead (issue_handler.hpp). The DLT consumer does: the DLT
+// is the last stop, so a dead letter waits for the database rather than go anywhere else.
 #include <chrono>
 #include <functional>
-#include <optional>
-#include <vector>
-
-#include "coupon/domain/types.hpp"
 
 namespace coupon::messaging {
 
 class StoreRetry {
 public:
-    using Attempt = std::function<std::vector<domain::IssueResult>()>;
+    using Attempt = std::function<void()>;
     using GiveUp = std::function<bool()>;
 
     explicit StoreRetry(std::chrono::milliseconds first = std::chrono::milliseconds(100),
                         std::chrono::milliseconds max = std::chrono::seconds(5));
-    // nullopt when it gave up: nothing was committed for this batch.
-    std::optional<std::vector<domain::IssueResult>> run(const Attempt& attempt, const GiveUp& give_up) const;
+    // True once `attempt` returned; false when it gave up (the attempt's transaction did not commit).
+    bool run(const Attempt& attempt, const GiveUp& give_up) const;
 
 private:
     std::chrono::milliseconds first_;

@@ -1,5 +1,5 @@
-// The processing side when things go wrong: a crash between the database commit and the offset commit,
-// a database outage, and records that cannot be decoded.
+// The processing side when things go wrong: a crash between the database commit and the offset commit, and
+// records that cannot be decoded.
 #include <catch2/catch.hpp>
 
 #include <atomic>
@@ -84,22 +84,7 @@ TEST_CASE("group: offsets are committed only after the database commit (crash in
     listener.stop();
 }
 
-TEST_CASE("group: a database outage delays processing but loses nothing", "[group][outage]") {
-    KafkaFixture f(2);
-    const domain::PolicyId policy = f.add_policy(10);
-    const auto failures_before = counter_value("coupon_kafka_store_failures_total");
-    f.store.fail_next(4);
-    const auto ids = submit_all(f, policy, 30, "out-");
-    auto group = f.make_group();
-    REQUIRE(wait_until([&] { return f.store.snapshot().results.size() == ids.size(); }));
-    const auto state = f.store.snapshot();
-    for (const auto& id : ids) CHECK(state.results.count(id) == 1);
-    CHECK(state.coupons.size() == 10);
-    CHECK(counter_value("coupon_kafka_store_failures_total") - failures_before == 4);
-    const std::int32_t p = partition_for_key(std::to_string(policy), 2);
-    CHECK(wait_until([&] { return f.committed_offset(p) == 30; }));
-    group->stop();
-}
+// A database outage is covered by retry_test.cpp: failed batches travel through the retry topics.
 
 TEST_CASE("group: a poison record goes to the DLT with Spring's headers and the partition keeps moving",
           "[group][poison]") {

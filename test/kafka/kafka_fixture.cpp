@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "coupon/domain/metrics.hpp"
+#include "in_memory_dead_letters.hpp"
 
 namespace coupon::test {
 
@@ -94,15 +95,48 @@ std::unique_ptr<messaging::IssueConsumerGroup> KafkaFixture::make_group(messagin
     return group;
 }
 
+std::unique_ptr<messaging::IssueConsumerGroup> KafkaFixture::make_group_with_clock(const domain::Clock& c) {
+    auto group = std::make_unique<messaging::IssueConsumerGroup>(config, store_factory(), c);
+    group->start();
+    return group;
+}
+
+std::unique_ptr<messaging::DeadLetterConsumer> KafkaFixture::make_dlt_consumer() {
+    auto consumer = std::make_unique<messaging::DeadLetterConsumer>(
+        config, [this] { return std::make_unique<InMemoryDeadLetters>(store); }, clock);
+    consumer->start();
+    return consumer;
+}
+
+int KafkaFixture::partitions_of(const std::string& topic) const {
+    if (topic == config.topics.issue) return config.topics.issue_partitions;
+    if (topic == config.topics.dlt) return config.topics.dlt_partitions;
+    if (topic == config.topics.results) return config.topics.results_partitions;
+    return config.topics.retry_partitions;
+}
+
+std::int64_t KafkaFixture::topic_size(const std::string& topic) {
+    std::int64_t total = 0;
+    for (int p = 0; p < partitions_of(topic); ++p) total += std::max<std::int64_t>(0, high_watermark(topic, p));
+    return total;
+}
+
+ManualClock::ManualClock()
+    : millis_(std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now())
+                  .time_since_epoch()
+                  .count()) {}
+
+domain::TimePoint ManualClock::now() const { return domain::TimePoint(std::chrono::milliseconds(millis_.load())); }
+
+void ManualClock::advance(std::chrono::milliseconds by) { millis_.fetch_add(by.count()); }
+
 std::vector<RawRecord> KafkaFixture::read_topic(const std::string& topic, std::size_t count) {
     rd_kafka_conf_t* conf = raw_conf(config.bootstrap_servers);
     char err[256];
     rd_kafka_conf_set(conf, "group.id", "test-reader", err, sizeof err);
     rd_kafka_conf_set(conf, "enable.auto.commit", "false", err, sizeof err);
     Kafka k{new_client(RD_KAFKA_CONSUMER, conf)};
-    const int partitions = topic == config.topics.issue ? config.topics.issue_partitions
-                           : topic == config.topics.dlt ? config.topics.dlt_partitions
-                                                        : config.topics.results_partitions;
+    const int partitions = partitions_of(topic);
     rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(partitions);
     for (int p = 0; p < partitions; ++p) {
         rd_kafka_topic_partition_list_add(list, topic.c_str(), p)->offset = RD_KAFKA_OFFSET_BEGINNING;
@@ -171,13 +205,17 @@ RawRecord KafkaFixture::produce_raw(const std::string& topic, const std::string&
 }
 
 std::int64_t KafkaFixture::committed_offset(std::int32_t partition) {
+    return committed_offset(config.group_id, config.topics.issue, partition);
+}
+
+std::int64_t KafkaFixture::committed_offset(const std::string& group, const std::string& topic, std::int32_t partition) {
     rd_kafka_conf_t* conf = raw_conf(config.bootstrap_servers);
     char err[256];
-    rd_kafka_conf_set(conf, "group.id", config.group_id.c_str(), err, sizeof err);
+    rd_kafka_conf_set(conf, "group.id", group.c_str(), err, sizeof err);
     rd_kafka_conf_set(conf, "enable.auto.commit", "false", err, sizeof err);
     Kafka k{new_client(RD_KAFKA_CONSUMER, conf)};
     rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(1);
-    rd_kafka_topic_partition_list_add(list, config.topics.issue.c_str(), partition);
+    rd_kafka_topic_partition_list_add(list, topic.c_str(), partition);
     std::int64_t offset = -2;
     if (rd_kafka_committed(k.rk, list, 5000) == RD_KAFKA_RESP_ERR_NO_ERROR) offset = list->elems[0].offset;
     rd_kafka_topic_partition_list_destroy(list);

@@ -1,6 +1,7 @@
 #pragma once
 // Shared set-up for the Kafka tier: a fresh embedded broker per test case, test-friendly client settings
 // (DESIGN.md section 7), an in-memory store, and a raw librdkafka reader/writer to check what is on the wire.
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -12,6 +13,7 @@
 
 #include "coupon/domain/clock.hpp"
 #include "coupon/domain/request_sink.hpp"
+#include "coupon/messaging/dead_letter_consumer.hpp"
 #include "coupon/messaging/embedded_broker.hpp"
 #include "coupon/messaging/issue_consumer_group.hpp"
 #include "coupon/messaging/kafka_config.hpp"
@@ -30,6 +32,17 @@ struct RawRecord {
     std::map<std::string, std::string> headers;
 };
 
+// A clock the test moves by hand (retry due times without sleeping). Starts at the real time.
+class ManualClock final : public domain::Clock {
+public:
+    ManualClock();
+    domain::TimePoint now() const override;
+    void advance(std::chrono::milliseconds by);
+
+private:
+    std::atomic<std::int64_t> millis_;
+};
+
 struct KafkaFixture {
     explicit KafkaFixture(int partitions = 2, int consumer_threads = 2);
     ~KafkaFixture();
@@ -43,6 +56,12 @@ struct KafkaFixture {
     // One IssueStore per worker, all backed by `store` (one database).
     messaging::IssueConsumerGroup::StoreFactory store_factory();
     std::unique_ptr<messaging::IssueConsumerGroup> make_group(messaging::IssueConsumerGroup::TestHooks hooks = {});
+    std::unique_ptr<messaging::IssueConsumerGroup> make_group_with_clock(const domain::Clock& clock);
+    // The DLT consumer over the same in-memory database.
+    std::unique_ptr<messaging::DeadLetterConsumer> make_dlt_consumer();
+    int partitions_of(const std::string& topic) const;
+    // Records currently in `topic` (sum of high watermarks).
+    std::int64_t topic_size(const std::string& topic);
 
     // Reads `topic` from the beginning until `count` records arrived (or 30 s), in partition/offset order.
     std::vector<RawRecord> read_topic(const std::string& topic, std::size_t count);
@@ -51,6 +70,7 @@ struct KafkaFixture {
                           const std::map<std::string, std::string>& headers);
     // Committed offset of the issue topic's partition for the group (-1001 when none).
     std::int64_t committed_offset(std::int32_t partition);
+    std::int64_t committed_offset(const std::string& group, const std::string& topic, std::int32_t partition);
     std::int64_t high_watermark(const std::string& topic, std::int32_t partition);
 };
 

@@ -71,6 +71,7 @@ TEST_CASE("environment variables override the file", "[config]") {
     CHECK(c.kafka.properties.at("client.id") == "x");
     CHECK(c.kafka.properties.at("socket.keepalive.enable") == "true");
     CHECK(c.kafka.producer.properties.at("socket.timeout.ms") == "2000");
+    CHECK(load_config("", {{"COUPON_KAFKA_RETRY_MULTIPLIER", "1.5"}}).kafka.retry.multiplier == 1.5);
 }
 
 TEST_CASE("bad values fail at start with the key named", "[config]") {
@@ -86,6 +87,9 @@ TEST_CASE("bad values fail at start with the key named", "[config]") {
     CHECK_THAT(error_of("http:\n  port: 80\n bad indent\n"), Catch::Contains("line"));
     CHECK_THAT(error_of("admin:\n  token_file: /nonexistent/token\n"), Catch::Contains("admin.token_file"));
     CHECK_THAT(error_of("", {{"COUPON_KAFKA_PROPERTIES", "novalue"}}), Catch::Contains("kafka.properties"));
+    CHECK_THAT(error_of("kafka:\n  retry:\n    multiplier: fast\n"), Catch::Contains("kafka.retry.multiplier"));
+    CHECK_THAT(error_of("kafka:\n  retry:\n    multiplier: 0.5\n"), Catch::Contains("out of range"));
+    CHECK_THAT(error_of("kafka:\n  dead_letter:\n    webhook: ftp://x\n"), Catch::Contains("kafka.dead_letter.webhook"));
 }
 
 TEST_CASE("every key is documented with its environment variable", "[config]") {

@@ -87,6 +87,18 @@ struct ConsumerSettings {
     Properties properties;
 };
 
+// Spring's @RetryableTopic(attempts = "3", backoff = @Backoff(delay = 1000, multiplier = 2.0)).
+struct RetrySettings {
+    std::int64_t attempts = 3;      // deliveries in all, the first included; then the DLT
+    std::int64_t delay_ms = 1000;   // due time of the first retry
+    double multiplier = 2.0;        // each later retry waits this much longer
+    std::int64_t consumer_threads = 1;
+};
+
+struct DeadLetterSettings {
+    std::string webhook;  // optional http://host:port/path: every dead letter is POSTed there as JSON
+};
+
 struct EmbeddedSettings {
     std::int64_t brokers = 1;
     std::int64_t backlog_limit_bytes = 3 * 1024 * 1024;
@@ -102,6 +114,8 @@ struct KafkaSettings {
     ProducerSettings producer;
     ConsumerSettings consumer;
     EmbeddedSettings embedded;
+    RetrySettings retry;
+    DeadLetterSettings dead_letter;
     Properties properties;  // raw librdkafka properties for every client
 };
 

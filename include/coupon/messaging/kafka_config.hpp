@@ -38,6 +38,18 @@ struct EmbeddedConfig {
     std::chrono::milliseconds backlog_sample_interval{150};
 };
 
+// Non-blocking retries like Spring's @RetryableTopic(attempts = "3", backoff = @Backoff(delay = 1000,
+// multiplier = 2.0)): a batch the database fails goes to retry stage 1 (due `delay` later), then stage 2
+// (due delay*multiplier later), ..., and after `attempts` deliveries in all to the DLT. Stage 1 and 2 use
+// TopicConfig::retry_1/retry_2; further stages are named "<issue>-retry-<delay ms>" (Spring's suffixing).
+// attempts = 1 sends a failed batch straight to the DLT.
+struct RetryConfig {
+    int attempts = 3;
+    std::chrono::milliseconds delay{1000};
+    double multiplier = 2.0;
+    int consumer_threads = 1;  // per retry topic and for the DLT (their traffic is small)
+};
+
 struct KafkaConfig {
     std::string bootstrap_servers;  // empty: the app starts an EmbeddedBroker and fills this in
     TopicConfig topics;
@@ -48,6 +60,9 @@ struct KafkaConfig {
     // turns on the backlog guard and mock-friendly consumer defaults (fetch.wait.max.ms=10).
     bool embedded_broker = false;
     EmbeddedConfig embedded;
+    RetryConfig retry;
+    // Optional "http://host:port/path": each dead letter is POSTed there as JSON (best effort, never retried).
+    std::string dead_letter_webhook;
     Properties common;    // every client
     Properties producer;  // producers (issue requests, results, dead letters)
     Properties consumer;  // consumers (issue group, result listener)

@@ -1,0 +1,37 @@
+#pragma once
+// Replays a dead letter (POST /api/admin/dead-letters/{id}/replay): re-publishes it to the main issue topic
+// with its original key. When the letter carries a decoded request, the value is that request re-encoded WITH
+// its request id (so a Spring record without requestId keeps the id derived at its first delivery, and a
+// replay can never become a second, different request); otherwise the raw payload goes back as it was.
+// Header: __TypeId__ (the letter's own, else couponIssueRequest). Replaying twice issues nothing twice: the
+// domain keeps the first final outcome per request id, and FAILED is the one outcome a replay may replace.
+// The caller marks the letter replayed (DeadLetterStore::mark_replayed) once this returned Accepted.
+#include <chrono>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "coupon/domain/dead_letters.hpp"
+#include "coupon/messaging/kafka_config.hpp"
+
+namespace coupon::messaging {
+
+class KafkaReplayer final : public domain::RequestReplayer {
+public:
+    explicit KafkaReplayer(KafkaConfig config, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+    ~KafkaReplayer() override;  // stop()
+    KafkaReplayer(const KafkaReplayer&) = delete;
+    KafkaReplayer& operator=(const KafkaReplayer&) = delete;
+
+    void start();  // throws on bad configuration
+    void stop();
+    // Thread-safe; blocks until the broker acknowledged (Accepted) or refused / timed out (Unavailable), or the
+    // local queue is full (Overloaded).
+    std::pair<domain::AcceptStatus, std::string> replay(const domain::DeadLetter& letter) override;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace coupon::messaging

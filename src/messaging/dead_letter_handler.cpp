@@ -1,0 +1,100 @@
+#include "dead_letter_handler.hpp"
+
+#include <boost/json.hpp>
+
+#include "coupon/domain/log.hpp"
+#include "coupon/domain/time_format.hpp"
+#include "coupon/messaging/message_codec.hpp"
+#include "dead_letter.hpp"
+#include "messaging_metrics.hpp"
+#include "record_view.hpp"
+
+namespace coupon::messaging {
+
+domain::DeadLetter to_dead_letter(const rd_kafka_message_t& m, domain::TimePoint now) {
+    domain::DeadLetter letter;
+    letter.topic = rd_kafka_topic_name(m.rkt);
+    letter.partition = m.partition;
+    letter.offset = m.offset;
+    const RetryInfo info = read_retry_info(m);
+    const RecordOrigin origin = original_origin(m, info);
+    letter.original_topic = std::string(origin.topic);
+    letter.original_partition = origin.partition;
+    letter.original_offset = origin.offset;
+    letter.key = key_of(m);
+    letter.payload = std::string(payload_of(m));
+    letter.headers = headers_of(m);
+    if (auto error = last_header(m, kExceptionMessageHeader)) letter.error = std::string(*error);
+    letter.created_at = now;
+    auto decoded = decode_request(letter.payload, last_header(m, kTypeIdHeader.data()), origin);
+    if (decoded.value) {
+        letter.request = std::move(decoded.value);
+    } else if (letter.error.empty()) {
+        letter.error = decoded.error;
+    }
+    return letter;
+}
+
+std::string describe_dead_letter(const domain::DeadLetter& letter) {
+    boost::json::object o;
+    o["id"] = letter.id;
+    o["topic"] = letter.topic;
+    o["partition"] = letter.partition;
+    o["offset"] = letter.offset;
+    o["originalTopic"] = letter.original_topic;
+    o["originalPartition"] = letter.original_partition;
+    o["originalOffset"] = letter.original_offset;
+    o["key"] = letter.key;
+    o["error"] = letter.error;
+    o["createdAt"] = domain::format_time(letter.created_at);
+    if (letter.request) {
+        o["requestId"] = letter.request->request_id;
+        o["userId"] = letter.request->user_id;
+        o["couponPolicyId"] = letter.request->policy_id;
+    } else {
+        o["payload"] = letter.payload;  // undecodable: the operator needs to see what it was
+    }
+    return boost::json::serialize(o);
+}
+
+DeadLetterHandler::DeadLetterHandler(std::unique_ptr<domain::DeadLetterStore> store, const domain::Clock& clock,
+                                     ResultPublisher& publisher, DeadLetterWebhook* webhook)
+    : store_(std::move(store)), clock_(clock), publisher_(publisher), webhook_(webhook) {}
+
+BatchVerdict DeadLetterHandler::process(const Batch& batch, const GiveUp& give_up) {
+    std::vector<OutRecord> results;
+    for (const auto& m : batch) {
+        domain::DeadLetter letter = to_dead_letter(*m, clock_.now());
+        std::optional<domain::IssueResult> failed;
+        const bool stored = retry_.run([&] { failed = store_->record(letter, clock_.now()); }, give_up);
+        if (!stored) {
+            // Giving up (stopping or revoked): the letters stored so far are kept (record() is idempotent when
+            // they are read again); their FAILED results go out now if the broker takes them at once.
+            if (!results.empty()) (void)publisher_.publish(results, std::chrono::seconds(2));
+            return BatchVerdict::Retry;
+        }
+        report(letter);
+        if (failed) results.push_back(publisher_.result_record(*failed));
+    }
+    if (!publish_until_stored(publisher_, results, "failed results", give_up)) return BatchVerdict::Retry;
+    return BatchVerdict::Done;
+}
+
+void DeadLetterHandler::report(const domain::DeadLetter& letter) {
+    MessagingMetrics::get().dead_letters.fetch_add(1, std::memory_order_relaxed);
+    if (letter.request) {
+        const auto& r = *letter.request;
+        log::error("dead-letter",
+                   "dead letter #{} ({}-{}@{}): request {} (user {}, policy {}) first read at {}-{}@{} failed for good: "
+                   "{}",
+                   letter.id, letter.topic, letter.partition, letter.offset, r.request_id, r.user_id, r.policy_id,
+                   letter.original_topic, letter.original_partition, letter.original_offset, letter.error);
+    } else {
+        log::error("dead-letter", "dead letter #{} ({}-{}@{}): undecodable record first read at {}-{}@{}: {}", letter.id,
+                   letter.topic, letter.partition, letter.offset, letter.original_topic, letter.original_partition,
+                   letter.original_offset, letter.error);
+    }
+    if (webhook_) webhook_->notify(describe_dead_letter(letter));
+}
+
+}  // namespace coupon::messaging

@@ -1,0 +1,45 @@
+#pragma once
+// Issue records on the main topic and on the retry topics: decode, apply the batch in one database
+// transaction, publish one result per request. A record that cannot be decoded goes to the DLT at once
+// (retrying cannot help). A system error (StoreError) sends every request of the batch, as its original
+// record, to the stage's next topic (next retry topic, or the DLT after the last attempt) with Spring's
+// retry headers, and the batch counts as dealt with once those records are acknowledged.
+//
+// Ordering: once a record moves to a retry topic, later records of the same policy may be decided before it.
+// That is Spring's non-blocking retry semantics, accepted by DESIGN.md section 3: the database outage that
+// caused it delays everyone equally, and the first-come order still holds among records that succeed at the
+// same stage. Business outcomes (sold out, already issued, ...) are results, not errors: never retried.
+#include <functional>
+#include <memory>
+
+#include "batch_handler.hpp"
+#include "coupon/domain/clock.hpp"
+#include "coupon/domain/issue_store.hpp"
+#include "coupon/messaging/kafka_config.hpp"
+#include "result_publisher.hpp"
+#include "retry_stages.hpp"
+
+namespace coupon::messaging {
+
+class IssueHandler final : public BatchHandler {
+public:
+    // after_db_commit: test hook run between the database commit and the results (main topic only); if it
+    // throws, the batch ends as Crashed.
+    IssueHandler(const KafkaConfig& config, ConsumeStage stage, std::unique_ptr<domain::IssueStore> store,
+                 const domain::Clock& clock, ResultPublisher& publisher, std::function<void()> after_db_commit);
+
+    BatchVerdict process(const Batch& batch, const GiveUp& give_up) override;
+
+private:
+    BatchVerdict forward(const Batch& batch, const std::vector<std::size_t>& indexes, const std::string& exception_class,
+                         const std::string& error, const GiveUp& give_up);
+
+    const KafkaConfig& config_;
+    ConsumeStage stage_;
+    std::unique_ptr<domain::IssueStore> store_;
+    const domain::Clock& clock_;
+    ResultPublisher& publisher_;
+    std::function<void()> after_db_commit_;
+};
+
+}  // namespace coupon::messaging

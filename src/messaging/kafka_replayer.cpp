@@ -1,0 +1,68 @@
+#include "coupon/messaging/kafka_replayer.hpp"
+
+#include <future>
+
+#include "coupon/messaging/message_codec.hpp"
+#include "producer.hpp"
+
+namespace coupon::messaging {
+
+using domain::AcceptStatus;
+
+struct KafkaReplayer::Impl {
+    KafkaConfig config;
+    std::chrono::milliseconds timeout;
+    Producer producer;
+
+    Impl(KafkaConfig c, std::chrono::milliseconds t) : config(std::move(c)), timeout(t), producer(config, "replay") {}
+
+    OutRecord record_for(const domain::DeadLetter& letter) const {
+        OutRecord r;
+        r.topic = config.topics.issue;
+        std::string type_id(kRequestTypeId);
+        for (const auto& [name, value] : letter.headers) {
+            if (name == kTypeIdHeader) type_id = value;
+        }
+        if (letter.request) {
+            r.key = letter.key.empty() ? request_key(*letter.request) : letter.key;
+            r.value = encode_request(*letter.request);
+            type_id = kRequestTypeId;  // our own encoding
+        } else {
+            r.key = letter.key;
+            r.value = letter.payload;
+        }
+        r.headers.emplace_back(std::string(kTypeIdHeader), type_id);
+        return r;
+    }
+};
+
+KafkaReplayer::KafkaReplayer(KafkaConfig config, std::chrono::milliseconds timeout)
+    : impl_(std::make_unique<Impl>(std::move(config), timeout)) {}
+
+KafkaReplayer::~KafkaReplayer() { stop(); }
+
+void KafkaReplayer::start() { impl_->producer.start(); }
+
+void KafkaReplayer::stop() { impl_->producer.stop(std::chrono::seconds(5)); }
+
+std::pair<AcceptStatus, std::string> KafkaReplayer::replay(const domain::DeadLetter& letter) {
+    using Verdict = std::pair<AcceptStatus, std::string>;
+    // Shared with the delivery callback, which may run after a timed-out wait.
+    auto promise = std::make_shared<std::promise<Verdict>>();
+    auto verdict = promise->get_future();
+    const rd_kafka_resp_err_t err =
+        impl_->producer.produce(impl_->record_for(letter), [promise](rd_kafka_resp_err_t e, const std::string& reason) {
+            promise->set_value(e == RD_KAFKA_RESP_ERR_NO_ERROR
+                                   ? Verdict{AcceptStatus::Accepted, ""}
+                                   : Verdict{AcceptStatus::Unavailable, std::string(rd_kafka_err2name(e)) + ": " + reason});
+        });
+    if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) return {AcceptStatus::Overloaded, "producer queue full"};
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return {AcceptStatus::Unavailable, rd_kafka_err2str(err)};
+    if (verdict.wait_for(impl_->timeout) != std::future_status::ready) {
+        // It may still be stored later; a second replay is harmless (same request id).
+        return {AcceptStatus::Unavailable, "no acknowledgement within " + std::to_string(impl_->timeout.count()) + " ms"};
+    }
+    return verdict.get();
+}
+
+}  // namespace coupon::messaging
