@@ -2,6 +2,7 @@
 // The database an e2e server runs on, chosen at build time: e2e_tests use a SQLite file in the test's
 // temp dir, e2e_pg_tests a fresh database on the throwaway PostgreSQL of COUPON_TEST_PG_URL (scripts/test
 // starts it). count() reads it with the backend's own C client, independent of the server's store.
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -12,6 +13,10 @@ public:
     virtual ~E2eDatabase() = default;
     virtual const std::string& url() const = 0;  // database.url for the server
     virtual long long count(const std::string& sql) = 0;
+    // Makes the database refuse the server's writes for `duration` (blocks the calling thread): SQLite holds
+    // an exclusive lock, PostgreSQL an ACCESS EXCLUSIVE lock on coupon_policy. The server's lock wait
+    // (database.busy_timeout_ms) must be shorter for its writes to fail instead of waiting.
+    virtual void refuse_writes_for(std::chrono::milliseconds duration) = 0;
 };
 
 std::unique_ptr<E2eDatabase> create_e2e_database(const std::string& temp_dir);

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <memory>
 #include <stdexcept>
+#include <thread>
 
 #include "e2e_database.hpp"
 
@@ -58,6 +59,14 @@ public:
     }
     const std::string& url() const override { return url_; }
     long long count(const std::string& sql) override { return std::stoll(exec_scalar(connect(url_).get(), sql)); }
+
+    void refuse_writes_for(std::chrono::milliseconds duration) override {
+        auto conn = connect(url_);
+        exec_scalar(conn.get(), "BEGIN");
+        exec_scalar(conn.get(), "LOCK TABLE coupon_policy IN ACCESS EXCLUSIVE MODE");
+        std::this_thread::sleep_for(duration);
+        exec_scalar(conn.get(), "COMMIT");
+    }
 
 private:
     std::string server_url_, name_, url_;

@@ -1,6 +1,7 @@
 #include <sqlite3.h>
 
 #include <stdexcept>
+#include <thread>
 
 #include "e2e_database.hpp"
 
@@ -29,6 +30,20 @@ public:
         sqlite3_close(db);
         if (n < 0) throw std::runtime_error(sql + ": " + why);
         return n;
+    }
+
+    void refuse_writes_for(std::chrono::milliseconds duration) override {
+        sqlite3* db = nullptr;
+        if (sqlite3_open_v2(file_.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) {
+            sqlite3_close(db);
+            throw std::runtime_error("cannot open " + file_);
+        }
+        sqlite3_busy_timeout(db, 5000);
+        const bool locked = sqlite3_exec(db, "BEGIN EXCLUSIVE", nullptr, nullptr, nullptr) == SQLITE_OK;
+        if (locked) std::this_thread::sleep_for(duration);
+        sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
+        sqlite3_close(db);
+        if (!locked) throw std::runtime_error("could not take the exclusive lock on " + file_);
     }
 
 private:

@@ -1,0 +1,74 @@
+// Issue failure end to end through the real server: the database refuses writes, the request is retried on
+// schedule and dead-lettered (FAILED), an operator lists and replays it, and a second replay issues nothing.
+#include <catch2/catch.hpp>
+
+#include <csignal>
+#include <thread>
+
+#include "e2e_fixture.hpp"
+
+using namespace coupon::test;
+
+namespace {
+
+std::string wait_for_status(const RunningServer& s, const std::string& id, const std::string& wanted, int seconds) {
+    std::string status;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+    while (std::chrono::steady_clock::now() < deadline) {
+        status = str(json_of(s.get("/api/coupon-requests/" + id)), "status");
+        if (status == wanted) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return status;
+}
+
+HttpReply admin(const RunningServer& s, const std::string& method, const std::string& target) {
+    return http(s.port, {method, target, method == "POST" ? "{}" : "",
+                         {{"Authorization", std::string("Bearer ") + kAdminToken}}});
+}
+
+}  // namespace
+
+TEST_CASE("a request the database cannot take is retried, dead-lettered, listed and replayed once", "[e2e]") {
+    // Writes wait at most 200 ms for a lock, so a locked database fails them instead of stalling them.
+    RunningServer server(std::map<std::string, std::string>{{"COUPON_DATABASE_BUSY_TIMEOUT_MS", "200"}});
+    const std::int64_t policy = server.create_policy(5);
+    const std::string body = R"({"couponPolicyId":)" + std::to_string(policy) + "}";
+
+    // Longer than main + retry-1000 + retry-2000 (about 3 s): the request must end in the DLT.
+    std::thread lock([&] { server.database->refuse_writes_for(std::chrono::milliseconds(5000)); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    const auto accepted = server.post("/api/coupons/1", body, {{"Prefer", "respond-async"}});
+    lock.join();
+    REQUIRE(accepted.status == 202);
+    const std::string id = str(json_of(accepted), "requestId");
+    REQUIRE_FALSE(id.empty());
+    CHECK(wait_for_status(server, id, "FAILED", 30) == "FAILED");
+
+    const auto list = admin(server, "GET", "/api/admin/dead-letters");
+    REQUIRE(list.status == 200);
+    const auto items = json_of(list).at("items").as_array();
+    REQUIRE(items.size() == 1);
+    const auto letter = items[0].as_object();
+    CHECK(str(letter, "requestId") == id);
+    CHECK(str(letter, "originalTopic") == "coupon-issue-topic");
+    CHECK_FALSE(str(letter, "error").empty());
+    const std::string letter_id = std::to_string(letter.at("id").as_int64());
+    CHECK(server.database->count("SELECT COUNT(*) FROM coupon") == 0);
+
+    // Replayed with the database back: a normal outcome, through the main topic.
+    const auto replay = admin(server, "POST", "/api/admin/dead-letters/" + letter_id + "/replay");
+    INFO(replay.body);
+    REQUIRE(replay.status == 202);
+    CHECK(wait_for_status(server, id, "ISSUED", 30) == "ISSUED");
+
+    // A second replay of the same letter changes nothing.
+    REQUIRE(admin(server, "POST", "/api/admin/dead-letters/" + letter_id + "/replay").status == 202);
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+    CHECK(str(json_of(server.get("/api/coupon-requests/" + id)), "status") == "ISSUED");
+    CHECK(json_of(server.get("/api/users/1/coupons")).at("coupons").as_array().size() == 1);
+    CHECK(server.database->count("SELECT COUNT(*) FROM coupon") == 1);
+    CHECK(json_of(server.get("/api/coupon-policies/" + std::to_string(policy))).at("issuedQuantity").as_int64() == 1);
+    CHECK(server.database->count("SELECT COUNT(*) FROM coupon_issue_request") == 1);
+    CHECK(server.process->stop(SIGTERM) == 0);
+}
