@@ -14,8 +14,11 @@ namespace coupon::test {
 
 class ServerProcess {
 public:
-    // env entries are added to (and override) the inherited environment.
-    ServerProcess(std::vector<std::string> args, std::map<std::string, std::string> env, std::string log_path);
+    // env entries are added to (and override) the inherited environment. die_with_parent: the child gets
+    // SIGKILL when the thread that created it exits (PR_SET_PDEATHSIG), so a test process that is killed
+    // (e.g. by a ctest timeout) leaves no server behind; create such a process on a thread that outlives it.
+    ServerProcess(std::vector<std::string> args, std::map<std::string, std::string> env, std::string log_path,
+                  bool die_with_parent = false);
     ~ServerProcess();  // SIGKILL if still running
     ServerProcess(const ServerProcess&) = delete;
     ServerProcess& operator=(const ServerProcess&) = delete;
