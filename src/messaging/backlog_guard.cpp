@@ -53,12 +53,17 @@ bool BacklogGuard::try_reserve(std::int32_t partition, std::size_t bytes) {
     return true;
 }
 
-void BacklogGuard::on_delivery(std::int32_t partition, bool stored) {
+void BacklogGuard::on_delivery(std::int32_t partition, bool stored, std::int64_t offset) {
     if (partition < 0 || partition >= partitions_) return;
     std::lock_guard lock(mutex_);
     Partition& p = state_[static_cast<std::size_t>(partition)];
     --p.in_flight;
-    if (stored) ++p.delivered;
+    if (!stored) return;
+    if (offset >= 0) {
+        p.acked_end = std::max(p.acked_end, offset + 1);
+    } else {
+        ++p.unplaced;
+    }
 }
 
 std::vector<PartitionBacklog> BacklogGuard::snapshot() const {
@@ -66,7 +71,7 @@ std::vector<PartitionBacklog> BacklogGuard::snapshot() const {
     std::vector<PartitionBacklog> out;
     const std::int64_t size = record_bytes();
     for (std::int32_t i = 0; i < partitions_; ++i) {
-        const std::int64_t records = std::max<std::int64_t>(0, estimate(state_[static_cast<std::size_t>(i)]));
+        const std::int64_t records = estimate(state_[static_cast<std::size_t>(i)]);
         out.push_back({i, records, records * size});
     }
     return out;
@@ -75,22 +80,23 @@ std::vector<PartitionBacklog> BacklogGuard::snapshot() const {
 void BacklogGuard::sample() {
     std::lock_guard one_at_a_time(sample_mutex_);
     if (!probe_) return;
-    std::vector<std::int64_t> delivered_before(static_cast<std::size_t>(partitions_));
+    std::vector<std::int64_t> unplaced_before(static_cast<std::size_t>(partitions_));
     {
         std::lock_guard lock(mutex_);
-        for (std::size_t i = 0; i < state_.size(); ++i) delivered_before[i] = state_[i].delivered;
+        for (std::size_t i = 0; i < state_.size(); ++i) unplaced_before[i] = state_[i].unplaced;
     }
     const std::string& topic = config_.topics.issue;
     PartitionList committed(rd_kafka_topic_partition_list_new(partitions_));
     for (std::int32_t i = 0; i < partitions_; ++i) rd_kafka_topic_partition_list_add(committed.get(), topic.c_str(), i);
     // Committed first, watermarks second: a commit landing in between only makes the estimate larger.
     rd_kafka_resp_err_t err = rd_kafka_committed(probe_.get(), committed.get(), kBrokerTimeoutMs);
-    std::vector<std::int64_t> base(static_cast<std::size_t>(partitions_));
+    std::vector<std::int64_t> highs(static_cast<std::size_t>(partitions_));
+    std::vector<std::int64_t> dones(static_cast<std::size_t>(partitions_));
     for (std::int32_t i = 0; err == RD_KAFKA_RESP_ERR_NO_ERROR && i < partitions_; ++i) {
         int64_t low = 0, high = 0;
         err = rd_kafka_query_watermark_offsets(probe_.get(), topic.c_str(), i, &low, &high, kBrokerTimeoutMs);
-        const std::int64_t done = std::max<std::int64_t>(committed->elems[i].offset, low);  // none yet: from low
-        base[static_cast<std::size_t>(i)] = std::max<std::int64_t>(0, high - done);
+        highs[static_cast<std::size_t>(i)] = high;
+        dones[static_cast<std::size_t>(i)] = std::max<std::int64_t>(committed->elems[i].offset, low);  // none yet: from low
     }
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
         // Keep the old numbers: local counting goes on, so the estimate still grows with every record.
@@ -100,8 +106,9 @@ void BacklogGuard::sample() {
     {
         std::lock_guard lock(mutex_);
         for (std::size_t i = 0; i < state_.size(); ++i) {
-            state_[i].base = base[i];
-            state_[i].delivered_at_sample = delivered_before[i];
+            state_[i].high = highs[i];
+            state_[i].done = dones[i];
+            state_[i].unplaced_at_sample = unplaced_before[i];
         }
     }
     publish_gauges();

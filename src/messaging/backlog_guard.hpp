@@ -3,13 +3,19 @@
 // partition's unconsumed backlog would pass the limit (the mock keeps only 5 MiB / 100,000 batches per
 // partition and deletes the oldest, consumed or not).
 //
-// backlog(p) = (high watermark - group's committed offset) at the last broker sample
-//            + records this process got acknowledged since that sample started
+// backlog(p) = max(high watermark at the last broker sample, 1 + highest offset acknowledged to this process)
+//            - group's committed offset at the last sample
+//            + records acknowledged without an offset since that sample started
 //            + records this process has in flight
 // The broker sample covers every producer and consumer sharing the broker (several processes); the local
-// terms cover what the sample cannot have seen yet, so the estimate never falls below the truth.
+// terms cover what the sample cannot have seen yet, so the estimate never falls below the truth. Own
+// acknowledgements count by offset, not by number: one that lands while a sample is under way is then
+// counted once whether or not the sampled watermark already includes it (counting it as "acknowledged
+// since the sample started" as well made the estimate one too high until the next sample, and refused a
+// request below the limit).
 #include <librdkafka/rdkafka.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -34,19 +40,25 @@ public:
     // Before producing: false (refuse) when one more record of `bytes` would pass a limit; on true the
     // record counts as in flight until on_delivery.
     bool try_reserve(std::int32_t partition, std::size_t bytes);
-    void on_delivery(std::int32_t partition, bool stored);
+    // offset: where the record was stored; negative when stored but librdkafka does not know where.
+    void on_delivery(std::int32_t partition, bool stored, std::int64_t offset);
 
     std::vector<PartitionBacklog> snapshot() const;
     void sample();  // one broker round trip; also called by the background thread
 
 private:
     struct Partition {
-        std::int64_t base = 0;                // high watermark - committed, at the last sample
-        std::int64_t delivered = 0;           // acknowledged records, ever
-        std::int64_t delivered_at_sample = 0; // `delivered` when the last sample started
+        std::int64_t high = 0;                // high watermark at the last sample
+        std::int64_t done = 0;                // committed offset (at least the log start) at the last sample
+        std::int64_t acked_end = 0;           // 1 + highest offset acknowledged to this process, ever
+        std::int64_t unplaced = 0;            // records acknowledged without an offset, ever
+        std::int64_t unplaced_at_sample = 0;  // `unplaced` when the last sample started
         std::int64_t in_flight = 0;
     };
-    std::int64_t estimate(const Partition& p) const { return p.base + (p.delivered - p.delivered_at_sample) + p.in_flight; }
+    static std::int64_t estimate(const Partition& p) {
+        return std::max<std::int64_t>(0, std::max(p.high, p.acked_end) - p.done) + (p.unplaced - p.unplaced_at_sample) +
+               p.in_flight;
+    }
     std::int64_t record_bytes() const;
     void sample_loop();
     void publish_gauges();

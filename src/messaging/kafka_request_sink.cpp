@@ -88,8 +88,8 @@ void KafkaRequestSink::submit(const domain::IssueRequest& request, Done done) {
     const std::int32_t partition = record.partition;
     Impl* impl = &s;
     const rd_kafka_resp_err_t err = s.producer.produce(
-        record, [impl, guard, partition, done](rd_kafka_resp_err_t e, const std::string& reason) {
-            if (guard) guard->on_delivery(partition, e == RD_KAFKA_RESP_ERR_NO_ERROR);
+        record, [impl, guard, partition, done](rd_kafka_resp_err_t e, const std::string& reason, std::int64_t offset) {
+            if (guard) guard->on_delivery(partition, e == RD_KAFKA_RESP_ERR_NO_ERROR, offset);
             if (e == RD_KAFKA_RESP_ERR_NO_ERROR) {
                 impl->metrics.accepted.fetch_add(1, std::memory_order_relaxed);
                 Impl::report(done, AcceptStatus::Accepted, "");
@@ -98,7 +98,7 @@ void KafkaRequestSink::submit(const domain::IssueRequest& request, Done done) {
             }
         });
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return;
-    if (guard) guard->on_delivery(partition, false);
+    if (guard) guard->on_delivery(partition, false, -1);
     if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
         s.refuse(done, AcceptStatus::Overloaded, "producer queue full");
     } else {

@@ -29,6 +29,9 @@ class Producer {
 public:
     // err is NO_ERROR when the broker stored the record (with the configured acks).
     using OnDelivery = std::function<void(rd_kafka_resp_err_t err, const std::string& reason)>;
+    // The same, plus the record's offset when stored: RD_KAFKA_OFFSET_INVALID when librdkafka does not know
+    // it (a record acknowledged implicitly by the success of a later batch of its partition).
+    using OnDeliveryAt = std::function<void(rd_kafka_resp_err_t err, const std::string& reason, std::int64_t offset)>;
 
     // overrides: properties this producer needs whatever the user configured.
     Producer(const KafkaConfig& config, std::string name, Properties overrides = {});
@@ -39,6 +42,7 @@ public:
     void start();  // throws on bad configuration
     // Returns the enqueue error (QUEUE_FULL, unknown topic, ...); then on_delivery is NOT called.
     rd_kafka_resp_err_t produce(const OutRecord& record, OnDelivery on_delivery);
+    rd_kafka_resp_err_t produce(const OutRecord& record, OnDeliveryAt on_delivery);
     bool flush(std::chrono::milliseconds timeout);
     // Flushes up to `timeout`, then purges what is left (its callbacks report _PURGE_*) and joins.
     void stop(std::chrono::milliseconds timeout);
