@@ -23,38 +23,6 @@
 namespace coupon::test {
 namespace {
 
-std::string percent_encoded(const char* text) {
-    std::string out;
-    for (const char* p = text; *p != '\0'; ++p) {
-        const auto c = static_cast<unsigned char>(*p);
-        if (std::isalnum(c) != 0 || c == '-' || c == '_' || c == '.' || c == '~' || c == '/') {
-            out += static_cast<char>(c);
-        } else {
-            out += fmt::format("%{:02X}", static_cast<unsigned>(c));
-        }
-    }
-    return out;
-}
-
-// `url` with its database replaced by `database`, as a postgresql:// URL (what database.url takes).
-std::string url_with_database(const std::string& url, const std::string& database) {
-    char* error = nullptr;
-    PQconninfoOption* options = PQconninfoParse(url.c_str(), &error);
-    if (options == nullptr) {
-        const std::string why = error != nullptr ? error : "out of memory";
-        PQfreemem(error);
-        throw std::runtime_error("bad PostgreSQL URL " + url + ": " + why);
-    }
-    std::string out = "postgresql:///" + database;
-    char separator = '?';
-    for (const PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
-        if (o->val == nullptr || std::string(o->keyword) == "dbname") continue;
-        out += fmt::format("{}{}={}", separator, o->keyword, percent_encoded(o->val));
-        separator = '&';
-    }
-    PQconninfoFree(options);
-    return out;
-}
 
 Rows run_query(const std::string& url, const std::string& sql) {
     PGconn* conn = PQconnectdb(url.c_str());
@@ -139,7 +107,7 @@ PgDatabase::PgDatabase(bool own_server) {
     std::random_device random;
     name_ = fmt::format("cluster_{}_{:08x}", ::getpid(), random());
     run_query(server_url_, "CREATE DATABASE " + name_);
-    url_ = url_with_database(server_url_, name_);
+    url_ = pg_url_with_database(server_url_, name_);
 }
 
 PgDatabase::~PgDatabase() {

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "e2e_database.hpp"
+#include "pgtmp_server.hpp"
 
 namespace coupon::test {
 namespace {
@@ -29,13 +30,6 @@ std::string exec_scalar(PGconn* conn, const std::string& sql) {
     return status == PGRES_TUPLES_OK && PQntuples(r.get()) > 0 ? PQgetvalue(r.get(), 0, 0) : "";
 }
 
-// The server URL of scripts/pgtmp ("postgresql://postgres@/coupon_test?host=..."), with another database.
-std::string with_database(const std::string& server_url, const std::string& name) {
-    const auto slash = server_url.find('/', server_url.find("://") + 3);
-    const auto query = server_url.find('?', slash);
-    if (slash == std::string::npos) throw std::runtime_error("COUPON_TEST_PG_URL has no database: " + server_url);
-    return server_url.substr(0, slash + 1) + name + (query == std::string::npos ? "" : server_url.substr(query));
-}
 
 class PgE2eDatabase final : public E2eDatabase {
 public:
@@ -48,7 +42,7 @@ public:
         static std::atomic<int> counter{0};
         name_ = "e2e_" + std::to_string(::getpid()) + "_" + std::to_string(counter++);
         exec_scalar(connect(server_url_).get(), "CREATE DATABASE " + name_);
-        url_ = with_database(server_url_, name_);
+        url_ = pg_url_with_database(server_url_, name_);
     }
     ~PgE2eDatabase() override {
         try {

@@ -9,31 +9,13 @@
 #include "coupon/messaging/message_codec.hpp"
 #include "coupon/messaging/partitioner.hpp"
 #include "coupon/messaging/result_listener.hpp"
+#include "failure_test_support.hpp"
 #include "kafka_fixture.hpp"
 
 using namespace coupon;
 using namespace coupon::messaging;
 using namespace coupon::test;
 using namespace std::chrono_literals;
-
-namespace {
-
-std::vector<std::string> submit_all(KafkaFixture& f, domain::PolicyId policy, int count, const std::string& prefix) {
-    VerdictCollector verdicts;
-    KafkaRequestSink sink(f.config);
-    sink.start();
-    std::vector<std::string> ids;
-    for (int i = 0; i < count; ++i) {
-        ids.push_back(prefix + std::to_string(i));
-        sink.submit(make_request(i + 1, policy, ids.back()), verdicts.expect(ids.back()));
-    }
-    REQUIRE(verdicts.wait_all(static_cast<std::size_t>(count)));
-    sink.stop();
-    for (const auto& [id, status] : verdicts.verdicts()) REQUIRE(status == domain::AcceptStatus::Accepted);
-    return ids;
-}
-
-}  // namespace
 
 TEST_CASE("group: offsets are committed only after the database commit (crash in between)", "[group][crash]") {
     KafkaFixture f(1, 1);

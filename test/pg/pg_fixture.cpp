@@ -30,38 +30,6 @@ const std::string& server_url() {
     return url;
 }
 
-std::string percent_encoded(const char* text) {
-    std::string out;
-    for (const char* p = text; *p != '\0'; ++p) {
-        const auto c = static_cast<unsigned char>(*p);
-        if (std::isalnum(c) != 0 || c == '-' || c == '_' || c == '.' || c == '~' || c == '/') {
-            out += static_cast<char>(c);
-        } else {
-            out += fmt::format("%{:02X}", static_cast<unsigned>(c));
-        }
-    }
-    return out;
-}
-
-// The server URL with its database replaced by `database`, as a postgresql:// URL (what database.url takes).
-std::string url_with_database(const std::string& url, const std::string& database) {
-    char* error = nullptr;
-    PQconninfoOption* options = PQconninfoParse(url.c_str(), &error);
-    if (options == nullptr) {
-        const std::string why = error != nullptr ? error : "out of memory";
-        PQfreemem(error);
-        throw std::runtime_error("COUPON_TEST_PG_URL: " + why);
-    }
-    std::string out = "postgresql:///" + database;
-    char separator = '?';
-    for (const PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
-        if (o->val == nullptr || std::string(o->keyword) == "dbname") continue;
-        out += fmt::format("{}{}={}", separator, o->keyword, percent_encoded(o->val));
-        separator = '&';
-    }
-    PQconninfoFree(options);
-    return out;
-}
 
 class PgTestDatabase final : public TestDatabase {
 public:
@@ -70,7 +38,7 @@ public:
         std::random_device random;
         name_ = fmt::format("t_{}_{}_{:08x}", getpid(), counter++, random());
         RawDb(server_url()).exec("CREATE DATABASE " + name_);
-        url_ = url_with_database(server_url(), name_);
+        url_ = pg_url_with_database(server_url(), name_);
     }
     ~PgTestDatabase() override {
         try {

@@ -1,7 +1,10 @@
 #include "pgtmp_server.hpp"
 
 #include <fmt/format.h>
+#include <libpq-fe.h>
 #include <stdio.h>
+
+#include <cctype>
 
 #include <regex>
 #include <stdexcept>
@@ -41,5 +44,41 @@ PgTmpServer::~PgTmpServer() {
 }
 
 void PgTmpServer::restart() { pgtmp("restart '" + dir_ + "'"); }
+
+namespace {
+
+std::string percent_encoded(const char* text) {
+    std::string out;
+    for (const char* p = text; *p != '\0'; ++p) {
+        const auto c = static_cast<unsigned char>(*p);
+        if (std::isalnum(c) != 0 || c == '-' || c == '_' || c == '.' || c == '~' || c == '/') {
+            out += static_cast<char>(c);
+        } else {
+            out += fmt::format("%{:02X}", static_cast<unsigned>(c));
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+std::string pg_url_with_database(const std::string& url, const std::string& database) {
+    char* error = nullptr;
+    PQconninfoOption* options = PQconninfoParse(url.c_str(), &error);
+    if (options == nullptr) {
+        const std::string why = error != nullptr ? error : "out of memory";
+        PQfreemem(error);
+        throw std::runtime_error("bad PostgreSQL URL " + url + ": " + why);
+    }
+    std::string out = "postgresql:///" + database;
+    char separator = '?';
+    for (const PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
+        if (o->val == nullptr || std::string(o->keyword) == "dbname") continue;
+        out += fmt::format("{}{}={}", separator, o->keyword, percent_encoded(o->val));
+        separator = '&';
+    }
+    PQconninfoFree(options);
+    return out;
+}
 
 }  // namespace coupon::test

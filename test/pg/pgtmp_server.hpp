@@ -5,6 +5,10 @@
 
 namespace coupon::test {
 
+// `url` (any libpq URL or conninfo) with its database replaced by `database`, as a postgresql:// URL: what
+// database.url takes. Each test creates its own database on a shared server and points the store there.
+std::string pg_url_with_database(const std::string& url, const std::string& database);
+
 class PgTmpServer {
 public:
     PgTmpServer();  // throws std::runtime_error with the script's output
