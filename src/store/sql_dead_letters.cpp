@@ -38,6 +38,27 @@ std::pair<long long, bool> insert_once(soci::session& sql, DeadLetterRow& row) {
     return {id, inserted};
 }
 
+IssueResult failed_result(const IssueRequest& request, TimePoint decided, const std::string& error) {
+    IssueResult failed;
+    failed.request_id = request.request_id;
+    failed.user_id = request.user_id;
+    failed.policy_id = request.policy_id;
+    failed.outcome = Outcome::Failed;
+    failed.decided_at = decided;
+    failed.error = error;
+    return failed;
+}
+
+// The request's recorded FAILED outcome, if that is what it still is.
+std::optional<IssueResult> still_failed(soci::session& sql, const IssueRequest& request) {
+    std::string outcome, decided, error;
+    soci::indicator error_ind = soci::i_ok;
+    sql << "SELECT outcome, decided_at, error FROM coupon_issue_request WHERE request_id = :id",
+        use(request.request_id), into(outcome), into(decided), into(error, error_ind);
+    if (!sql.got_data() || outcome != to_string(Outcome::Failed)) return std::nullopt;
+    return failed_result(request, parse_db_time(decided), error_ind == soci::i_ok ? error : std::string());
+}
+
 // " WHERE ..." for the time filter, binding its values to `st` in order.
 std::string time_filter(soci::statement& st, const std::string& from, const std::string& to,
                         const DeadLetterQuery& query) {
@@ -66,21 +87,17 @@ std::optional<IssueResult> SqlDeadLetters::record(DeadLetter& letter, TimePoint 
     if (letter.created_at == TimePoint{}) letter.created_at = now;
     DeadLetterRow row = DeadLetterRow::from_domain(letter);
     // Not re-run on a lost connection: the commit may have happened, and the caller's retry then finds
-    // the stored row (and records nothing twice).
+    // the stored row (and records nothing twice). A dead letter delivered again (the consumer died after
+    // the commit, before publishing) returns its request's FAILED result again, so the notification that
+    // wakes the waiting HTTP request is not lost; publishing it twice is harmless.
     return sessions_.with_session("recording a dead letter", false, [&](soci::session& sql) {
         return in_write_transaction(sql, write_, [&](soci::session& s) -> std::optional<IssueResult> {
             const auto [id, inserted] = insert_once(s, row);
             letter.id = id;
-            if (!inserted || !letter.request) return std::nullopt;
+            if (!letter.request) return std::nullopt;
+            if (!inserted) return still_failed(s, *letter.request);
             if (!write_failed_outcome(s, *letter.request, letter.error, now)) return std::nullopt;
-            IssueResult failed;
-            failed.request_id = letter.request->request_id;
-            failed.user_id = letter.request->user_id;
-            failed.policy_id = letter.request->policy_id;
-            failed.outcome = Outcome::Failed;
-            failed.decided_at = now;
-            failed.error = letter.error;
-            return failed;
+            return failed_result(*letter.request, now, letter.error);
         });
     });
 }

@@ -56,9 +56,15 @@ TEST_CASE("a dead letter is stored once and marks its request FAILED in the same
     CHECK(recorded->outcome == Outcome::Failed);
     CHECK(recorded->error == "database is locked");
 
-    // The DLT record delivered again (a consumer restart before its commit): nothing changes.
+    // The DLT record delivered again (the consumer died before its offset commit, maybe before publishing):
+    // nothing changes, and the stored FAILED result comes back to be published again.
     auto again = letter(5, "2026-12-01T10:09:00Z", test::request("r1", 42, 7));
-    CHECK_FALSE(store.record(again, test::at("2026-12-01T10:09:00Z")).has_value());
+    const auto republished = store.record(again, test::at("2026-12-01T10:09:00Z"));
+    REQUIRE(republished.has_value());
+    CHECK(republished->outcome == Outcome::Failed);
+    CHECK(republished->decided_at == now);
+    CHECK(republished->error == "database is locked");
+    CHECK(f.db->queries().find_result("r1").value().decided_at == now);
     CHECK(again.id == first.id);
     test::RawDb raw(f.url);
     CHECK(raw.scalar("SELECT COUNT(*) FROM dead_letter") == 1);

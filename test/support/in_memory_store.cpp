@@ -90,7 +90,11 @@ std::optional<IssueResult> InMemoryStore::record_dead_letter(DeadLetter& letter,
     for (const auto& stored : state_.dead_letters) {
         if (stored.topic == letter.topic && stored.partition == letter.partition && stored.offset == letter.offset) {
             letter.id = stored.id;
-            return std::nullopt;  // a redelivered dead letter changes nothing
+            // A redelivered dead letter changes nothing; a request still FAILED is published again.
+            if (!letter.request) return std::nullopt;
+            auto it = state_.results.find(letter.request->request_id);
+            if (it == state_.results.end() || it->second.outcome != Outcome::Failed) return std::nullopt;
+            return it->second;
         }
     }
     letter.id = static_cast<std::int64_t>(state_.dead_letters.size()) + 1;

@@ -46,8 +46,10 @@ public:
     virtual ~DeadLetterStore() = default;
     // In one transaction: stores the dead letter (idempotent per topic/partition/offset: a redelivered
     // dead letter is stored once) and, when it carries a request, records outcome FAILED for it unless a
-    // final outcome is already recorded. Returns the FAILED result to publish, or nullopt when nothing
-    // changed for the request. Sets letter.id. Throws StoreError.
+    // final outcome is already recorded. Returns the FAILED result to publish, or nullopt when the request
+    // has another outcome (or there is no request). A dead letter recorded again returns its request's
+    // stored FAILED result again, changing nothing, so a crash before publishing loses no notification.
+    // Sets letter.id. Throws StoreError.
     virtual std::optional<IssueResult> record(DeadLetter& letter, TimePoint now) = 0;
     virtual DeadLetterPage list(const DeadLetterQuery& query) = 0;
     virtual std::optional<DeadLetter> find(std::int64_t id) = 0;
