@@ -30,7 +30,7 @@ void Node::start() {
     }
 
     database_ = store::Database::open(database_config_of(config_));
-    log::info("app", "database {} ready ({})", config_.database.url, database_->backend_name());
+    log::info("app", "database ready ({})", database_->backend_name());  // the store logged the (redacted) URL
 
     board_ = std::make_unique<http::OutcomeBoard>();
     listener_ = std::make_unique<messaging::ResultListener>(
