@@ -74,6 +74,7 @@ messaging::KafkaConfig kafka_config_of(const Config& c) {
     k.group_id = c.kafka.consumer.group_id;
     k.consumer_threads = static_cast<int>(c.kafka.consumer.threads);
     k.max_poll_records = static_cast<int>(c.kafka.consumer.max_poll_records);
+    k.shutdown_drain = std::chrono::milliseconds(c.server.shutdown_timeout_ms);
     k.embedded_broker = c.kafka.bootstrap_servers.empty() || c.kafka.embedded.shared;
     k.embedded.brokers = static_cast<int>(c.kafka.embedded.brokers);
     k.embedded.backlog_limit_bytes = c.kafka.embedded.backlog_limit_bytes;

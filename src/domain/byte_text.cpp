@@ -95,4 +95,13 @@ std::optional<std::string> base64_decode(std::string_view text) {
     return out;
 }
 
+std::string storable_text(std::string_view bytes, std::size_t max_bytes) {
+    std::string text = is_plain_text(bytes) ? std::string(bytes) : "base64:" + base64_encode(bytes);
+    if (text.size() <= max_bytes) return text;
+    std::size_t end = max_bytes;
+    while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;  // not inside a character
+    text.resize(end);
+    return text;
+}
+
 }  // namespace coupon::domain

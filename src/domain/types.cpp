@@ -4,6 +4,17 @@
 #include <utility>
 
 namespace coupon::domain {
+
+bool valid_request_id(std::string_view text) {
+    if (text.empty() || text.size() > 128) return false;
+    for (char c : text) {
+        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+                        c == '_' || c == '.' || c == ':';
+        if (!ok) return false;
+    }
+    return true;
+}
+
 namespace {
 
 struct OutcomeText {

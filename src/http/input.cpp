@@ -26,16 +26,6 @@ std::optional<std::int64_t> id_from_json(const boost::json::value& value) {
     return std::nullopt;  // uint64 beyond int64, doubles, booleans, null, arrays, objects
 }
 
-bool valid_request_id(std::string_view text) {
-    if (text.empty() || text.size() > 128) return false;
-    for (char c : text) {
-        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-                        c == '_' || c == '.' || c == ':';
-        if (!ok) return false;
-    }
-    return true;
-}
-
 std::optional<boost::json::object> parse_object(const std::string& body, Response& error) {
     boost::system::error_code ec;
     auto value = boost::json::parse(body, ec);

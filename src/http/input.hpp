@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "coupon/domain/types.hpp"
 #include "coupon/http/message.hpp"
 
 namespace coupon::http {
@@ -17,7 +18,7 @@ std::optional<std::int64_t> parse_id(std::string_view text);
 // A positive id from JSON: an integer, or a string of digits (Jackson accepts "7" for a Long too).
 std::optional<std::int64_t> id_from_json(const boost::json::value& value);
 // Request ids are ours (UUIDs) or derived from topic/partition/offset: short, URL-safe characters.
-bool valid_request_id(std::string_view text);
+using domain::valid_request_id;
 
 // The body as a JSON object; on failure `error` holds the 400 answer.
 std::optional<boost::json::object> parse_object(const std::string& body, Response& error);

@@ -1,12 +1,15 @@
 #pragma once
-// What a partition worker does with a poll batch; the worker itself (partition_worker.hpp) only owns the
-// Kafka mechanics (partition affinity, due times, offset commits, rewinds), so the main topic, the retry
-// topics and the DLT share it and differ only in their handler.
+// What a consumer worker does with a poll batch; the worker itself (consumer_worker.hpp) owns the Kafka
+// mechanics (its partitions, due times, publishing, offset commits), so the main topic, the retry topics
+// and the DLT share it and differ only in their handler.
+//
+// A handler decides a batch synchronously (decode, database transaction) and returns the records that must
+// be stored in Kafka before the batch's offsets may be committed (results, forwards to the next retry topic,
+// dead letters). The worker produces them asynchronously and goes on with the next batch; it commits, in
+// order, only what is both decided and acknowledged (DESIGN.md section 3).
 #include <librdkafka/rdkafka.h>
 
-#include <chrono>
 #include <functional>
-#include <string>
 #include <vector>
 
 #include "client_config.hpp"
@@ -14,15 +17,21 @@
 
 namespace coupon::messaging {
 
-class ResultPublisher;
-
 using Batch = std::vector<MessageHandle>;
+// Polled while a handler waits (database backoff, a full next topic): true means "stop trying, the batch
+// is no longer yours to finish" (stopping, or one of its partitions was revoked).
 using GiveUp = std::function<bool()>;
 
 enum class BatchVerdict {
-    Done,     // every record is dealt with: commit the batch's offsets
-    Retry,    // nothing may be committed: re-read the batch
+    Done,     // decided: store BatchWork::records, then the batch's offsets may be committed
+    Retry,    // not decided (gave up, or an unexpected error): nothing may be committed
     Crashed,  // a test hook simulated a process crash: stop the worker without committing
+};
+
+struct BatchWork {
+    BatchVerdict verdict = BatchVerdict::Retry;
+    std::vector<OutRecord> records;  // stored before the offsets are committed
+    const char* what = "results";    // for log lines
 };
 
 class BatchHandler {
@@ -30,12 +39,7 @@ public:
     virtual ~BatchHandler() = default;
     // `batch` holds records of partitions this worker owns, in offset order per partition. Must not throw
     // for expected failures; an exception is treated as Retry.
-    virtual BatchVerdict process(const Batch& batch, const GiveUp& give_up) = 0;
+    virtual BatchWork process(const Batch& batch, const GiveUp& give_up) = 0;
 };
-
-// Publishes `records` and waits for their delivery, retrying with backoff until it works or give_up().
-// False when it gave up (some records may have been stored: the caller re-reads, consumers are idempotent).
-bool publish_until_stored(ResultPublisher& publisher, const std::vector<OutRecord>& records, const char* what,
-                          const GiveUp& give_up);
 
 }  // namespace coupon::messaging

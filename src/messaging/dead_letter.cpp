@@ -28,6 +28,36 @@ bool replaced_header(const std::string& name) {
     return std::find(names.begin(), names.end(), name) != names.end();
 }
 
+std::size_t record_bytes(const OutRecord& r) {
+    std::size_t n = r.key.size() + r.value.size();
+    for (const auto& [name, value] : r.headers) n += name.size() + value.size() + 8;
+    return n;
+}
+
+bool our_header(const std::string& name) {
+    return name.rfind("kafka_", 0) == 0 || name.rfind("retry_topic-", 0) == 0 || name.rfind("coupon_", 0) == 0 ||
+           name == kTypeIdHeader;
+}
+
+void fit_forward_limit(OutRecord& r, const Forward& forward) {
+    if (record_bytes(r) <= kMaxForwardBytes) return;
+    const std::size_t original = r.value.size();
+    if (forward.compact_value && forward.compact_value->size() < original) {
+        r.value = *forward.compact_value;
+    }
+    if (record_bytes(r) > kMaxForwardBytes && r.value.size() > kCutValueBytes) r.value.resize(kCutValueBytes);
+    if (record_bytes(r) > kMaxForwardBytes) {
+        std::erase_if(r.headers, [](const auto& h) { return !our_header(h.first); });
+    }
+    if (record_bytes(r) > kMaxForwardBytes) {
+        for (auto& h : r.headers) {
+            if (h.second.size() > 1024) h.second.resize(1024);
+        }
+    }
+    if (r.key.size() > kCutValueBytes) r.key.resize(kCutValueBytes);
+    if (r.value.size() != original) r.headers.emplace_back(kOriginalSizeHeader, std::to_string(original));
+}
+
 }  // namespace
 
 std::string big_endian_32(std::int32_t v) { return big_endian(v); }
@@ -91,7 +121,8 @@ OutRecord forward_record(const rd_kafka_message_t& message, const Forward& forwa
     r.headers.emplace_back(kAttemptsHeader, big_endian_32(forward.attempts));
     if (forward.due_millis) r.headers.emplace_back(kBackoffHeader, java_big_integer(*forward.due_millis));
     r.headers.emplace_back(kExceptionClassHeader, forward.exception_class);
-    r.headers.emplace_back(kExceptionMessageHeader, forward.error);
+    r.headers.emplace_back(kExceptionMessageHeader, forward.error.substr(0, kMaxErrorBytes));
+    fit_forward_limit(r, forward);
     return r;
 }
 

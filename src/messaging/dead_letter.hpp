@@ -34,6 +34,15 @@ inline constexpr const char* kOriginalPartitionHeader = "kafka_original-partitio
 inline constexpr const char* kOriginalOffsetHeader = "kafka_original-offset";
 inline constexpr const char* kExceptionClassHeader = "kafka_exception-fqcn";
 inline constexpr const char* kExceptionMessageHeader = "kafka_exception-message";
+// Set when a forwarded record's value had to be cut or replaced: the original value's size in bytes (text).
+inline constexpr const char* kOriginalSizeHeader = "coupon_original-value-bytes";
+
+// Every forwarded record fits the broker's limit (message.max.bytes, 1,000,000 by default) whatever it
+// carried: a record that cannot be forwarded would stop its partition forever. Beyond kMaxForwardBytes the
+// value is replaced (Forward::compact_value) or cut to kCutValueBytes, and foreign headers are dropped.
+inline constexpr std::size_t kMaxForwardBytes = 512 * 1024;
+inline constexpr std::size_t kCutValueBytes = 64 * 1024;
+inline constexpr std::size_t kMaxErrorBytes = 4 * 1024;
 
 // Where a record goes next and why.
 struct Forward {
@@ -43,6 +52,9 @@ struct Forward {
     std::optional<std::int64_t> due_millis;  // retry topics only
     std::string exception_class;
     std::string error;
+    // The same request in our own compact encoding, used instead of the original value when the record
+    // would be too large to forward (a decodable request must stay decodable at the next stage).
+    std::optional<std::string> compact_value;
 };
 
 // Same key, value and headers as `message`, with the retry/DLT headers above set for `forward`.

@@ -37,7 +37,7 @@ void DeadLetterConsumer::start() {
     d.started = true;
     TopicConsumer::Options options{d.config.topics.dlt, d.config.group_id + "-dlt", d.config.retry.consumer_threads,
                                    false};
-    d.consumer = std::make_unique<TopicConsumer>(d.config, options, d.clock);
+    d.consumer = std::make_unique<TopicConsumer>(d.config, options, d.clock, d.publisher);
     d.consumer->start([&d](int) -> std::unique_ptr<BatchHandler> {
         return std::make_unique<DeadLetterHandler>(d.store_factory(), d.clock, d.publisher, d.webhook.get());
     });

@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "coupon/domain/byte_text.hpp"
 #include "coupon/domain/log.hpp"
 #include "coupon/domain/time_format.hpp"
 #include "coupon/messaging/message_codec.hpp"
@@ -18,19 +19,21 @@ domain::DeadLetter to_dead_letter(const rd_kafka_message_t& m, domain::TimePoint
     letter.offset = m.offset;
     const RetryInfo info = read_retry_info(m);
     const RecordOrigin origin = original_origin(m, info);
-    letter.original_topic = std::string(origin.topic);
+    // Header bytes from any producer: a TEXT column takes only plain, bounded text (PostgreSQL refuses NUL and
+    // invalid UTF-8, which would fail the letter forever).
+    letter.original_topic = domain::storable_text(origin.topic, 512);
     letter.original_partition = origin.partition;
     letter.original_offset = origin.offset;
     letter.key = key_of(m);
     letter.payload = std::string(payload_of(m));
     letter.headers = headers_of(m);
-    if (auto error = last_header(m, kExceptionMessageHeader)) letter.error = std::string(*error);
+    if (auto error = last_header(m, kExceptionMessageHeader)) letter.error = domain::storable_text(*error, 4096);
     letter.created_at = now;
     auto decoded = decode_request(letter.payload, last_header(m, kTypeIdHeader.data()), origin);
     if (decoded.value) {
         letter.request = std::move(decoded.value);
     } else if (letter.error.empty()) {
-        letter.error = decoded.error;
+        letter.error = domain::storable_text(decoded.error, 4096);
     }
     return letter;
 }
@@ -61,23 +64,21 @@ DeadLetterHandler::DeadLetterHandler(std::unique_ptr<domain::DeadLetterStore> st
                                      ResultPublisher& publisher, DeadLetterWebhook* webhook)
     : store_(std::move(store)), clock_(clock), publisher_(publisher), webhook_(webhook) {}
 
-BatchVerdict DeadLetterHandler::process(const Batch& batch, const GiveUp& give_up) {
-    std::vector<OutRecord> results;
+BatchWork DeadLetterHandler::process(const Batch& batch, const GiveUp& give_up) {
+    BatchWork work{BatchVerdict::Done, {}, "failed results"};
     for (const auto& m : batch) {
         domain::DeadLetter letter = to_dead_letter(*m, clock_.now());
         std::optional<domain::IssueResult> failed;
         const bool stored = retry_.run([&] { failed = store_->record(letter, clock_.now()); }, give_up);
         if (!stored) {
-            // Giving up (stopping or revoked): the letters stored so far are kept (record() is idempotent when
-            // they are read again); their FAILED results go out now if the broker takes them at once.
-            if (!results.empty()) (void)publisher_.publish(results, std::chrono::seconds(2));
-            return BatchVerdict::Retry;
+            // Giving up (stopping or revoked): the letters stored so far are kept; record() returns their
+            // FAILED result again when they are read again, and it is published then.
+            return {BatchVerdict::Retry, {}, "failed results"};
         }
         report(letter);
-        if (failed) results.push_back(publisher_.result_record(*failed));
+        if (failed) work.records.push_back(publisher_.result_record(*failed));
     }
-    if (!publish_until_stored(publisher_, results, "failed results", give_up)) return BatchVerdict::Retry;
-    return BatchVerdict::Done;
+    return work;
 }
 
 void DeadLetterHandler::report(const domain::DeadLetter& letter) {

@@ -26,7 +26,7 @@ public:
     DeadLetterHandler(std::unique_ptr<domain::DeadLetterStore> store, const domain::Clock& clock,
                       ResultPublisher& publisher, DeadLetterWebhook* webhook);
 
-    BatchVerdict process(const Batch& batch, const GiveUp& give_up) override;
+    BatchWork process(const Batch& batch, const GiveUp& give_up) override;
 
 private:
     void report(const domain::DeadLetter& letter);

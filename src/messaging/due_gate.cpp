@@ -88,6 +88,11 @@ std::size_t DueGate::kept() const {
     return n;
 }
 
+bool DueGate::holds(std::int32_t partition) const {
+    std::lock_guard lock(mutex_);
+    return kept_.count(partition) > 0;
+}
+
 void DueGate::set_paused(const std::vector<std::int32_t>& partitions, bool pause) {
     PartitionList list(rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size())));
     for (std::int32_t p : std::set<std::int32_t>(partitions.begin(), partitions.end())) {

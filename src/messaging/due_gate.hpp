@@ -31,6 +31,8 @@ public:
     // The partitions were revoked or rewound: drop what the gate keeps for them and resume them.
     void forget(const std::vector<std::int32_t>& partitions);
     std::size_t kept() const;
+    // The gate keeps records of this partition (and has paused it).
+    bool holds(std::int32_t partition) const;
 
     // Due time of a record (retry_topic-backoff-timestamp), nullopt when it has none (due at once).
     static std::optional<domain::TimePoint> due_time(const rd_kafka_message_t& m);

@@ -43,7 +43,7 @@ void IssueConsumerGroup::start() {
         TopicConsumer::Options options{stage.topic, stage.group_id,
                                        i == 0 ? g.config.consumer_threads : g.config.retry.consumer_threads,
                                        stage.delayed};
-        auto consumer = std::make_unique<TopicConsumer>(g.config, options, g.clock);
+        auto consumer = std::make_unique<TopicConsumer>(g.config, options, g.clock, g.publisher);
         auto hook = i == 0 ? g.hooks.after_db_commit : std::function<void()>();
         consumer->start([&g, &stage, hook](int) -> std::unique_ptr<BatchHandler> {
             return std::make_unique<IssueHandler>(g.config, stage, g.store_factory(), g.clock, g.publisher, hook);

@@ -1,5 +1,7 @@
 #include "issue_handler.hpp"
 
+#include <algorithm>
+
 #include "coupon/domain/coupon_issuer.hpp"
 #include "coupon/domain/log.hpp"
 #include "coupon/messaging/message_codec.hpp"
@@ -19,12 +21,29 @@ IssueHandler::IssueHandler(const KafkaConfig& config, ConsumeStage stage, std::u
       publisher_(publisher),
       after_db_commit_(std::move(after_db_commit)) {}
 
-BatchVerdict IssueHandler::process(const Batch& batch, const GiveUp& give_up) {
+namespace {
+
+// Transactions one failing batch may spend finding the records the database refuses alone: about two per
+// bad record per halving; beyond it the rest of the batch is forwarded as a whole.
+constexpr int kIsolationBudget = 64;
+
+}  // namespace
+
+struct IssueHandler::Decided {
+    std::vector<domain::IssueResult> results;  // offset order
+    std::vector<std::size_t> failed;           // indexes into the requests
+    std::string exception_class;
+    std::string error;
+};
+
+BatchWork IssueHandler::process(const Batch& batch, const GiveUp&) {
     MessagingMetrics& metrics = MessagingMetrics::get();
     metrics.consumed.fetch_add(static_cast<std::int64_t>(batch.size()), std::memory_order_relaxed);
     std::vector<domain::IssueRequest> requests;
+    requests.reserve(batch.size());
     std::vector<std::size_t> request_index;  // requests[i] came from batch[request_index[i]]
-    std::vector<OutRecord> dead;
+    request_index.reserve(batch.size());
+    BatchWork work{BatchVerdict::Done, {}, "results"};
     for (std::size_t i = 0; i < batch.size(); ++i) {
         const auto& m = *batch[i];
         const RetryInfo info = read_retry_info(m);
@@ -38,71 +57,129 @@ BatchVerdict IssueHandler::process(const Batch& batch, const GiveUp& give_up) {
         log::warn("consumer", "poison record {}-{}@{}: {}; sending it to {}", rd_kafka_topic_name(m.rkt), m.partition,
                   m.offset, decoded.error, config_.topics.dlt);
         metrics.poison.fetch_add(1, std::memory_order_relaxed);
-        dead.push_back(dead_letter_record(config_, m, kPoisonExceptionClass, decoded.error));
-    }
-    if (!dead.empty() && !publish_until_stored(publisher_, dead, "dead letters", give_up)) return BatchVerdict::Retry;
-
-    domain::CouponIssuer issuer(*store_, clock_);
-    std::vector<domain::IssueResult> results;
-    try {
-        results = issuer.apply(requests);
-    } catch (const domain::StoreError& e) {
-        return forward(batch, request_index, kStoreExceptionClass, e.what(), give_up);
-    } catch (const std::exception& e) {
-        // Not an outage we know; Spring retries any exception that is not excluded, so do we.
-        return forward(batch, request_index, "coupon.UnexpectedError", e.what(), give_up);
+        work.records.push_back(dead_letter_record(config_, m, kPoisonExceptionClass, decoded.error));
     }
 
-    if (after_db_commit_) {
+    const Decided decided = decide(requests);
+    if (after_db_commit_ && !decided.results.empty()) {
         try {
             after_db_commit_();
         } catch (const std::exception& e) {
             log::error("consumer", "simulated crash after the database commit ({}): no offsets committed", e.what());
-            return BatchVerdict::Crashed;
+            return {BatchVerdict::Crashed, {}, "results"};
         }
     }
-
-    std::vector<OutRecord> out;
-    out.reserve(results.size());
-    for (const auto& r : results) {
-        out.push_back(publisher_.result_record(r));
+    // A committed offset must always have its result published (the HTTP waiters depend on it): the worker
+    // commits only once these are stored.
+    work.records.reserve(work.records.size() + decided.results.size() + decided.failed.size());
+    for (const auto& r : decided.results) {
+        work.records.push_back(publisher_.result_record(r));
         MessagingMetrics::outcome(r.outcome).fetch_add(1, std::memory_order_relaxed);
     }
-    // A committed offset must always have its result published (the HTTP waiters depend on it).
-    if (!publish_until_stored(publisher_, out, "results", give_up)) return BatchVerdict::Retry;
-    metrics.batches.fetch_add(1, std::memory_order_relaxed);
-    return BatchVerdict::Done;
+    if (!decided.failed.empty()) forward(batch, request_index, requests, decided, work);
+    if (!decided.results.empty()) metrics.batches.fetch_add(1, std::memory_order_relaxed);
+    return work;
 }
 
-BatchVerdict IssueHandler::forward(const Batch& batch, const std::vector<std::size_t>& indexes,
-                                   const std::string& exception_class, const std::string& error,
-                                   const GiveUp& give_up) {
+IssueHandler::Decided IssueHandler::decide(const std::vector<domain::IssueRequest>& requests) {
+    Decided out;
+    if (requests.empty() || try_apply(requests, 0, requests.size(), out)) return out;
+    const std::size_t n = requests.size();
+    if (n == 1 || !database_answers(requests)) {
+        for (std::size_t i = 0; i < n; ++i) out.failed.push_back(i);  // an outage: the whole batch moves on
+        return out;
+    }
+    log::warn("consumer", "the database refused a batch of {} from {} but answers: isolating the record(s) it refuses "
+              "({})", n, stage_.topic, out.error);
+    int budget = kIsolationBudget;
+    isolate(requests, 0, n / 2, out, budget);
+    isolate(requests, n / 2, n, out, budget);
+    return out;
+}
+
+void IssueHandler::isolate(const std::vector<domain::IssueRequest>& requests, std::size_t from, std::size_t to,
+                           Decided& out, int& budget) {
+    if (from >= to) return;
+    if (budget <= 0) {
+        for (std::size_t i = from; i < to; ++i) out.failed.push_back(i);
+        return;
+    }
+    --budget;
+    if (try_apply(requests, from, to, out)) return;
+    if (to - from == 1) {
+        out.failed.push_back(from);
+        return;
+    }
+    const std::size_t mid = from + (to - from) / 2;
+    isolate(requests, from, mid, out, budget);
+    isolate(requests, mid, to, out, budget);
+}
+
+bool IssueHandler::try_apply(const std::vector<domain::IssueRequest>& requests, std::size_t from, std::size_t to,
+                             Decided& out) {
+    domain::CouponIssuer issuer(*store_, clock_);
+    try {
+        std::vector<domain::IssueResult> results;
+        if (from == 0 && to == requests.size()) {
+            results = issuer.apply(requests);
+        } else {
+            results = issuer.apply({requests.begin() + static_cast<std::ptrdiff_t>(from),
+                                    requests.begin() + static_cast<std::ptrdiff_t>(to)});
+        }
+        for (auto& r : results) out.results.push_back(std::move(r));
+        return true;
+    } catch (const domain::StoreError& e) {
+        out.exception_class = kStoreExceptionClass;
+        out.error = e.what();
+    } catch (const std::exception& e) {
+        // Not an outage we know; Spring retries any exception that is not excluded, so do we.
+        out.exception_class = "coupon.UnexpectedError";
+        out.error = e.what();
+    }
+    return false;
+}
+
+bool IssueHandler::database_answers(const std::vector<domain::IssueRequest>& requests) {
+    // The same first step as the batch (a write transaction that locks its policies), rolled back: it fails
+    // the same way during an outage or behind a lock, and succeeds when only the batch's content is refused.
+    std::vector<domain::PolicyId> policies;
+    for (const auto& r : requests) {
+        if (std::find(policies.begin(), policies.end(), r.policy_id) == policies.end()) policies.push_back(r.policy_id);
+    }
+    try {
+        auto tx = store_->begin();
+        (void)tx->lock_policies(policies);
+        return true;
+    } catch (const std::exception&) {
+        return false;
+    }
+}
+
+void IssueHandler::forward(const Batch& batch, const std::vector<std::size_t>& request_index,
+                           const std::vector<domain::IssueRequest>& requests, const Decided& decided,
+                           BatchWork& work) {
     MessagingMetrics& metrics = MessagingMetrics::get();
     metrics.store_failures.fetch_add(1, std::memory_order_relaxed);
     const std::int64_t now_ms = clock_.now().time_since_epoch().count();
-    std::vector<OutRecord> records;
-    records.reserve(indexes.size());
-    for (std::size_t i : indexes) {
-        const auto& m = *batch[i];
+    for (std::size_t j : decided.failed) {
+        const auto& m = *batch[request_index[j]];
         Forward f;
         f.topic = stage_.next_topic;
         f.partitions = stage_.next_partitions;
         f.attempts = read_retry_info(m).attempts + 1;
         if (!stage_.next_is_dlt) f.due_millis = now_ms + stage_.next_delay.count();
-        f.exception_class = exception_class;
-        f.error = error;
-        records.push_back(forward_record(m, f));
+        f.exception_class = decided.exception_class;
+        f.error = decided.error;
+        if (m.len > kMaxForwardBytes / 2) f.compact_value = encode_request(requests[j]);
+        work.records.push_back(forward_record(m, f));
     }
-    log::warn("consumer", "database failed a batch of {} request(s) from {}: {}; forwarding them to {}{}",
-              records.size(), stage_.topic, error, stage_.next_topic,
+    work.what = stage_.next_is_dlt ? "results and dead letters" : "results and retries";
+    log::warn("consumer", "database failed {} request(s) from {}: {}; forwarding them to {}{}", decided.failed.size(),
+              stage_.topic, decided.error, stage_.next_topic,
               stage_.next_is_dlt ? " (last attempt)" : fmt::format(" (due in {} ms)", stage_.next_delay.count()));
-    // Produced and acknowledged BEFORE the offsets are committed: the records are safe in the next topic.
-    if (!publish_until_stored(publisher_, records, stage_.next_is_dlt ? "dead letters" : "retries", give_up)) {
-        return BatchVerdict::Retry;
-    }
+    // Stored BEFORE the offsets are committed (the worker's pipeline): the records are safe in the next topic.
     (stage_.next_is_dlt ? metrics.exhausted : metrics.retried)
-        .fetch_add(static_cast<std::int64_t>(records.size()), std::memory_order_relaxed);
-    return BatchVerdict::Done;
+        .fetch_add(static_cast<std::int64_t>(decided.failed.size()), std::memory_order_relaxed);
 }
 
 }  // namespace coupon::messaging

@@ -28,11 +28,22 @@ public:
     IssueHandler(const KafkaConfig& config, ConsumeStage stage, std::unique_ptr<domain::IssueStore> store,
                  const domain::Clock& clock, ResultPublisher& publisher, std::function<void()> after_db_commit);
 
-    BatchVerdict process(const Batch& batch, const GiveUp& give_up) override;
+    BatchWork process(const Batch& batch, const GiveUp& give_up) override;
 
 private:
-    BatchVerdict forward(const Batch& batch, const std::vector<std::size_t>& indexes, const std::string& exception_class,
-                         const std::string& error, const GiveUp& give_up);
+    struct Decided;
+    // Applies `requests` in offset order. When the database refuses the batch but answers a probe, the
+    // batch is split in halves (depth first, so the order of the rest is kept) until the records it refuses
+    // alone are found: one bad record does not fail its batch-mates. Those, or the whole batch during an
+    // outage, are returned as failed.
+    Decided decide(const std::vector<domain::IssueRequest>& requests);
+    void isolate(const std::vector<domain::IssueRequest>& requests, std::size_t from, std::size_t to, Decided& out,
+                 int& budget);
+    bool try_apply(const std::vector<domain::IssueRequest>& requests, std::size_t from, std::size_t to, Decided& out);
+    bool database_answers(const std::vector<domain::IssueRequest>& requests);
+    // Failed requests as forwards to the stage's next topic (next retry topic, or the DLT).
+    void forward(const Batch& batch, const std::vector<std::size_t>& request_index,
+                 const std::vector<domain::IssueRequest>& requests, const Decided& decided, BatchWork& work);
 
     const KafkaConfig& config_;
     ConsumeStage stage_;

@@ -24,8 +24,8 @@ MessagingMetrics& MessagingMetrics::get() {
             g.counter("coupon_dead_letters_total", "Dead letters recorded by the DLT consumer"),
             g.counter("coupon_dead_letter_webhook_failures_total", "Dead-letter webhook posts that failed"),
             g.counter("coupon_kafka_commit_failures_total", "Offset commits the broker refused"),
-            g.counter("coupon_kafka_main_queue_records_total",
-                      "Issue records that reached the consumer's main queue instead of a worker (a bug)"),
+            g.counter("coupon_kafka_publish_failures_total",
+                      "Consumer batches whose records the broker refused at first (produced again before commit)"),
             g.counter("coupon_kafka_results_received_total", "Issue results read from the result topic"),
         };
     }();

@@ -22,7 +22,7 @@ struct MessagingMetrics {
     Value& dead_letters;         // dead letters recorded by the DLT consumer
     Value& webhook_failures;     // dead-letter webhook posts that failed or were dropped
     Value& commit_failures;      // offset commits the broker refused
-    Value& main_queue_records;   // records that bypassed the partition forwarding (must stay 0)
+    Value& publish_failures;     // batches whose results/forwards the broker refused (produced again)
     Value& results_received;     // results read by result listeners
 
     static MessagingMetrics& get();

@@ -62,6 +62,12 @@ Decoded<domain::IssueRequest> decode_request(std::string_view value, std::option
     r.request_id = request_id && !request_id->empty()
                        ? std::move(*request_id)
                        : fmt::format("{}-{}-{}", origin.topic, origin.partition, origin.offset);
+    // Bounded and plain before any database or log line sees it: an 8 KB id or one with NUL or invalid
+    // UTF-8 would fail its whole batch on PostgreSQL, every time.
+    if (!domain::valid_request_id(r.request_id)) {
+        out.error = fmt::format("invalid requestId (1-128 characters of [A-Za-z0-9._:-]), {} bytes", r.request_id.size());
+        return out;
+    }
     if (const auto* at = o.if_contains("requestedAt"); at && !at->is_null()) {
         const auto t = read_time(*at);
         if (!t) {

@@ -1,32 +1,20 @@
 #include "result_publisher.hpp"
 
-#include <condition_variable>
-#include <memory>
-#include <mutex>
-#include <thread>
-
 #include "coupon/messaging/message_codec.hpp"
 
 namespace coupon::messaging {
-namespace {
-
-// Shared with the delivery callbacks, which may outlive a publish() that timed out.
-struct PendingBatch {
-    std::mutex mutex;
-    std::condition_variable done;
-    std::size_t remaining = 0;
-    std::string first_error;
-};
-
-}  // namespace
 
 ResultPublisher::ResultPublisher(const KafkaConfig& config)
-    // A worker waits for these deliveries before it commits: lingering would only add latency, and a
-    // batch's results already go out together.
+    // The HTTP answers wait for these results: lingering would only add latency, and a batch's results are
+    // produced together anyway.
     : config_(config), producer_(config, "results", {{"linger.ms", "1"}}) {}
 
 void ResultPublisher::start() { producer_.start(); }
 void ResultPublisher::stop() { producer_.stop(std::chrono::seconds(10)); }
+
+rd_kafka_resp_err_t ResultPublisher::send(const OutRecord& record, Producer::OnDelivery on_delivery) {
+    return producer_.produce(record, std::move(on_delivery));
+}
 
 OutRecord ResultPublisher::result_record(const domain::IssueResult& result) const {
     OutRecord r;
@@ -34,43 +22,6 @@ OutRecord ResultPublisher::result_record(const domain::IssueResult& result) cons
     r.key = result.request_id;
     r.value = encode_result(result);
     return r;
-}
-
-std::string ResultPublisher::publish(const std::vector<OutRecord>& records, std::chrono::milliseconds timeout) {
-    if (records.empty()) return {};
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    auto pending = std::make_shared<PendingBatch>();
-    pending->remaining = records.size();
-    auto fail = [&](std::size_t not_sent, std::string why) {
-        std::lock_guard lock(pending->mutex);
-        pending->remaining -= not_sent;
-        if (pending->first_error.empty()) pending->first_error = std::move(why);
-    };
-    for (std::size_t i = 0; i < records.size(); ++i) {
-        for (;;) {
-            const rd_kafka_resp_err_t err =
-                producer_.produce(records[i], [pending](rd_kafka_resp_err_t e, const std::string& reason) {
-                    std::lock_guard lock(pending->mutex);
-                    if (e != RD_KAFKA_RESP_ERR_NO_ERROR && pending->first_error.empty()) {
-                        pending->first_error = std::string(rd_kafka_err2name(e)) + ": " + reason;
-                    }
-                    if (--pending->remaining == 0) pending->done.notify_all();
-                });
-            if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;
-            // A full local queue drains by itself; anything else will not get better by waiting here.
-            if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL || std::chrono::steady_clock::now() >= deadline) {
-                fail(records.size() - i, std::string("produce: ") + rd_kafka_err2str(err));
-                i = records.size();
-                break;
-            }
-            std::this_thread::sleep_for(std::chrono::milliseconds(5));
-        }
-    }
-    std::unique_lock lock(pending->mutex);
-    if (!pending->done.wait_until(lock, deadline, [&] { return pending->remaining == 0; })) {
-        return pending->first_error.empty() ? "timed out waiting for delivery" : pending->first_error;
-    }
-    return pending->first_error;
 }
 
 }  // namespace coupon::messaging

@@ -1,10 +1,8 @@
 #pragma once
-// The workers' producer for result records and dead letters. A worker publishes a batch's records and
-// waits for all of their delivery reports before it commits offsets, so a committed offset always has its
-// result (and dead letter) stored.
-#include <chrono>
+// The consumers' producer for result records, forwards to retry topics and dead letters. Workers send a
+// decided batch's records through it and commit the batch's offsets only once all are acknowledged
+// (publish_pipeline.hpp), so a committed offset always has its result (and forward) stored.
 #include <string>
-#include <vector>
 
 #include "coupon/domain/types.hpp"
 #include "producer.hpp"
@@ -17,9 +15,9 @@ public:
     void start();
     void stop();
 
-    // Produces every record and waits for all delivery reports. Returns "" when all were stored, else the
-    // first error. Safe to call from several workers at once.
-    std::string publish(const std::vector<OutRecord>& records, std::chrono::milliseconds timeout);
+    // Produces one record; on_delivery runs on the producer's thread with the broker's verdict. Returns the
+    // enqueue error (then on_delivery is not called). Safe from several workers at once.
+    rd_kafka_resp_err_t send(const OutRecord& record, Producer::OnDelivery on_delivery);
     OutRecord result_record(const domain::IssueResult& result) const;
 
 private:

@@ -17,6 +17,9 @@ public:
     // an exclusive lock, PostgreSQL an ACCESS EXCLUSIVE lock on coupon_policy. The server's lock wait
     // (database.busy_timeout_ms) must be shorter for its writes to fail instead of waiting.
     virtual void refuse_writes_for(std::chrono::milliseconds duration) = 0;
+    // Makes the database refuse, with an error, every coupon for `user_id` (a trigger), while it takes all
+    // others: a record whose content the database cannot store, whatever the batch around it.
+    virtual void refuse_coupons_of(long long user_id) = 0;
 };
 
 std::unique_ptr<E2eDatabase> create_e2e_database(const std::string& temp_dir);

@@ -62,6 +62,17 @@ public:
         exec_scalar(conn.get(), "COMMIT");
     }
 
+    void refuse_coupons_of(long long user_id) override {
+        auto conn = connect(url_);
+        const std::string id = std::to_string(user_id);
+        exec_scalar(conn.get(), "CREATE FUNCTION refuse_user_" + id +
+                                    "() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.user_id = " + id +
+                                    " THEN RAISE EXCEPTION 'coupon refused by a test trigger'; END IF; RETURN NEW; "
+                                    "END $$");
+        exec_scalar(conn.get(), "CREATE TRIGGER refuse_user_" + id + " BEFORE INSERT ON coupon FOR EACH ROW EXECUTE "
+                                    "FUNCTION refuse_user_" + id + "()");
+    }
+
 private:
     std::string server_url_, name_, url_;
 };

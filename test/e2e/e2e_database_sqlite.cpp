@@ -46,6 +46,24 @@ public:
         if (!locked) throw std::runtime_error("could not take the exclusive lock on " + file_);
     }
 
+    void refuse_coupons_of(long long user_id) override {
+        sqlite3* db = nullptr;
+        if (sqlite3_open_v2(file_.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) {
+            sqlite3_close(db);
+            throw std::runtime_error("cannot open " + file_);
+        }
+        sqlite3_busy_timeout(db, 5000);
+        const std::string sql = "CREATE TRIGGER refuse_user_" + std::to_string(user_id) +
+                                " BEFORE INSERT ON coupon WHEN NEW.user_id = " + std::to_string(user_id) +
+                                " BEGIN SELECT RAISE(ABORT, 'coupon refused by a test trigger'); END";
+        char* error = nullptr;
+        const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error);
+        const std::string why = error ? error : "";
+        sqlite3_free(error);
+        sqlite3_close(db);
+        if (rc != SQLITE_OK) throw std::runtime_error(sql + ": " + why);
+    }
+
 private:
     std::string file_, url_;
 };

@@ -2,9 +2,11 @@
 // A real coupon-server process on port 0 with the embedded broker and a SQLite file in a temp dir.
 #include <boost/json.hpp>
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "e2e_database.hpp"
 #include "http_client.hpp"
@@ -45,6 +47,9 @@ struct RunningServer {
     }
 
     HttpReply get(const std::string& target) const { return http(port, {"GET", target, "", {}}); }
+    HttpReply get_admin(const std::string& target) const {
+        return http(port, {"GET", target, "", {{"Authorization", std::string("Bearer ") + kAdminToken}}});
+    }
     HttpReply post(const std::string& target, const std::string& body,
                    std::map<std::string, std::string> headers = {}) const {
         return http(port, {"POST", target, body, std::move(headers)});
@@ -72,6 +77,18 @@ inline boost::json::object json_of(const HttpReply& reply) {
 inline std::string str(const boost::json::object& o, const char* key) {
     auto it = o.find(key);
     return it != o.end() && it->value().is_string() ? std::string(it->value().as_string()) : std::string{};
+}
+
+// Polls GET /api/coupon-requests/{id} until the outcome is final; returns the status ("" at the deadline).
+inline std::string final_status(const RunningServer& s, const std::string& request_id, int seconds = 60) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+    while (std::chrono::steady_clock::now() < deadline) {
+        const auto reply = s.get("/api/coupon-requests/" + request_id);
+        const std::string status = str(json_of(reply), "status");
+        if (reply.status == 200 && status != "PENDING" && !status.empty()) return status;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return "";
 }
 
 }  // namespace coupon::test

@@ -10,22 +10,6 @@
 
 using namespace coupon::test;
 
-namespace {
-
-// Polls GET /api/coupon-requests/{id} until the outcome is final; returns the status ("" at the deadline).
-std::string final_status(const RunningServer& s, const std::string& request_id) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (std::chrono::steady_clock::now() < deadline) {
-        const auto reply = s.get("/api/coupon-requests/" + request_id);
-        const std::string status = str(json_of(reply), "status");
-        if (reply.status == 200 && status != "PENDING" && !status.empty()) return status;
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    return "";
-}
-
-}  // namespace
-
 TEST_CASE("2,000 concurrent requests from 500 users for stock 100 issue exactly 100, no user twice", "[e2e]") {
     RunningServer server;
     const std::int64_t policy = server.create_policy(100);

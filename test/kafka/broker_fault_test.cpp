@@ -49,7 +49,7 @@ TEST_CASE("broker faults: Produce errors and a broker outage during retries lose
     submit(0, 30);
     REQUIRE(verdicts.wait_all(30, 30s));
 
-    f.store.fail_next(2);  // the first two batches go to retry-1000
+    f.store.fail_next(2);  // the first batch and its outage probe fail: it goes to retry-1000
     // The next Produce requests (the consumers' forwards to retry-1000 and their results) meet retriable
     // errors. Pushed before the consumers start, so they hit the retry path, not the front end's producer.
     const rd_kafka_resp_err_t errors[] = {RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION,

@@ -22,7 +22,6 @@ TEST_CASE("group: partitions move between two members without loss or over-issua
     f.config.consumer["heartbeat.interval.ms"] = "500";
     std::vector<domain::PolicyId> policies;
     for (int i = 0; i < 8; ++i) policies.push_back(f.add_policy(25));
-    const auto main_queue_before = counter_value("coupon_kafka_main_queue_records_total");
 
     VerdictCollector verdicts;
     KafkaRequestSink sink(f.config);
@@ -75,7 +74,6 @@ TEST_CASE("group: partitions move between two members without loss or over-issua
         CHECK(issued == state.policies.at(p).issued_quantity);
         CHECK(issued <= 25);
     }
-    CHECK(counter_value("coupon_kafka_main_queue_records_total") == main_queue_before);
     b->stop();
     sink.stop();
 }

@@ -79,7 +79,7 @@ struct ConsumerSettings {
     std::int64_t threads = 2;
     std::string auto_offset_reset = "earliest";
     std::string isolation_level = "read_committed";
-    std::int64_t max_poll_records = 500;
+    std::int64_t max_poll_records = 5000;
     std::int64_t max_poll_interval_ms = 300000;
     std::int64_t session_timeout_ms = 30000;
     std::int64_t heartbeat_interval_ms = 3000;

@@ -12,6 +12,9 @@ namespace coupon::domain {
 bool is_plain_text(std::string_view bytes);
 
 std::string base64_encode(std::string_view bytes);
+// For a column that is text only (a topic name, an error message from the wire): the bytes themselves when
+// plain text, else "base64:" + their base64; then cut to at most `max_bytes` on a UTF-8 character boundary.
+std::string storable_text(std::string_view bytes, std::size_t max_bytes);
 // nullopt for text that is not padded standard base64.
 std::optional<std::string> base64_decode(std::string_view text);
 

@@ -35,6 +35,10 @@ std::string_view describe(Outcome outcome);
 // Business outcomes are final; Failed can be replaced when a dead letter is replayed.
 bool is_final(Outcome outcome);
 
+// A request id has 1 to 128 characters of [A-Za-z0-9._:-]: what the HTTP API accepts in a path and what
+// every database column and log line can hold (no NUL, no invalid UTF-8, bounded size).
+bool valid_request_id(std::string_view text);
+
 struct IssueRequest {
     std::string request_id;
     UserId user_id = 0;

@@ -55,7 +55,11 @@ struct KafkaConfig {
     TopicConfig topics;
     std::string group_id = "coupon-issue-consumer-group";
     int consumer_threads = 2;
-    int max_poll_records = 500;  // one poll batch = one database transaction
+    // Cap of one poll batch = one database transaction. A batch is whatever is already fetched, so it grows
+    // with the backlog (thousands under a flood, one when idle).
+    int max_poll_records = 5000;
+    // Stop: how long a worker waits for its batches' records to be acknowledged before it commits and leaves.
+    std::chrono::milliseconds shutdown_drain{10000};
     // True when the broker is the librdkafka mock (this process's own or a shared `coupon-server broker`):
     // turns on the backlog guard and mock-friendly consumer defaults (fetch.wait.max.ms=10).
     bool embedded_broker = false;

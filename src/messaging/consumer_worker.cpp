@@ -1,0 +1,369 @@
+#include "consumer_worker.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <cstring>
+#include <stdexcept>
+#include <thread>
+
+#include "coupon/domain/log.hpp"
+#include "result_publisher.hpp"
+
+namespace coupon::messaging {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr int kIdlePollMs = 100;
+constexpr int kHoldingPollMs = 20;  // how late a kept record may be handed out after its due time
+// Decided batches whose records are still on their way: the database work of the next batches overlaps
+// their round trips; beyond this the worker waits (a broker that stopped acknowledging stops the worker,
+// not memory).
+constexpr std::size_t kMaxBatchesInFlight = 4;
+// A worker waiting this long for acknowledgements pauses its partitions and serves its poll meanwhile.
+constexpr auto kServeAfter = std::chrono::seconds(1);
+constexpr auto kRevokeDrain = std::chrono::seconds(5);
+constexpr auto kFirstRetry = std::chrono::milliseconds(100);
+constexpr auto kMaxRetry = std::chrono::seconds(5);
+
+std::set<std::int32_t> partitions_of(const rd_kafka_topic_partition_list_t* list) {
+    std::set<std::int32_t> out;
+    for (int i = 0; i < list->cnt; ++i) out.insert(list->elems[i].partition);
+    return out;
+}
+
+Offsets next_offsets(const Batch& batch) {
+    Offsets next;
+    for (const auto& m : batch) {
+        auto& slot = next[m->partition];
+        slot = std::max(slot, m->offset + 1);
+    }
+    return next;
+}
+
+PartitionList list_of(const std::string& topic, const std::set<std::int32_t>& partitions) {
+    PartitionList list(rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size())));
+    for (std::int32_t p : partitions) rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), p);
+    return list;
+}
+
+}  // namespace
+
+// The wake-up a delivery callback sends to a worker blocked in its poll. Shared, so a callback that fires
+// after the worker is gone finds a null queue instead of a dangling one.
+struct ConsumerWorker::Waker {
+    std::mutex mutex;
+    rd_kafka_queue_t* queue = nullptr;
+    void wake() {
+        std::lock_guard lock(mutex);
+        if (queue) rd_kafka_queue_yield(queue);
+    }
+};
+
+ConsumerWorker::ConsumerWorker(const KafkaConfig& config, WorkerSettings settings, const domain::Clock& clock,
+                               ResultPublisher& publisher, std::unique_ptr<BatchHandler> handler)
+    : config_(config),
+      settings_(std::move(settings)),
+      clock_(clock),
+      handler_(std::move(handler)),
+      waker_(std::make_shared<Waker>()),
+      pipeline_(publisher, [waker = waker_] { waker->wake(); }),
+      committer_(settings_.topic) {}
+
+ConsumerWorker::~ConsumerWorker() {
+    std::lock_guard lock(waker_->mutex);
+    waker_->queue = nullptr;
+}
+
+void ConsumerWorker::start() {
+    ConfHandle conf = make_conf(config_, ClientRole::GroupConsumer, {{"group.id", settings_.group_id}});
+    rd_kafka_conf_set_rebalance_cb(conf.get(), &ConsumerWorker::rebalance_callback);
+    rd_kafka_conf_set_opaque(conf.get(), this);
+    consumer_ = make_client(RD_KAFKA_CONSUMER, std::move(conf));
+    // Everything (records, rebalances, commit results) arrives through one queue, served by this worker.
+    rd_kafka_poll_set_consumer(consumer_.get());
+    consumer_queue_.reset(rd_kafka_queue_get_consumer(consumer_.get()));
+    {
+        std::lock_guard lock(waker_->mutex);
+        waker_->queue = consumer_queue_.get();
+    }
+    if (settings_.delayed) gate_ = std::make_unique<DueGate>(consumer_.get(), settings_.topic, clock_);
+    PartitionList topics(rd_kafka_topic_partition_list_new(1));
+    rd_kafka_topic_partition_list_add(topics.get(), settings_.topic.c_str(), RD_KAFKA_PARTITION_UA);
+    if (rd_kafka_resp_err_t err = rd_kafka_subscribe(consumer_.get(), topics.get())) {
+        throw std::runtime_error("subscribe to " + settings_.topic + ": " + rd_kafka_err2str(err));
+    }
+}
+
+std::vector<std::int32_t> ConsumerWorker::owned() const {
+    std::lock_guard lock(owned_mutex_);
+    return {owned_.begin(), owned_.end()};
+}
+
+bool ConsumerWorker::owns(std::int32_t partition) const {
+    std::lock_guard lock(owned_mutex_);
+    return owned_.count(partition) > 0;
+}
+
+void ConsumerWorker::run() {
+    auto full_since = Clock::time_point{};
+    while (!stopping_.load() && !crashed_.load()) {
+        settle_and_commit();
+        if (pipeline_.batches() >= kMaxBatchesInFlight) {
+            // The broker is slower than the database: wait for acknowledgements. Past kServeAfter, keep
+            // serving rebalances while waiting (partitions paused, so nothing piles up).
+            const auto now = Clock::now();
+            if (full_since == Clock::time_point{}) full_since = now;
+            pipeline_.wait_below(kMaxBatchesInFlight, now + std::chrono::milliseconds(20));
+            if (now - full_since > kServeAfter) (void)give_up();
+            continue;
+        }
+        full_since = {};
+        release_partitions();
+        Batch batch = gather();
+        if (!batch.empty()) decide(batch);
+    }
+    finish();
+}
+
+Batch ConsumerWorker::gather() {
+    Batch batch = gate_ ? gate_->release() : Batch{};
+    const std::size_t released = batch.size();
+    Batch fresh = std::move(stash_);
+    stash_.clear();
+    const auto max = static_cast<std::size_t>(std::max(1, settings_.max_batch));
+    int timeout = released > 0 || !fresh.empty() ? 0 : (gate_ && gate_->kept() > 0) ? kHoldingPollMs : kIdlePollMs;
+    // Wait for one record only, then take what is already fetched: a batch is whatever arrived while the
+    // previous one was being decided, so it grows with the load and costs no latency when idle.
+    while (released + fresh.size() < max) {
+        MessageHandle m(rd_kafka_consumer_poll(consumer_.get(), timeout));
+        timeout = 0;
+        if (!m) break;
+        if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+            if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+                log::warn("consumer", "{} worker {}: consume error: {}", settings_.topic, settings_.index,
+                          rd_kafka_message_errstr(m.get()));
+            }
+            continue;
+        }
+        fresh.push_back(std::move(m));
+    }
+    // A rebalance served by these polls may have taken partitions away: their records are the next owner's.
+    std::erase_if(batch, [this](const MessageHandle& m) { return !owns(m->partition); });
+    std::erase_if(fresh, [this](const MessageHandle& m) { return !owns(m->partition); });
+    if (gate_) gate_->admit(fresh);
+    for (auto& m : fresh) batch.push_back(std::move(m));
+    return batch;
+}
+
+void ConsumerWorker::decide(Batch& batch) {
+    auto retry_in = kFirstRetry;
+    for (;;) {
+        deciding_.clear();
+        for (const auto& m : batch) deciding_.insert(m->partition);
+        deciding_revoked_ = false;
+        BatchWork work;
+        try {
+            work = handler_->process(batch, [this] { return give_up(); });
+        } catch (const std::exception& e) {
+            log::error("consumer", "{} worker {}: batch failed: {}", settings_.topic, settings_.index, e.what());
+            work.verdict = BatchVerdict::Retry;
+        }
+        deciding_.clear();
+        switch (work.verdict) {
+            case BatchVerdict::Done:
+                pipeline_.push(std::move(work.records), next_offsets(batch), work.what);
+                return;
+            case BatchVerdict::Crashed:
+                crashed_.store(true);
+                return;
+            case BatchVerdict::Retry:
+                break;
+        }
+        // Not decided. Records of revoked partitions are the next owner's (it reads from the committed
+        // offset); on stop they are re-read after the restart. The rest is decided again, from memory.
+        std::erase_if(batch, [this](const MessageHandle& m) { return !owns(m->partition); });
+        if (batch.empty() || stopping_.load() || crashed_.load()) return;
+        log::warn("consumer", "{} worker {}: a batch of {} record(s) was not decided; trying again in {} ms",
+                  settings_.topic, settings_.index, batch.size(), retry_in.count());
+        const auto until = Clock::now() + retry_in;
+        while (Clock::now() < until && !give_up()) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        retry_in = std::min<std::chrono::milliseconds>(retry_in * 2, kMaxRetry);
+    }
+}
+
+bool ConsumerWorker::give_up() {
+    // Called while a handler waits: keep the member alive (rebalances, commit results) without letting
+    // records pile up: the partitions are paused, and anything that was already on its way is kept for the
+    // next batch, in order.
+    hold_partitions();
+    for (;;) {
+        MessageHandle m(rd_kafka_consumer_poll(consumer_.get(), 0));
+        if (!m) break;
+        if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR && owns(m->partition)) stash_.push_back(std::move(m));
+    }
+    settle_and_commit();
+    return stopping_.load() || crashed_.load() || deciding_revoked_;
+}
+
+void ConsumerWorker::hold_partitions() {
+    if (!held_.empty()) return;
+    std::set<std::int32_t> to_hold;
+    {
+        std::lock_guard lock(owned_mutex_);
+        for (std::int32_t p : owned_) {
+            if (!gate_ || !gate_->holds(p)) to_hold.insert(p);  // the gate pauses and resumes its own
+        }
+    }
+    if (to_hold.empty()) return;
+    auto list = list_of(settings_.topic, to_hold);
+    if (rd_kafka_resp_err_t err = rd_kafka_pause_partitions(consumer_.get(), list.get())) {
+        log::warn("consumer", "{} worker {}: pausing: {}", settings_.topic, settings_.index, rd_kafka_err2str(err));
+        return;
+    }
+    held_ = std::move(to_hold);
+}
+
+void ConsumerWorker::release_partitions() {
+    if (held_.empty()) return;
+    // Only what this worker paused: resuming a partition that is not paused re-fetches from a stale
+    // position in librdkafka 2.0.2 (upstream #4636).
+    auto list = list_of(settings_.topic, held_);
+    held_.clear();
+    if (rd_kafka_resp_err_t err = rd_kafka_resume_partitions(consumer_.get(), list.get())) {
+        log::warn("consumer", "{} worker {}: resuming: {}", settings_.topic, settings_.index, rd_kafka_err2str(err));
+    }
+}
+
+void ConsumerWorker::settle_and_commit() {
+    pipeline_.settle(committable_);
+    if (!committable_.empty()) {
+        committer_.add(committable_);
+        committable_.clear();
+    }
+    std::set<std::int32_t> owned;
+    {
+        std::lock_guard lock(owned_mutex_);
+        owned = owned_;
+    }
+    committer_.commit_async(consumer_.get(), consumer_queue_.get(), owned);
+}
+
+bool ConsumerWorker::drain(Clock::time_point until) {
+    for (;;) {
+        pipeline_.settle(committable_);
+        if (pipeline_.batches() == 0 || Clock::now() >= until) break;
+        pipeline_.wait_below(1, std::min(until, Clock::now() + std::chrono::milliseconds(50)));
+    }
+    committer_.add(committable_);
+    committable_.clear();
+    return pipeline_.batches() == 0;
+}
+
+void ConsumerWorker::finish() {
+    if (!crashed_.load()) {
+        if (!drain(Clock::now() + settings_.drain_timeout)) {
+            log::warn("consumer", "{} worker {}: {} batch(es) not acknowledged within {} ms; their offsets stay "
+                      "uncommitted (read again by the next owner)",
+                      settings_.topic, settings_.index, pipeline_.batches(), settings_.drain_timeout.count());
+        }
+        std::set<std::int32_t> owned;
+        {
+            std::lock_guard lock(owned_mutex_);
+            owned = owned_;
+        }
+        (void)committer_.commit_now(consumer_.get(), owned);
+    }
+    release_partitions();
+    // Leaves the group; the revoke callback runs here, on this thread.
+    if (rd_kafka_resp_err_t err = rd_kafka_consumer_close(consumer_.get())) {
+        log::warn("consumer", "{} worker {}: consumer close: {}", settings_.topic, settings_.index, rd_kafka_err2str(err));
+    }
+    has_assignment_ = false;
+}
+
+void ConsumerWorker::rebalance_callback(rd_kafka_t*, rd_kafka_resp_err_t err,
+                                        rd_kafka_topic_partition_list_t* partitions, void* opaque) {
+    auto* self = static_cast<ConsumerWorker*>(opaque);
+    try {
+        self->on_rebalance(err, partitions);
+    } catch (const std::exception& e) {
+        log::error("consumer", "{}: rebalance handling failed: {}", self->settings_.topic, e.what());
+    }
+}
+
+void ConsumerWorker::on_rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions) {
+    const auto list = partitions_of(partitions);
+    const char* protocol = rd_kafka_rebalance_protocol(consumer_.get());
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        log::info("consumer", "{} worker {}: assigned {} partition(s): {} ({})", settings_.topic, settings_.index,
+                  list.size(), fmt::join(list, ","), protocol);
+        on_assign(partitions, list);
+        return;
+    }
+    if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
+        log::info("consumer", "{} worker {}: revoked {} partition(s): {}{}", settings_.topic, settings_.index,
+                  list.size(), fmt::join(list, ","), rd_kafka_assignment_lost(consumer_.get()) ? " (lost)" : "");
+    } else {
+        log::error("consumer", "{} worker {}: rebalance error: {}", settings_.topic, settings_.index,
+                   rd_kafka_err2str(err));
+    }
+    on_revoke(partitions, list);
+}
+
+void ConsumerWorker::on_assign(rd_kafka_topic_partition_list_t* partitions, const std::set<std::int32_t>& list) {
+    {
+        std::lock_guard lock(owned_mutex_);
+        owned_.insert(list.begin(), list.end());
+    }
+    if (std::strcmp(rd_kafka_rebalance_protocol(consumer_.get()), "COOPERATIVE") == 0) {
+        if (rd_kafka_error_t* error = rd_kafka_incremental_assign(consumer_.get(), partitions)) {
+            log::error("consumer", "{}: incremental assign failed: {}", settings_.topic, rd_kafka_error_string(error));
+            rd_kafka_error_destroy(error);
+        }
+    } else if (rd_kafka_resp_err_t err = rd_kafka_assign(consumer_.get(), partitions)) {
+        log::error("consumer", "{}: assign failed: {}", settings_.topic, rd_kafka_err2str(err));
+    }
+    has_assignment_ = true;
+}
+
+void ConsumerWorker::on_revoke(rd_kafka_topic_partition_list_t* partitions, const std::set<std::int32_t>& list) {
+    const bool lost = rd_kafka_assignment_lost(consumer_.get());
+    {
+        std::lock_guard lock(owned_mutex_);
+        for (std::int32_t p : list) owned_.erase(p);
+    }
+    for (std::int32_t p : list) {
+        if (deciding_.count(p)) deciding_revoked_ = true;
+    }
+    std::erase_if(stash_, [&](const MessageHandle& m) { return list.count(m->partition) > 0; });
+    // Nothing this member paused may stay paused: librdkafka keeps the flag if the partition comes back.
+    if (gate_) gate_->forget({list.begin(), list.end()});
+    std::set<std::int32_t> held_here;
+    for (std::int32_t p : list) {
+        if (held_.erase(p)) held_here.insert(p);
+    }
+    if (!held_here.empty()) {
+        auto resume = list_of(settings_.topic, held_here);
+        (void)rd_kafka_resume_partitions(consumer_.get(), resume.get());
+    }
+    // Hand over cleanly: what was decided and is being acknowledged gets committed before the partitions
+    // move (bounded; if it does not make it, the next owner decides those records again, harmlessly).
+    if (!lost && !crashed_.load()) {
+        (void)drain(Clock::now() + kRevokeDrain);
+        (void)committer_.commit_now(consumer_.get(), list);
+    }
+    committer_.forget(list);
+    if (std::strcmp(rd_kafka_rebalance_protocol(consumer_.get()), "COOPERATIVE") == 0) {
+        if (rd_kafka_error_t* error = rd_kafka_incremental_unassign(consumer_.get(), partitions)) {
+            log::error("consumer", "{}: incremental unassign failed: {}", settings_.topic, rd_kafka_error_string(error));
+            rd_kafka_error_destroy(error);
+        }
+    } else if (rd_kafka_resp_err_t err = rd_kafka_assign(consumer_.get(), nullptr)) {
+        log::error("consumer", "{}: unassign failed: {}", settings_.topic, rd_kafka_err2str(err));
+    }
+}
+
+}  // namespace coupon::messaging
