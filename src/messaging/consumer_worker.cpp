@@ -298,14 +298,14 @@ void ConsumerWorker::on_rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partit
     const auto list = partitions_of(partitions);
     const char* protocol = rd_kafka_rebalance_protocol(consumer_.get());
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-        log::info("consumer", "{} worker {}: assigned {} partition(s): {} ({})", settings_.topic, settings_.index,
-                  list.size(), fmt::join(list, ","), protocol);
+        log::info("consumer", "assigned {} partition(s) of {}: {} ({}, member {})", list.size(), settings_.topic,
+                  fmt::join(list, ","), protocol, settings_.index);
         on_assign(partitions, list);
         return;
     }
     if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
-        log::info("consumer", "{} worker {}: revoked {} partition(s): {}{}", settings_.topic, settings_.index,
-                  list.size(), fmt::join(list, ","), rd_kafka_assignment_lost(consumer_.get()) ? " (lost)" : "");
+        log::info("consumer", "revoked {} partition(s) of {}: {}{} (member {})", list.size(), settings_.topic,
+                  fmt::join(list, ","), rd_kafka_assignment_lost(consumer_.get()) ? " (lost)" : "", settings_.index);
     } else {
         log::error("consumer", "{} worker {}: rebalance error: {}", settings_.topic, settings_.index,
                    rd_kafka_err2str(err));
