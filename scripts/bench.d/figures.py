@@ -215,7 +215,7 @@ def write_plot_data(rdir, figs):
                 rows.append([float(x) for x in p])
         if len(rows) < 2:
             continue
-        t0 = rows[0][0]
+        t0, issued0 = rows[0][0], rows[0][2]  # issued counts from the load's start (not the warm-up's)
         with open(os.path.join(sdir, "plot.dat"), "w") as out:
             out.write("# t_s responses_per_s issued accepted_per_s consumed_per_s rss_mib threads\n")
             for a, b in zip(rows, rows[1:]):
@@ -223,7 +223,7 @@ def write_plot_data(rdir, figs):
                 if dt <= 0:
                     continue
                 out.write("%.2f %.0f %.0f %.0f %.0f %.1f %d\n" % (
-                    b[0] - t0, (b[1] - a[1]) / dt, b[2], (b[3] - a[3]) / dt, (b[4] - a[4]) / dt, b[7] / 1024.0, b[6]))
+                    b[0] - t0, (b[1] - a[1]) / dt, b[2] - issued0, (b[3] - a[3]) / dt, (b[4] - a[4]) / dt, b[7] / 1024.0, b[6]))
     with open(os.path.join(rdir, "latency.dat"), "w") as out:
         out.write("# index scenario p50 p99 p99.9 nginx_p50 nginx_p99 nginx_p99.9 (ms)\n")
         for i, f in enumerate(figs):
@@ -248,6 +248,10 @@ def report(rdir):
         answers = {s: n for s, n in (f.get("server_status_counts") or {}).items() if n and s != "200"}
         if answers:
             notes["server answers besides 200"] = " ".join("%s:%d" % kv for kv in sorted(answers.items()))
+        ws = f.get("wrk_server")
+        if ws and f.get("errors") and ws["duration_us"] > 0:
+            n = ws["counted_answered"] or ws["requests"]
+            notes["req/s without errors"] = "%.0f" % (max(0, n - f["errors"]) * 1e6 / ws["duration_us"])
         if f.get("wrk_nginx"):
             notes["nginx req/s"] = "%.0f" % f["nginx_rate"]
         if f.get("cpu_seconds") is not None:
