@@ -5,6 +5,7 @@ and the data files gnuplot draws. Standard library only.
   figures.py row SCENARIO_DIR            print the scenario's table row (and write SCENARIO_DIR/figures.json)
   figures.py report RESULTS_DIR          table of every scenario, RESULTS_DIR/results.json, plot data
   figures.py partition KEY PARTITIONS    the partition librdkafka's murmur2_random gives KEY (as Java's)
+  figures.py partitions FIRST COUNT PARTITIONS   "id partition" for the ids FIRST .. FIRST+COUNT-1
   figures.py metric FILE NAME [LABEL]    sum of a Prometheus metric's samples in FILE (optionally filtered)
 
 A scenario directory holds: meta.env (key=value), wrk-server.txt and wrk-nginx.txt (the "WRK ..." line of
@@ -296,6 +297,10 @@ def main(argv):
         return report(argv[2])
     if len(argv) >= 4 and argv[1] == "partition":
         print((murmur2(argv[2].encode()) & 0x7FFFFFFF) % int(argv[3]))
+        return 0
+    if len(argv) >= 5 and argv[1] == "partitions":
+        for i in range(int(argv[2]), int(argv[2]) + int(argv[3])):
+            print(i, (murmur2(str(i).encode()) & 0x7FFFFFFF) % int(argv[4]))
         return 0
     if len(argv) >= 4 and argv[1] == "metric":
         v = metric(argv[2], argv[3], argv[4] if len(argv) > 4 else None)
