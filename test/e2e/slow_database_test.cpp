@@ -14,7 +14,7 @@ using namespace std::chrono_literals;
 
 TEST_CASE("a locked database holds the requests that need it, not Prefer: respond-async POSTs or /health",
           "[e2e][blocking]") {
-    RunningServer server({{"COUPON_DATABASE_BUSY_TIMEOUT_MS", "3000"}});
+    RunningServer server(std::map<std::string, std::string>{{"COUPON_DATABASE_BUSY_TIMEOUT_MS", "3000"}});
     const std::int64_t policy = server.create_policy(100);
     const std::string body = R"({"couponPolicyId":)" + std::to_string(policy) + "}";
     REQUIRE(server.post("/api/coupons/1", body).status == 200);
