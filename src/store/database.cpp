@@ -17,7 +17,9 @@ std::unique_ptr<Database> Database::open(const DatabaseConfig& config) {
     if (config.statement_timeout.count() < 0) {
         throw std::runtime_error("database.statement_timeout_ms: must not be negative");
     }
-    if (config.connect_timeout.count() < 0) throw std::runtime_error("database.connect_timeout_ms: must not be negative");
+    if (config.connect_timeout.count() < 0) {
+        throw std::runtime_error("database.connect_timeout_ms: must not be negative");
+    }
     const DatabaseUrl url = parse_database_url(config.url);
     std::unique_ptr<Backend> backend = url.kind == DatabaseUrl::Kind::Sqlite
                                            ? open_sqlite_backend(url.target, config)

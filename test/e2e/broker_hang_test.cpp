@@ -109,7 +109,8 @@ TEST_CASE("a paused broker: the POST answers UNCONFIRMED within issue_wait, and 
 
     broker.pause();
     const int bound_ms = static_cast<int>((kWait + kMargin).count());
-    auto sync = std::async(std::launch::async, [&] { return timed_post(server, "/api/coupons/2", body, {}, bound_ms + 1000); });
+    auto sync = std::async(std::launch::async,
+                           [&] { return timed_post(server, "/api/coupons/2", body, {}, bound_ms + 1000); });
     auto async = std::async(std::launch::async, [&] {
         return timed_post(server, "/api/coupons/3", body, {{"Prefer", "respond-async"}}, bound_ms + 1000);
     });
@@ -157,7 +158,8 @@ TEST_CASE("a dead broker: 503 when the producer knows it stored nothing, NOT_QUE
         const std::int64_t policy = server.create_policy(10);
         const std::string body = R"({"couponPolicyId":)" + std::to_string(policy) + "}";
         broker.kill();
-        const Timed answer = timed_post(server, "/api/coupons/1", body, {}, static_cast<int>((kWait + kMargin).count()) + 1000);
+        const int bound_ms = static_cast<int>((kWait + kMargin).count());
+        const Timed answer = timed_post(server, "/api/coupons/1", body, {}, bound_ms + 1000);
         check_unconfirmed(answer, kWait + kMargin);
         const std::string id = str(json_of(answer.reply), "requestId");
         REQUIRE_FALSE(id.empty());

@@ -18,6 +18,10 @@ struct ReleaseAtEnd {
     ~ReleaseAtEnd() { queries.release(); }
 };
 
+Reply get_within(const ApiHarness& api, const std::string& target, std::chrono::milliseconds timeout) {
+    return call(api.port, "GET", target, {}, {}, timeout);
+}
+
 HttpConfig pool_config(std::size_t threads, std::size_t queue) {
     auto config = test_config();
     config.threads = 2;
@@ -38,7 +42,7 @@ TEST_CASE("a database that does not answer delays only the requests that need it
     std::vector<std::future<Reply>> stuck;
     for (const char* target : {"/api/coupon-requests/r-1", "/api/users/42/coupons", "/api/coupon-policies/7",
                                "/api/users/43/coupons", "/api/coupon-requests/r-2", "/api/users/44/coupons"}) {
-        stuck.push_back(std::async(std::launch::async, [&api, target] { return call(api.port, "GET", target, {}, {}, 10s); }));
+        stuck.push_back(std::async(std::launch::async, [&api, target] { return get_within(api, target, 10s); }));
     }
     REQUIRE(eventually([&] { return api.queries.held_calls() == 2; }, 3s));  // both pool threads are stuck
 
@@ -62,9 +66,9 @@ TEST_CASE("a full blocking queue answers 503 SERVICE_BUSY with Retry-After at on
     ApiHarness api(pool_config(1, 1));
     api.queries.hold();
     ReleaseAtEnd release{api.queries};
-    auto running = std::async(std::launch::async, [&api] { return call(api.port, "GET", "/api/users/1/coupons", {}, {}, 10s); });
+    auto running = std::async(std::launch::async, [&api] { return get_within(api, "/api/users/1/coupons", 10s); });
     REQUIRE(eventually([&] { return api.queries.held_calls() == 1; }, 3s));
-    auto queued = std::async(std::launch::async, [&api] { return call(api.port, "GET", "/api/users/2/coupons", {}, {}, 10s); });
+    auto queued = std::async(std::launch::async, [&api] { return get_within(api, "/api/users/2/coupons", 10s); });
     std::this_thread::sleep_for(300ms);  // time for it to reach the queue (loopback)
 
     const auto refused = call(api.port, "GET", "/api/users/3/coupons", {}, {}, 2s);
