@@ -35,7 +35,7 @@ struct HttpSettings {
     std::int64_t retry_after_seconds = 1;
     std::int64_t max_connections = 10000;
     std::int64_t blocking_threads = 4;
-    std::int64_t blocking_queue = 256;
+    std::int64_t blocking_queue = 4096;
 };
 
 struct AdminSettings {

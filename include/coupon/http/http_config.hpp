@@ -30,7 +30,7 @@ struct HttpConfig {
     // Handlers that may block (every database read or write, /ready) run on a pool of their own, never
     // on an I/O thread. Beyond blocking_queue waiting jobs a request gets 503 SERVICE_BUSY at once.
     std::size_t blocking_threads = 4;
-    std::size_t blocking_queue = 256;
+    std::size_t blocking_queue = 4096;  // about 1 KiB each (a GET): a burst of polls is served, not refused
 };
 
 }  // namespace coupon::http
