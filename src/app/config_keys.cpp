@@ -21,10 +21,15 @@ void bind_all(Config& c, ConfigBinder& b) {
     b.bind("http.header_limit_bytes", c.http.header_limit_bytes, 256, 1024 * 1024, "larger headers get 431");
     b.bind("http.read_timeout_ms", c.http.read_timeout_ms, 1, kMaxInt, "a request must arrive whole within this");
     b.bind("http.idle_timeout_ms", c.http.idle_timeout_ms, 1, kMaxInt, "idle keep-alive connections are closed");
-    b.bind("http.issue_wait_ms", c.http.issue_wait_ms, 0, 60000,
-           "POST /api/coupons waits this long for the outcome, then answers 202");
+    b.bind("http.issue_wait_ms", c.http.issue_wait_ms, 100, 60000,
+           "POST /api/coupons waits this long for the outcome, then answers 202 (PENDING, or UNCONFIRMED "
+           "when the broker has not acknowledged it yet)");
     b.bind("http.retry_after_seconds", c.http.retry_after_seconds, 0, 3600, "Retry-After of 202 and 503 answers");
     b.bind("http.max_connections", c.http.max_connections, 1, 1000000, "open connections beyond this are refused");
+    b.bind("http.blocking_threads", c.http.blocking_threads, 1, 256,
+           "threads for handlers that query the database (never the I/O threads)");
+    b.bind("http.blocking_queue", c.http.blocking_queue, 1, 100000,
+           "database-bound requests waiting for those threads; beyond it 503 + Retry-After");
 
     b.bind("admin.token", c.admin.token, "bearer token of the admin endpoints; empty disables them");
     b.bind("admin.token_file", c.admin.token_file, "file holding the admin token (overrides admin.token)");
@@ -33,6 +38,11 @@ void bind_all(Config& c, ConfigBinder& b) {
            "sqlite:<path> or postgresql://...; empty: sqlite:<server.data_dir>/coupons.db");
     b.bind("database.pool_size", c.database.pool_size, 1, 256, "connections for HTTP reads");
     b.bind("database.busy_timeout_ms", c.database.busy_timeout_ms, 0, kMaxInt, "SQLite lock wait");
+    b.bind("database.statement_timeout_ms", c.database.statement_timeout_ms, 0, kMaxInt,
+           "PostgreSQL statement_timeout of every session (0: none)");
+    b.bind("database.connect_timeout_ms", c.database.connect_timeout_ms, 0, kMaxInt,
+           "PostgreSQL connect_timeout, in whole seconds of at least 2 (0: libpq's default, unbounded), "
+           "unless the URL sets one");
 
     auto& k = c.kafka;
     b.bind("kafka.bootstrap_servers", k.bootstrap_servers, "host:port,...; empty: start the embedded broker");

@@ -55,6 +55,8 @@ http::HttpConfig http_config_of(const Config& c) {
     h.retry_after_seconds = c.http.retry_after_seconds;
     h.admin_token = c.admin.token;
     h.max_connections = static_cast<std::size_t>(c.http.max_connections);
+    h.blocking_threads = static_cast<std::size_t>(c.http.blocking_threads);
+    h.blocking_queue = static_cast<std::size_t>(c.http.blocking_queue);
     return h;
 }
 
@@ -94,6 +96,8 @@ store::DatabaseConfig database_config_of(const Config& c) {
     d.url = c.database.url;
     d.pool_size = static_cast<int>(c.database.pool_size);
     d.busy_timeout = std::chrono::milliseconds(c.database.busy_timeout_ms);
+    d.statement_timeout = std::chrono::milliseconds(c.database.statement_timeout_ms);
+    d.connect_timeout = std::chrono::milliseconds(c.database.connect_timeout_ms);
     return d;
 }
 

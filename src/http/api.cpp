@@ -4,6 +4,8 @@
 
 #include "coupon/domain/issue_store.hpp"
 #include "coupon/domain/log.hpp"
+#include "blocking_pool.hpp"
+#include "coupon/domain/metrics.hpp"
 #include "handlers.hpp"
 #include "replay_worker.hpp"
 
@@ -20,25 +22,48 @@ void seed_sold_out(OutcomeBoard& board, domain::CouponQueries& queries) {
     }
 }
 
+// Runs `handler` on the blocking pool. The I/O thread only queues it: a full queue answers 503 at once.
+Handler off_io(const std::shared_ptr<BlockingPool>& pool, const HttpConfig& config, Handler handler) {
+    auto& refused = domain::Metrics::global().counter(
+        "coupon_http_blocking_refused_total", "requests answered 503 because the blocking pool's queue was full");
+    return [pool, retry_after = config.retry_after_seconds, handler = std::move(handler), &refused](
+               Request&& request, Respond respond) {
+        // The handler is copied into the job: the pool outlives no route, but a job must not depend on that.
+        const bool queued = pool->post([handler, request = std::move(request), respond]() mutable {
+            call_guarded(handler, std::move(request), respond);
+        });
+        if (queued) return;
+        refused.fetch_add(1, std::memory_order_relaxed);
+        auto busy = error_response(503, "SERVICE_BUSY", "too many requests waiting for the database, retry shortly");
+        busy.headers.set("Retry-After", std::to_string(retry_after));
+        respond(std::move(busy));
+    };
+}
+
 }  // namespace
 
 Router make_routes(ApiDeps deps, const HttpConfig& config) {
     seed_sold_out(deps.board, deps.queries);
     auto context = std::make_shared<const ApiContext>(ApiContext{deps, config});
+    // Owned by the routes, like the replay worker: destroying the server joins its threads.
+    auto pool = std::make_shared<BlockingPool>(config.blocking_threads, config.blocking_queue);
+    const auto blocking = [&pool, &config](Handler handler) { return off_io(pool, config, std::move(handler)); };
     Router router;
+    // The issue path only talks to the producer (which never blocks) and the board (memory): it stays on
+    // the I/O thread. Everything that reaches the database goes to the pool.
     router.add("POST", "/api/coupons/{userId}", make_issue_handler(context));
-    router.add("GET", "/api/coupon-requests/{requestId}", make_request_status_handler(context));
-    router.add("GET", "/api/users/{userId}/coupons", make_user_coupons_handler(context));
-    router.add("POST", "/api/coupon-policies", make_policy_create_handler(context));
-    router.add("GET", "/api/coupon-policies/{id}", make_policy_get_handler(context));
-    router.add("GET", "/api/admin/dead-letters", make_dead_letter_list_handler(context));
+    router.add("GET", "/api/coupon-requests/{requestId}", blocking(make_request_status_handler(context)));
+    router.add("GET", "/api/users/{userId}/coupons", blocking(make_user_coupons_handler(context)));
+    router.add("POST", "/api/coupon-policies", blocking(make_policy_create_handler(context)));
+    router.add("GET", "/api/coupon-policies/{id}", blocking(make_policy_get_handler(context)));
+    router.add("GET", "/api/admin/dead-letters", blocking(make_dead_letter_list_handler(context)));
     // The worker (a thread) exists only when there is something to replay with; the routes own it, so
     // destroying the server joins it.
     auto worker = deps.dead_letters != nullptr && deps.replayer != nullptr ? std::make_shared<ReplayWorker>() : nullptr;
     router.add("POST", "/api/admin/dead-letters/replay", make_dead_letter_replay_all_handler(context, worker));
     router.add("POST", "/api/admin/dead-letters/{id}/replay", make_dead_letter_replay_handler(context, worker));
     router.add("GET", "/health", make_health_handler());
-    router.add("GET", "/ready", make_ready_handler(context));
+    router.add("GET", "/ready", blocking(make_ready_handler(context)));  // it pings the database
     router.add("GET", "/metrics", make_metrics_handler());
     return router;
 }

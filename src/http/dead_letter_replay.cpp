@@ -51,6 +51,7 @@ Response replay_one(const ApiContext& context, const ReplayWorker& worker, std::
         case AcceptStatus::Overloaded:
             return unavailable(context.config, "SERVICE_BUSY", "the producer is busy, retry shortly: " + detail);
         case AcceptStatus::Unavailable:
+        case AcceptStatus::Unknown:  // replaying again is harmless, so "maybe" is answered as "not"
             return unavailable(context.config, "BROKER_UNAVAILABLE", "the dead letter could not be re-published: " + detail);
     }
     const auto at = deps.clock.now();
@@ -95,6 +96,7 @@ Response replay_all(const ApiContext& context, const ReplayWorker& worker, domai
                     break;
                 case AcceptStatus::Overloaded: ++failed; break;
                 case AcceptStatus::Unavailable:
+                case AcceptStatus::Unknown:
                     // The broker is gone: every further attempt would wait for its timeout too.
                     ++failed;
                     stopped = "dead letter " + std::to_string(letter.id) + " could not be re-published: " + detail;

@@ -68,6 +68,24 @@ void OutcomeBoard::track(const std::string& request_id) {
     remember(request_id);
 }
 
+void OutcomeBoard::confirm(const std::string& request_id) {
+    std::lock_guard lock(mutex_);
+    auto it = recent_.find(request_id);
+    if (it != recent_.end() && it->second.state == State::Unconfirmed) it->second.state = State::Pending;
+}
+
+void OutcomeBoard::not_queued(const std::string& request_id) {
+    std::lock_guard lock(mutex_);
+    waiters_.erase(request_id);  // its heap entry goes stale and is skipped when due
+    auto it = recent_.find(request_id);
+    if (it != recent_.end() && it->second.state == State::Unconfirmed) it->second.state = State::NotQueued;
+}
+
+void OutcomeBoard::release(const std::string& request_id) {
+    std::lock_guard lock(mutex_);
+    waiters_.erase(request_id);
+}
+
 void OutcomeBoard::cancel(const std::string& request_id) {
     std::lock_guard lock(mutex_);
     waiters_.erase(request_id);  // its heap entry goes stale and is skipped when due
@@ -81,6 +99,8 @@ void OutcomeBoard::publish(const domain::IssueResult& result) {
         if (result.outcome == domain::Outcome::SoldOut || result.remaining == 0) sold_out_.insert(result.policy_id);
         auto it = recent_.find(result.request_id);
         if (it == recent_.end()) return;  // accepted by another node: only the stock news matters here
+        // A result settles every state, NOT_QUEUED included: it proves the record was stored after all.
+        it->second.state = State::Decided;
         it->second.result = result;
         if (auto w = waiters_.find(result.request_id); w != waiters_.end()) {
             callback = std::move(w->second.callback);
@@ -93,7 +113,14 @@ void OutcomeBoard::publish(const domain::IssueResult& result) {
 bool OutcomeBoard::is_pending(const std::string& request_id) const {
     std::lock_guard lock(mutex_);
     auto it = recent_.find(request_id);
-    return it != recent_.end() && !it->second.result;
+    return it != recent_.end() && (it->second.state == State::Unconfirmed || it->second.state == State::Pending);
+}
+
+std::optional<OutcomeBoard::Status> OutcomeBoard::status(const std::string& request_id) const {
+    std::lock_guard lock(mutex_);
+    auto it = recent_.find(request_id);
+    if (it == recent_.end()) return std::nullopt;
+    return Status{it->second.state, it->second.result};
 }
 
 void OutcomeBoard::mark_sold_out(domain::PolicyId policy) {

@@ -15,6 +15,33 @@ Response invalid_id(std::string_view what, std::string_view text) {
                           {{"field", std::string(what)}});
 }
 
+namespace {
+
+// A request this node took that has no outcome: PENDING (stored, being decided), UNCONFIRMED (the broker
+// has not said whether it stored it) or NOT_QUEUED (it did not: it will never be decided).
+Response undecided_response(const std::string& id, OutcomeBoard::State state, std::int64_t retry_after) {
+    boost::json::object body{{"requestId", id}};
+    switch (state) {
+        case OutcomeBoard::State::NotQueued:
+            body["status"] = "NOT_QUEUED";
+            body["message"] = "the broker did not store the request; it will not be decided, send it again";
+            return json_response(200, boost::json::serialize(body));
+        case OutcomeBoard::State::Unconfirmed:
+            body["status"] = "UNCONFIRMED";
+            body["message"] = "the broker has not confirmed storing the request yet";
+            break;
+        case OutcomeBoard::State::Pending:
+        case OutcomeBoard::State::Decided:  // without a result: not reached
+            body["status"] = "PENDING";
+            break;
+    }
+    auto response = json_response(200, boost::json::serialize(body));
+    response.headers.set("Retry-After", std::to_string(retry_after));
+    return response;
+}
+
+}  // namespace
+
 Handler make_request_status_handler(Context context) {
     return [context](Request&& request, Respond respond) {
         const std::string id(request.param("requestId"));
@@ -25,12 +52,12 @@ Handler make_request_status_handler(Context context) {
         if (auto result = context->deps.queries.find_result(id)) {
             return void(respond(json_response(200, boost::json::serialize(request_status_json(*result)))));
         }
-        // Accepted by this node and not decided yet: the database has no row before the decision.
-        if (context->deps.board.is_pending(id)) {
-            boost::json::object body{{"requestId", id}, {"status", "PENDING"}};
-            auto response = json_response(200, boost::json::serialize(body));
-            response.headers.set("Retry-After", std::to_string(context->config.retry_after_seconds));
-            return void(respond(std::move(response)));
+        // Taken by this node and not decided yet: the database has no row before the decision.
+        if (auto local = context->deps.board.status(id)) {
+            if (local->result) {  // decided, the row not readable yet (or the database lags)
+                return void(respond(json_response(200, boost::json::serialize(request_status_json(*local->result)))));
+            }
+            return void(respond(undecided_response(id, local->state, context->config.retry_after_seconds)));
         }
         respond(error_response(404, "REQUEST_NOT_FOUND", "no request with id " + id));
     };

@@ -46,6 +46,18 @@ bool match(const std::vector<std::string>& pattern, const std::vector<std::strin
 
 }  // namespace
 
+void call_guarded(const Handler& handler, Request&& request, const Respond& respond) {
+    try {
+        handler(std::move(request), respond);
+    } catch (const domain::StoreError& e) {
+        log::error("http", "database unavailable: {}", e.what());
+        respond(error_response(503, "DATABASE_UNAVAILABLE", "the database is not reachable, try again later"));
+    } catch (const std::exception& e) {
+        log::error("http", "handler failed: {}", e.what());
+        respond(error_response(500, "INTERNAL_ERROR", "the request could not be handled"));
+    }
+}
+
 void Router::add(std::string method, std::string pattern, Handler handler) {
     routes_.push_back(Route{std::move(method), split_path(pattern), std::move(handler)});
 }
@@ -63,15 +75,7 @@ void Router::dispatch(Request&& request, Respond respond) const {
             continue;
         }
         request.path_params = std::move(params);
-        try {
-            route.handler(std::move(request), respond);
-        } catch (const domain::StoreError& e) {
-            log::error("http", "database unavailable: {}", e.what());
-            respond(error_response(503, "DATABASE_UNAVAILABLE", "the database is not reachable, try again later"));
-        } catch (const std::exception& e) {
-            log::error("http", "handler failed: {}", e.what());
-            respond(error_response(500, "INTERNAL_ERROR", "the request could not be handled"));
-        }
+        call_guarded(route.handler, std::move(request), respond);
         return;
     }
     if (!allow.empty()) {

@@ -88,13 +88,18 @@ void KafkaRequestSink::submit(const domain::IssueRequest& request, Done done) {
     const std::int32_t partition = record.partition;
     Impl* impl = &s;
     const rd_kafka_resp_err_t err = s.producer.produce(
-        record, [impl, guard, partition, done](rd_kafka_resp_err_t e, const std::string& reason, std::int64_t offset) {
-            if (guard) guard->on_delivery(partition, e == RD_KAFKA_RESP_ERR_NO_ERROR, offset);
+        record, [impl, guard, partition, done](const Producer::Report& r) {
+            const rd_kafka_resp_err_t e = r.err;
+            if (guard) guard->on_delivery(partition, e == RD_KAFKA_RESP_ERR_NO_ERROR, r.offset);
             if (e == RD_KAFKA_RESP_ERR_NO_ERROR) {
                 impl->metrics.accepted.fetch_add(1, std::memory_order_relaxed);
                 Impl::report(done, AcceptStatus::Accepted, "");
+            } else if (r.status != RD_KAFKA_MSG_STATUS_NOT_PERSISTED) {
+                // Sent, then timed out (or purged in flight): only the topic knows whether it is there.
+                log::warn("kafka", "request record may or may not be stored: {}: {}", rd_kafka_err2name(e), r.reason);
+                Impl::report(done, AcceptStatus::Unknown, std::string(rd_kafka_err2name(e)) + ": " + r.reason);
             } else {
-                impl->refuse(done, AcceptStatus::Unavailable, std::string(rd_kafka_err2name(e)) + ": " + reason);
+                impl->refuse(done, AcceptStatus::Unavailable, std::string(rd_kafka_err2name(e)) + ": " + r.reason);
             }
         });
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return;

@@ -35,11 +35,19 @@ rd_kafka_resp_err_t Producer::produce(const OutRecord& r, OnDelivery on_delivery
 }
 
 rd_kafka_resp_err_t Producer::produce(const OutRecord& r, OnDeliveryAt on_delivery) {
+    OnReport report;
+    if (on_delivery) {
+        report = [cb = std::move(on_delivery)](const Report& d) { cb(d.err, d.reason, d.offset); };
+    }
+    return produce(r, std::move(report));
+}
+
+rd_kafka_resp_err_t Producer::produce(const OutRecord& r, OnReport on_report) {
     // Checked before locking: a delivery callback running inside stop() must not lock again.
     if (stopping_.load(std::memory_order_acquire)) return RD_KAFKA_RESP_ERR__DESTROY;
     std::shared_lock lock(handle_mutex_);
     if (!rk_) return RD_KAFKA_RESP_ERR__DESTROY;
-    auto callback = std::make_unique<OnDeliveryAt>(std::move(on_delivery));
+    auto callback = std::make_unique<OnReport>(std::move(on_report));
     rd_kafka_headers_t* headers = rd_kafka_headers_new(r.headers.size());
     for (const auto& [name, value] : r.headers) {
         rd_kafka_header_add(headers, name.data(), static_cast<ssize_t>(name.size()), value.data(),
@@ -59,11 +67,12 @@ rd_kafka_resp_err_t Producer::produce(const OutRecord& r, OnDeliveryAt on_delive
 }
 
 void Producer::on_delivery_report(rd_kafka_t*, const rd_kafka_message_t* message, void*) {
-    std::unique_ptr<OnDeliveryAt> callback(static_cast<OnDeliveryAt*>(message->_private));
+    std::unique_ptr<OnReport> callback(static_cast<OnReport*>(message->_private));
     if (!callback || !*callback) return;
     // Nothing may escape into librdkafka's poll loop.
     try {
-        (*callback)(message->err, message->err ? rd_kafka_message_errstr(message) : std::string(), message->offset);
+        (*callback)(Report{message->err, message->err ? rd_kafka_message_errstr(message) : std::string(),
+                           message->offset, rd_kafka_message_status(message)});
     } catch (const std::exception& e) {
         log::error("kafka", "delivery callback threw: {}", e.what());
     } catch (...) {

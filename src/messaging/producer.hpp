@@ -32,6 +32,15 @@ public:
     // The same, plus the record's offset when stored: RD_KAFKA_OFFSET_INVALID when librdkafka does not know
     // it (a record acknowledged implicitly by the success of a later batch of its partition).
     using OnDeliveryAt = std::function<void(rd_kafka_resp_err_t err, const std::string& reason, std::int64_t offset)>;
+    // The whole report, with librdkafka's verdict on a failed record: NOT_PERSISTED (certainly not stored,
+    // e.g. it timed out before it was sent) or POSSIBLY_PERSISTED (sent, then timed out: it may be stored).
+    struct Report {
+        rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
+        std::string reason;
+        std::int64_t offset = RD_KAFKA_OFFSET_INVALID;
+        rd_kafka_msg_status_t status = RD_KAFKA_MSG_STATUS_NOT_PERSISTED;
+    };
+    using OnReport = std::function<void(const Report& report)>;
 
     // overrides: properties this producer needs whatever the user configured.
     Producer(const KafkaConfig& config, std::string name, Properties overrides = {});
@@ -43,6 +52,7 @@ public:
     // Returns the enqueue error (QUEUE_FULL, unknown topic, ...); then on_delivery is NOT called.
     rd_kafka_resp_err_t produce(const OutRecord& record, OnDelivery on_delivery);
     rd_kafka_resp_err_t produce(const OutRecord& record, OnDeliveryAt on_delivery);
+    rd_kafka_resp_err_t produce(const OutRecord& record, OnReport on_report);
     bool flush(std::chrono::milliseconds timeout);
     // Flushes up to `timeout`, then purges what is left (its callbacks report _PURGE_*) and joins.
     void stop(std::chrono::milliseconds timeout);

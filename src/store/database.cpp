@@ -14,6 +14,12 @@ std::unique_ptr<Database> Database::open(const DatabaseConfig& config) {
         throw std::runtime_error(fmt::format("database.pool_size: must be at least 1, got {}", config.pool_size));
     }
     if (config.busy_timeout.count() < 0) throw std::runtime_error("database.busy_timeout_ms: must not be negative");
+    if (config.statement_timeout.count() < 0) {
+        throw std::runtime_error("database.statement_timeout_ms: must not be negative");
+    }
+    if (config.connect_timeout.count() < 0) {
+        throw std::runtime_error("database.connect_timeout_ms: must not be negative");
+    }
     const DatabaseUrl url = parse_database_url(config.url);
     std::unique_ptr<Backend> backend = url.kind == DatabaseUrl::Kind::Sqlite
                                            ? open_sqlite_backend(url.target, config)

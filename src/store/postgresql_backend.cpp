@@ -79,7 +79,7 @@ void migrate(const PgSessionSettings& settings) {
 }  // namespace
 
 std::unique_ptr<Backend> open_postgresql_backend(const std::string& url, const DatabaseConfig& config) {
-    const PgSessionSettings settings{url, config.busy_timeout};
+    const PgSessionSettings settings{url, config.busy_timeout, config.statement_timeout, config.connect_timeout};
     try {
         migrate(settings);
         return std::make_unique<PostgresqlBackend>(settings, static_cast<std::size_t>(config.pool_size));

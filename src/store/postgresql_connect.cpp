@@ -4,8 +4,10 @@
 #include <soci/postgresql/soci-postgresql.h>
 #include <soci/soci.h>
 
+#include <algorithm>
 #include <memory>
 #include <stdexcept>
+#include <string>
 
 namespace coupon::store {
 namespace {
@@ -23,8 +25,19 @@ PGconn* open_connection(soci::session& sql) {
 
 }  // namespace
 
+std::string with_connect_timeout(const std::string& url, std::chrono::milliseconds timeout) {
+    if (timeout.count() <= 0 || url.find("connect_timeout=") != std::string::npos) return url;
+    // libpq counts whole seconds and treats 1 as 2: round up, and say 2 rather than pretend.
+    const long long seconds = std::max<long long>(2, (timeout.count() + 999) / 1000);
+    if (url.starts_with("postgresql://") || url.starts_with("postgres://")) {
+        return url + (url.find('?') == std::string::npos ? "?" : "&") + "connect_timeout=" + std::to_string(seconds);
+    }
+    return url + " connect_timeout=" + std::to_string(seconds);
+}
+
 void open_postgresql(soci::session& sql, const PgSessionSettings& settings) {
-    sql.open(*soci::factory_postgresql(), settings.url);
+    // reconnect() reuses this string, so a re-opened connection is bounded the same way.
+    sql.open(*soci::factory_postgresql(), with_connect_timeout(settings.url, settings.connect_timeout));
     configure_postgresql(sql, settings);
 }
 
@@ -32,6 +45,9 @@ void configure_postgresql(soci::session& sql, const PgSessionSettings& settings)
     // A consumer blocked behind another node's long transaction gives up (StoreError, batch retried)
     // instead of hanging past its poll interval.
     sql << fmt::format("SET lock_timeout = '{}ms'", settings.lock_timeout.count());
+    // Every statement ends within this, whatever it waits for on the server (a lock, I/O, a sleep); the
+    // caller gets a StoreError and its pooled connection back.
+    sql << fmt::format("SET statement_timeout = '{}ms'", settings.statement_timeout.count());
     // NOTICEs ("relation already exists, skipping") would go to stderr through libpq's default handler.
     sql << "SET client_min_messages = warning";
 }

@@ -15,7 +15,17 @@ namespace coupon::store {
 struct PgSessionSettings {
     std::string url;                          // postgresql://... as libpq takes it
     std::chrono::milliseconds lock_timeout;   // database.busy_timeout: how long a row lock is waited for
+    // database.statement_timeout: the server cancels a statement running longer (0: never). Without it a
+    // slow query holds a pooled connection, and the HTTP request waiting for it, without end.
+    std::chrono::milliseconds statement_timeout{0};
+    // database.connect_timeout: libpq gives up connecting after this (whole seconds, at least 2; 0: libpq's
+    // default, which waits as long as the operating system does). A connect_timeout in the URL wins.
+    std::chrono::milliseconds connect_timeout{0};
 };
+
+// The URL (a postgresql:// URI or a "key=value ..." string) with connect_timeout added when the URL has
+// none and `timeout` is not 0.
+std::string with_connect_timeout(const std::string& url, std::chrono::milliseconds timeout);
 
 // Opens `sql` and applies the settings. Throws soci::soci_error.
 void open_postgresql(soci::session& sql, const PgSessionSettings& settings);

@@ -120,6 +120,12 @@ private:
                 }
                 continue;
             }
+            if (r.status == 202 && str(body, "status") == "UNCONFIRMED") {
+                // Not an acceptance: like an unanswered request to a killed node, it may or may not be stored.
+                ++report_.unconfirmed;
+                maybe_stored_[{s.plan.user, s.plan.policy}]++;
+                continue;
+            }
             const auto announced = reply_outcome(r, body);
             if (!announced) {
                 fail(fmt::format("node {}: reply {} {} is not a valid issue answer", s.plan.node, r.status, r.body));
@@ -589,10 +595,10 @@ std::vector<TopicRecord> read_topic(const std::string& bootstrap, const std::str
 
 std::string Report::summary() const {
     std::string out = fmt::format(
-        "requests {}, accepted {}, unanswered {}, refused(503) {}, sold-out short-circuits {}, topic records {} "
-        "(duplicates {}), stored but unanswered {}, through retry topics {}, drain {:.1f}s\noutcomes:",
-        requests, accepted, unanswered, refused, sold_out_short_circuits, topic_records, topic_duplicates, stored_unanswered,
-        retried, drain_seconds);
+        "requests {}, accepted {}, unanswered {}, unconfirmed(202) {}, refused(503) {}, sold-out short-circuits {}, "
+        "topic records {} (duplicates {}), stored but unanswered {}, through retry topics {}, drain {:.1f}s\noutcomes:",
+        requests, accepted, unanswered, unconfirmed, refused, sold_out_short_circuits, topic_records, topic_duplicates,
+        stored_unanswered, retried, drain_seconds);
     for (const auto& [o, n] : outcomes) out += fmt::format(" {}={}", o, n);
     out += "\nissued per policy:";
     for (const auto& [p, n] : issued) out += fmt::format(" {}={}", p, n);

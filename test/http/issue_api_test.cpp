@@ -120,12 +120,10 @@ TEST_CASE("nothing is promised before the broker stored the request", "[http][is
         CHECK(reply.status == 200);
         CHECK(std::chrono::steady_clock::now() - started >= 300ms);
     }
-    SECTION("the wait running out before a refusal still answers 503, not 202") {
-        auto config = test_config();
-        config.issue_wait = 100ms;
-        ApiHarness api(config);
+    SECTION("a refusal within the wait answers 503, not 202") {
+        ApiHarness api;
         api.sink.answer = AcceptStatus::Unavailable;
-        api.sink.ack_delay = 400ms;
+        api.sink.ack_delay = 200ms;
         check_error(api.post("/api/coupons/42", kBody), 503, "BROKER_UNAVAILABLE");
     }
     SECTION("async does not answer 202 before the acknowledgement") {
@@ -135,6 +133,92 @@ TEST_CASE("nothing is promised before the broker stored the request", "[http][is
         CHECK(api.post("/api/coupons/42", kBody, {{"Prefer", "respond-async"}}).status == 202);
         CHECK(std::chrono::steady_clock::now() - started >= 300ms);
     }
+}
+
+namespace {
+
+// Checks a 202 UNCONFIRMED answer and returns its request id.
+std::string check_unconfirmed(const Reply& reply, const std::string& submitted_id) {
+    INFO(reply.status << " " << reply.body);
+    CHECK(reply.status == 202);
+    const auto body = json_of(reply);
+    const std::string id = str(body, "requestId");
+    CHECK(id == submitted_id);
+    CHECK(str(body, "status") == "UNCONFIRMED");
+    CHECK_FALSE(str(body, "message").empty());
+    CHECK(str(body, "statusUrl") == "/api/coupon-requests/" + id);
+    CHECK(reply.header("location") == "/api/coupon-requests/" + id);
+    CHECK(reply.header("retry-after") == "1");
+    return id;
+}
+
+std::string status_of(const ApiHarness& api, const std::string& id) {
+    return str(json_of(api.get("/api/coupon-requests/" + id)), "status");
+}
+
+}  // namespace
+
+TEST_CASE("a broker that has not acknowledged by the deadline gets 202 UNCONFIRMED, then the status tells",
+          "[http][issue]") {
+    auto config = test_config();
+    config.issue_wait = 200ms;
+    ApiHarness api(config);
+    api.sink.ack_delay = 1500ms;
+    const bool async = GENERATE(false, true);
+    INFO("async " << async);
+    const HeaderMap prefer = async ? HeaderMap{{"Prefer", "respond-async"}} : HeaderMap{};
+
+    SECTION("stored after all: UNCONFIRMED becomes PENDING, then the outcome") {
+        decide_always(api, Outcome::Issued);
+        api.sink.outcome_delay = 2500ms;
+        const auto started = std::chrono::steady_clock::now();
+        const auto reply = api.post("/api/coupons/42", kBody, prefer);
+        CHECK(std::chrono::steady_clock::now() - started < 1200ms);  // not the 1.5 s of the acknowledgement
+        REQUIRE(api.sink.submitted().size() == 1);
+        const std::string id = check_unconfirmed(reply, api.sink.submitted()[0].request_id);
+        CHECK(status_of(api, id) == "UNCONFIRMED");
+        CHECK(eventually([&] { return status_of(api, id) == "PENDING"; }, 3s));
+        CHECK(eventually([&] { return status_of(api, id) == "ISSUED"; }, 3s));
+    }
+    SECTION("refused after the deadline: UNCONFIRMED becomes NOT_QUEUED, not 404") {
+        api.sink.answer = AcceptStatus::Unavailable;
+        const auto reply = api.post("/api/coupons/42", kBody, prefer);
+        REQUIRE(api.sink.submitted().size() == 1);
+        const std::string id = check_unconfirmed(reply, api.sink.submitted()[0].request_id);
+        CHECK(status_of(api, id) == "UNCONFIRMED");
+        CHECK(eventually([&] { return status_of(api, id) == "NOT_QUEUED"; }, 3s));
+        const auto status = api.get("/api/coupon-requests/" + id);
+        CHECK(status.status == 200);
+        CHECK_FALSE(str(json_of(status), "message").empty());
+        CHECK(api.board.waiting() == 0);
+    }
+}
+
+TEST_CASE("an ambiguous delivery report answers 202 UNCONFIRMED at once, never 503", "[http][issue]") {
+    ApiHarness api;  // issue_wait 1 s
+    api.sink.answer = AcceptStatus::Unknown;
+    api.sink.ack_delay = 100ms;
+    const auto started = std::chrono::steady_clock::now();
+    const auto reply = api.post("/api/coupons/42", kBody);
+    CHECK(std::chrono::steady_clock::now() - started < 900ms);
+    REQUIRE(api.sink.submitted().size() == 1);
+    const std::string id = check_unconfirmed(reply, api.sink.submitted()[0].request_id);
+    CHECK(status_of(api, id) == "UNCONFIRMED");
+    // If the record was stored after all, its outcome settles the state.
+    api.board.publish(result_for(api.sink.submitted()[0], Outcome::SoldOut));
+    CHECK(status_of(api, id) == "SOLD_OUT");
+}
+
+TEST_CASE("an outcome that came before the acknowledgement is answered at the deadline", "[http][issue]") {
+    auto config = test_config();
+    config.issue_wait = 300ms;
+    ApiHarness api(config);
+    decide_always(api, Outcome::Issued);
+    api.sink.ack_delay = 3s;  // the outcome proves the record is stored, the acknowledgement is only late
+    const auto reply = api.post("/api/coupons/42", kBody);
+    INFO(reply.body);
+    CHECK(reply.status == 200);
+    CHECK(str(json_of(reply), "status") == "ISSUED");
 }
 
 TEST_CASE("a policy known to be sold out answers 409 without producing", "[http][issue]") {

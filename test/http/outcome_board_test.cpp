@@ -165,3 +165,40 @@ TEST_CASE("board: the pending memory is bounded", "[http][board]") {
     CHECK_FALSE(board.is_pending("a"));  // the oldest was forgotten
     CHECK(board.is_pending("d"));
 }
+
+TEST_CASE("board: a request is UNCONFIRMED until confirmed, NOT_QUEUED when refused late, settled by a result",
+          "[http][board]") {
+    using State = OutcomeBoard::State;
+    OutcomeBoard board(3);
+    CHECK_FALSE(board.status("r1").has_value());
+    board.track("r1");
+    CHECK(board.status("r1")->state == State::Unconfirmed);
+    CHECK(board.is_pending("r1"));
+    board.confirm("r1");
+    CHECK(board.status("r1")->state == State::Pending);
+    board.not_queued("r1");  // an acknowledged request cannot become NOT_QUEUED
+    CHECK(board.status("r1")->state == State::Pending);
+
+    Calls calls;
+    board.wait("r2", in(10s), calls.callback());
+    board.not_queued("r2");
+    CHECK(board.status("r2")->state == State::NotQueued);
+    CHECK_FALSE(board.is_pending("r2"));
+    CHECK(board.waiting() == 0);  // its waiter was dropped, not called
+    board.confirm("r2");          // a late, contradicting acknowledgement does not revive it
+    CHECK(board.status("r2")->state == State::NotQueued);
+    board.publish(result("r2", Outcome::Issued));  // ... but an outcome proves it was stored after all
+    const auto settled = board.status("r2");
+    CHECK(settled->state == State::Decided);
+    REQUIRE(settled->result.has_value());
+    CHECK(settled->result->outcome == Outcome::Issued);
+    CHECK(calls.count() == 0);
+
+    board.wait("r3", in(10s), calls.callback());
+    board.release("r3");  // answered elsewhere: the waiter goes, the state stays
+    CHECK(board.waiting() == 0);
+    CHECK(board.status("r3")->state == State::Unconfirmed);
+    board.track("r4");  // the capacity of 3 forgets the oldest, whatever its state
+    CHECK_FALSE(board.status("r1").has_value());
+    CHECK(calls.count() == 0);
+}

@@ -38,6 +38,10 @@ TEST_CASE("a request's recorded outcome is served from the database", "[http][re
 TEST_CASE("a request accepted here and not decided yet is PENDING, an unknown one is 404", "[http][read]") {
     ApiHarness api;
     api.board.track("coupon-issue-topic-3-17");
+    const auto unconfirmed = api.get("/api/coupon-requests/coupon-issue-topic-3-17");
+    CHECK(unconfirmed.status == 200);
+    CHECK(str(json_of(unconfirmed), "status") == "UNCONFIRMED");  // the broker has not acknowledged it yet
+    api.board.confirm("coupon-issue-topic-3-17");
     const auto pending = api.get("/api/coupon-requests/coupon-issue-topic-3-17");
     CHECK(pending.status == 200);
     CHECK(str(json_of(pending), "status") == "PENDING");

@@ -62,7 +62,33 @@ std::vector<domain::IssueRequest> FakeSink::submitted() const {
 }
 
 void MapQueries::check() const {
+    check_hold();
     if (failing) throw domain::StoreError("database is down (test)");
+}
+
+void MapQueries::check_hold() const {
+    std::unique_lock lock(hold_mutex_);
+    ++held_calls_;
+    hold_cv_.wait(lock, [this] { return !holding_; });
+    --held_calls_;
+}
+
+void MapQueries::hold() {
+    std::lock_guard lock(hold_mutex_);
+    holding_ = true;
+}
+
+void MapQueries::release() {
+    {
+        std::lock_guard lock(hold_mutex_);
+        holding_ = false;
+    }
+    hold_cv_.notify_all();
+}
+
+int MapQueries::held_calls() const {
+    std::lock_guard lock(hold_mutex_);
+    return held_calls_;
 }
 
 domain::CouponPolicy MapQueries::create_policy(const domain::NewCouponPolicy& policy) {

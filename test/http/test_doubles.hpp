@@ -71,7 +71,15 @@ public:
     std::optional<domain::IssueResult> find_result(const std::string& request_id) override;
     std::vector<domain::Coupon> coupons_of(domain::UserId user) override;
     std::vector<domain::PolicyId> sold_out_policies() override;
-    bool ping() override { return !failing; }
+    bool ping() override {
+        check_hold();
+        return !failing;
+    }
+
+    // A database that does not answer: while held, every call (ping included) waits until release().
+    void hold();
+    void release();
+    int held_calls() const;  // calls waiting in hold() now
 
     std::atomic<bool> failing{false};
     std::mutex mutex;
@@ -82,6 +90,12 @@ public:
 
 private:
     void check() const;
+    void check_hold() const;
+
+    mutable std::mutex hold_mutex_;
+    mutable std::condition_variable hold_cv_;
+    bool holding_ = false;
+    mutable int held_calls_ = 0;
 };
 
 // Records every replay and answers with `answer`; `delay` makes it as slow as a broker acknowledgement.

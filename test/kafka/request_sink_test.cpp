@@ -53,3 +53,20 @@ TEST_CASE("sink: a broker that stores nothing gives Unavailable, never Accepted"
     // After stop nothing is queued any more.
     CHECK(submit_and_wait(sink, make_request(3, 7, "after-stop")).status == domain::AcceptStatus::Unavailable);
 }
+
+TEST_CASE("sink: a record sent and then timed out gives Unknown, never Unavailable", "[sink]") {
+    // librdkafka reports such a record POSSIBLY_PERSISTED: the broker may store it after all, so the
+    // front end must not answer "nothing was queued" (docs/request-states.md).
+    KafkaFixture f(2);
+    f.config.producer["delivery.timeout.ms"] = "1500";
+    f.config.producer["request.timeout.ms"] = "1000";
+    KafkaRequestSink sink(f.config);
+    sink.start();
+    REQUIRE(submit_and_wait(sink, make_request(1, 7, "warm-up")).status == domain::AcceptStatus::Accepted);
+    rd_kafka_mock_broker_set_rtt(f.broker->mock_cluster(), 1, 5000);  // it answers long after the timeout
+    const Verdict v = submit_and_wait(sink, make_request(2, 7, "sent-then-timed-out"));
+    CHECK(v.status == domain::AcceptStatus::Unknown);
+    CHECK_FALSE(v.detail.empty());
+    rd_kafka_mock_broker_set_rtt(f.broker->mock_cluster(), 1, 0);
+    sink.stop();
+}

@@ -34,6 +34,8 @@ struct HttpSettings {
     std::int64_t issue_wait_ms = 3000;
     std::int64_t retry_after_seconds = 1;
     std::int64_t max_connections = 10000;
+    std::int64_t blocking_threads = 4;
+    std::int64_t blocking_queue = 4096;
 };
 
 struct AdminSettings {
@@ -45,6 +47,8 @@ struct DatabaseSettings {
     std::string url;  // empty: sqlite:<server.data_dir>/coupons.db
     std::int64_t pool_size = 4;
     std::int64_t busy_timeout_ms = 5000;
+    std::int64_t statement_timeout_ms = 10000;
+    std::int64_t connect_timeout_ms = 5000;
 };
 
 struct TopicSettings {

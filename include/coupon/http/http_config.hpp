@@ -19,13 +19,18 @@ struct HttpConfig {
     std::chrono::milliseconds read_timeout{10'000};
     // How long a keep-alive connection may sit idle between requests.
     std::chrono::milliseconds idle_timeout{60'000};
-    // How long POST /api/coupons/{userId} waits for the outcome before answering 202.
+    // How long POST /api/coupons/{userId} waits for the outcome before answering 202; also the longest
+    // it waits for the broker's acknowledgement (then 202 UNCONFIRMED, see docs/request-states.md).
     std::chrono::milliseconds issue_wait{3'000};
     // How long stop() lets in-flight requests finish before closing their connections.
     std::chrono::milliseconds drain_timeout{10'000};
     std::int64_t retry_after_seconds = 1;  // the Retry-After of 202 and 503 answers
     std::string admin_token;               // empty: admin endpoints are disabled (403)
     std::size_t max_connections = 10'000;  // beyond it new connections get 503 and are closed
+    // Handlers that may block (every database read or write, /ready) run on a pool of their own, never
+    // on an I/O thread. Beyond blocking_queue waiting jobs a request gets 503 SERVICE_BUSY at once.
+    std::size_t blocking_threads = 4;
+    std::size_t blocking_queue = 4096;  // about 1 KiB each (a GET): a burst of polls is served, not refused
 };
 
 }  // namespace coupon::http

@@ -3,8 +3,11 @@
 // about stock: plain std, thread-safe.
 //
 // The Kafka result listener calls publish() for every result it reads (each node reads all of them).
-// The issue handler calls wait() (or track() for Prefer: respond-async) BEFORE submitting the request, so
-// the result cannot overtake the registration, and cancel() when the broker refused the request.
+// The issue handler calls wait() (or track()) BEFORE submitting the request, so the result cannot overtake
+// the registration; then confirm() once the broker stored it, cancel() when the broker refused it before
+// the client was answered, or not_queued() when it refused it after the client was told UNCONFIRMED.
+// Each request this node took is remembered (bounded, oldest forgotten first) in one of the states of
+// docs/request-states.md: UNCONFIRMED, PENDING, NOT_QUEUED, or decided (its result).
 //
 // One timer thread serves every deadline (a min-heap and a condition variable): no thread per request.
 // It starts in the constructor, so a board can never be left without its timer.
@@ -35,27 +38,49 @@ public:
     // it must not block and must not call back into the board under a lock of its own.
     using Callback = std::function<void(std::optional<domain::IssueResult>)>;
 
-    // recent_capacity bounds how many accepted-here request ids are remembered for is_pending().
+    // recent_capacity bounds how many request ids taken here are remembered for status().
     explicit OutcomeBoard(std::size_t recent_capacity = 100'000);
     ~OutcomeBoard();
     OutcomeBoard(const OutcomeBoard&) = delete;
     OutcomeBoard& operator=(const OutcomeBoard&) = delete;
 
-    // Tracks request_id as accepted here and calls `callback` once with its outcome or at `deadline`.
-    // If the outcome was already published for a tracked id, the callback runs at once. A second wait
-    // for the same id answers the earlier waiter with nullopt and takes its place.
+    // What this node knows about a request it took (see docs/request-states.md).
+    enum class State {
+        Unconfirmed,  // handed to the broker, no acknowledgement yet (or an ambiguous one)
+        Pending,      // stored by the broker, no outcome yet
+        NotQueued,    // the broker's delivery report says it was not stored: it will never be decided
+        Decided,      // its outcome was read from the result topic
+    };
+    struct Status {
+        State state = State::Unconfirmed;
+        std::optional<domain::IssueResult> result;  // set when Decided
+    };
+
+    // Tracks request_id (UNCONFIRMED until confirm()) and calls `callback` once with its outcome or at
+    // `deadline`. If the outcome was already published for a tracked id, the callback runs at once. A
+    // second wait for the same id answers the earlier waiter with nullopt and takes its place.
     void wait(const std::string& request_id, Deadline deadline, Callback callback);
-    // Tracks request_id as accepted here without waiting (Prefer: respond-async).
+    // Tracks request_id (UNCONFIRMED until confirm()) without waiting.
     void track(const std::string& request_id);
-    // Forgets request_id and drops its waiter without calling it (the request was never stored).
+    // The broker stored it: UNCONFIRMED becomes PENDING (no change once decided or forgotten).
+    void confirm(const std::string& request_id);
+    // The broker certainly did not store it, and the client was already answered: UNCONFIRMED becomes
+    // NOT_QUEUED (no change once decided or forgotten). Its waiter, if any, is dropped without a call.
+    void not_queued(const std::string& request_id);
+    // Drops the waiter without calling it and keeps tracking the id (the client was answered already).
+    void release(const std::string& request_id);
+    // Forgets request_id and drops its waiter without calling it (the request was never stored and the
+    // client is told so).
     void cancel(const std::string& request_id);
 
     // Every result read from the result topic. Resolves a tracked id; for any id, learns sold-out
     // (outcome SoldOut, or remaining == 0).
     void publish(const domain::IssueResult& result);
 
-    // Accepted here and no outcome yet (within the recent window).
+    // Taken here, no outcome yet, and not known to be lost: UNCONFIRMED or PENDING (within the recent window).
     bool is_pending(const std::string& request_id) const;
+    // The state of a request taken here; nullopt when it was not taken here or has been forgotten.
+    std::optional<Status> status(const std::string& request_id) const;
 
     void mark_sold_out(domain::PolicyId policy);
     bool is_sold_out(domain::PolicyId policy) const;
@@ -79,7 +104,8 @@ private:
         bool operator>(const Due& other) const { return deadline > other.deadline; }
     };
     struct Recent {
-        std::optional<domain::IssueResult> result;  // nullopt: still pending
+        State state = State::Unconfirmed;
+        std::optional<domain::IssueResult> result;  // set when Decided
     };
 
     void run_timer();

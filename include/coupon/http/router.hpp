@@ -8,6 +8,10 @@
 
 namespace coupon::http {
 
+// Calls `handler`: an exception it throws becomes 503 DATABASE_UNAVAILABLE (StoreError) or 500 and never
+// escapes. The router does this for every route; a handler moved to another thread does it there.
+void call_guarded(const Handler& handler, Request&& request, const Respond& respond);
+
 class Router {
 public:
     void add(std::string method, std::string pattern, Handler handler);

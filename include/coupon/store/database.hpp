@@ -21,6 +21,11 @@ struct DatabaseConfig {
     // How long a writer waits for a lock before StoreError: SQLite's write lock (busy timeout), or
     // PostgreSQL's row locks on the policies (lock_timeout).
     std::chrono::milliseconds busy_timeout{5000};
+    // PostgreSQL only (SQLite's waits are bounded by busy_timeout): the server cancels any statement that
+    // runs longer (statement_timeout; 0 = none), and a connection attempt gives up after connect_timeout
+    // (libpq's connect_timeout, whole seconds, at least 2; 0 = libpq's default; a URL that sets its own wins).
+    std::chrono::milliseconds statement_timeout{10000};
+    std::chrono::milliseconds connect_timeout{5000};
 };
 
 class Backend;

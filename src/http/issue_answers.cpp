@@ -1,0 +1,59 @@
+#include "issue_answers.hpp"
+
+#include <boost/json.hpp>
+
+#include "coupon/http/status_map.hpp"
+#include "json_views.hpp"
+
+namespace coupon::http {
+namespace {
+
+std::string status_url(const std::string& request_id) { return "/api/coupon-requests/" + request_id; }
+
+}  // namespace
+
+Response pending_response(const std::string& request_id, std::int64_t retry_after) {
+    boost::json::object body{
+        {"status", "PENDING"},
+        {"requestId", request_id},
+        {"statusUrl", status_url(request_id)},
+    };
+    auto response = json_response(202, boost::json::serialize(body));
+    response.headers.set("Location", status_url(request_id));
+    response.headers.set("Retry-After", std::to_string(retry_after));
+    return response;
+}
+
+Response outcome_response(const domain::IssueResult& result, std::int64_t retry_after) {
+    const auto mapped = status_for(result.outcome);
+    if (result.outcome == domain::Outcome::Issued) {
+        return json_response(mapped.status, boost::json::serialize(issued_json(result)));
+    }
+    if (mapped.code.empty()) return pending_response(result.request_id, retry_after);
+    return error_response(mapped.status, mapped.code, domain::describe(result.outcome),
+                          {{"requestId", result.request_id}});
+}
+
+Response unconfirmed_response(const std::string& request_id, std::int64_t retry_after) {
+    boost::json::object body{
+        {"status", "UNCONFIRMED"},
+        {"requestId", request_id},
+        {"statusUrl", status_url(request_id)},
+        {"message", "the broker has not confirmed storing the request yet; its status URL tells whether it "
+                    "was queued and, if so, its outcome"},
+    };
+    auto response = json_response(202, boost::json::serialize(body));
+    response.headers.set("Location", status_url(request_id));
+    response.headers.set("Retry-After", std::to_string(retry_after));
+    return response;
+}
+
+Response refused_response(domain::AcceptStatus status, std::int64_t retry_after) {
+    auto response = status == domain::AcceptStatus::Overloaded
+                        ? error_response(503, "SERVICE_BUSY", "too many requests in flight, retry shortly")
+                        : error_response(503, "BROKER_UNAVAILABLE", "the request could not be stored, retry shortly");
+    response.headers.set("Retry-After", std::to_string(retry_after));
+    return response;
+}
+
+}  // namespace coupon::http

@@ -1,0 +1,22 @@
+#pragma once
+// The answers of POST /api/coupons/{userId} (DESIGN.md section 5, docs/request-states.md).
+#include <cstdint>
+#include <string>
+
+#include "coupon/domain/request_sink.hpp"
+#include "coupon/domain/types.hpp"
+#include "coupon/http/message.hpp"
+
+namespace coupon::http {
+
+// 202 PENDING: stored by the broker, no outcome yet; Location and Retry-After lead to the status URL.
+Response pending_response(const std::string& request_id, std::int64_t retry_after);
+// The outcome: 200 with the coupon, or its error status and code (202 PENDING for a Pending result).
+Response outcome_response(const domain::IssueResult& result, std::int64_t retry_after);
+// 202 UNCONFIRMED: the broker has not said (yet) whether it stored the request. Not an acceptance, but
+// the client can follow the request at its status URL.
+Response unconfirmed_response(const std::string& request_id, std::int64_t retry_after);
+// 503 with Retry-After: certainly not stored (SERVICE_BUSY when Overloaded, else BROKER_UNAVAILABLE).
+Response refused_response(domain::AcceptStatus status, std::int64_t retry_after);
+
+}  // namespace coupon::http

@@ -1,0 +1,108 @@
+#include "pending_issue.hpp"
+
+#include "coupon/domain/log.hpp"
+#include "coupon/domain/metrics.hpp"
+#include "issue_answers.hpp"
+
+namespace coupon::http {
+namespace {
+
+using domain::AcceptStatus;
+using domain::IssueResult;
+
+domain::Metrics::Value& unconfirmed_answers() {
+    static auto& counter = domain::Metrics::global().counter(
+        "coupon_http_issue_unconfirmed_total",
+        "issue requests answered 202 UNCONFIRMED: the broker had not acknowledged them by the deadline");
+    return counter;
+}
+
+}  // namespace
+
+PendingIssue::PendingIssue(std::string request_id, Respond respond, OutcomeBoard& board, bool async,
+                           std::int64_t retry_after)
+    : request_id_(std::move(request_id)),
+      respond_(std::move(respond)),
+      board_(board),
+      async_(async),
+      retry_after_(retry_after) {}
+
+void PendingIssue::on_stored(AcceptStatus status, const std::string& detail) {
+    Broker verdict = Broker::Stored;
+    if (status == AcceptStatus::Unknown) verdict = Broker::Unknown;
+    if (status == AcceptStatus::Overloaded || status == AcceptStatus::Unavailable) verdict = Broker::Refused;
+    bool told_unconfirmed = false;
+    std::optional<IssueResult> early;  // an outcome that came before the acknowledgement
+    {
+        std::lock_guard lock(mutex_);
+        broker_ = verdict;
+        told_unconfirmed = told_unconfirmed_;
+        early = early_result_;
+        if (verdict == Broker::Unknown && !told_unconfirmed_ && !early_result_) told_unconfirmed_ = true;
+    }
+    switch (verdict) {
+        case Broker::Stored:
+            board_.confirm(request_id_);
+            if (async_) board_.release(request_id_);  // answered now: its deadline no longer matters
+            if (async_ || early) respond_(stored_response(early));
+            return;
+        case Broker::Refused:
+            log::debug("http", "request {} refused by the sink: {}", request_id_, detail);
+            if (early) {  // its outcome proves it was stored (a copy of it, at least): say that
+                respond_(stored_response(early));
+                return;
+            }
+            if (told_unconfirmed) {
+                log::info("http", "request {} was answered UNCONFIRMED and is now known NOT_QUEUED: {}", request_id_,
+                          detail);
+                board_.not_queued(request_id_);
+                return;
+            }
+            board_.cancel(request_id_);
+            respond_(refused_response(status, retry_after_));
+            return;
+        case Broker::Unknown:
+            log::warn("http", "request {}: the broker may or may not have stored it: {}", request_id_, detail);
+            if (early) {
+                respond_(stored_response(early));
+            } else if (!told_unconfirmed) {
+                answer_unconfirmed();
+            }
+            return;
+        case Broker::Waiting: return;
+    }
+}
+
+void PendingIssue::on_answer(std::optional<IssueResult> result) {
+    Broker broker = Broker::Waiting;
+    {
+        std::lock_guard lock(mutex_);
+        broker = broker_;
+        if (broker_ == Broker::Waiting) {
+            if (result) {
+                early_result_ = result;  // kept for the acknowledgement, or the deadline
+                return;
+            }
+            if (early_result_) {
+                result = early_result_;  // an outcome proves the record is stored: no need to wait more
+            } else {
+                told_unconfirmed_ = true;
+            }
+        }
+    }
+    if (broker == Broker::Refused || broker == Broker::Unknown) return;  // answered by on_stored
+    if (broker == Broker::Waiting && !result) return answer_unconfirmed();
+    respond_(stored_response(result));
+}
+
+Response PendingIssue::stored_response(const std::optional<IssueResult>& result) const {
+    if (async_ || !result) return pending_response(request_id_, retry_after_);
+    return outcome_response(*result, retry_after_);
+}
+
+void PendingIssue::answer_unconfirmed() {
+    unconfirmed_answers().fetch_add(1, std::memory_order_relaxed);
+    respond_(unconfirmed_response(request_id_, retry_after_));
+}
+
+}  // namespace coupon::http
