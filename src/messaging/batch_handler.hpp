@@ -15,6 +15,7 @@
 namespace coupon::messaging {
 
 class ResultPublisher;
+class BacklogGuard;
 
 using Batch = std::vector<MessageHandle>;
 using GiveUp = std::function<bool()>;
@@ -33,9 +34,15 @@ public:
     virtual BatchVerdict process(const Batch& batch, const GiveUp& give_up) = 0;
 };
 
+// What a record weighs for the backlog guard: key + value + headers.
+std::size_t stored_size(const OutRecord& record);
+
 // Publishes `records` and waits for their delivery, retrying with backoff until it works or give_up().
 // False when it gave up (some records may have been stored: the caller re-reads, consumers are idempotent).
+// With a guard (embedded broker), each attempt first waits, with backoff, until the guard has room for every
+// record in its target partition: a full retry topic or DLT holds the caller, which then commits nothing,
+// instead of letting the broker drop the oldest records.
 bool publish_until_stored(ResultPublisher& publisher, const std::vector<OutRecord>& records, const char* what,
-                          const GiveUp& give_up);
+                          const GiveUp& give_up, BacklogGuard* guard = nullptr);
 
 }  // namespace coupon::messaging

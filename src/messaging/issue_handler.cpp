@@ -11,13 +11,14 @@ namespace coupon::messaging {
 
 IssueHandler::IssueHandler(const KafkaConfig& config, ConsumeStage stage, std::unique_ptr<domain::IssueStore> store,
                            const domain::Clock& clock, ResultPublisher& publisher,
-                           std::function<void()> after_db_commit)
+                           std::function<void()> after_db_commit, BacklogGuard* guard)
     : config_(config),
       stage_(std::move(stage)),
       store_(std::move(store)),
       clock_(clock),
       publisher_(publisher),
-      after_db_commit_(std::move(after_db_commit)) {}
+      after_db_commit_(std::move(after_db_commit)),
+      guard_(guard) {}
 
 BatchVerdict IssueHandler::process(const Batch& batch, const GiveUp& give_up) {
     MessagingMetrics& metrics = MessagingMetrics::get();
@@ -40,7 +41,7 @@ BatchVerdict IssueHandler::process(const Batch& batch, const GiveUp& give_up) {
         metrics.poison.fetch_add(1, std::memory_order_relaxed);
         dead.push_back(dead_letter_record(config_, m, kPoisonExceptionClass, decoded.error));
     }
-    if (!dead.empty() && !publish_until_stored(publisher_, dead, "dead letters", give_up)) return BatchVerdict::Retry;
+    if (!dead.empty() && !publish_until_stored(publisher_, dead, "dead letters", give_up, guard_)) return BatchVerdict::Retry;
 
     domain::CouponIssuer issuer(*store_, clock_);
     std::vector<domain::IssueResult> results;
@@ -97,7 +98,7 @@ BatchVerdict IssueHandler::forward(const Batch& batch, const std::vector<std::si
               records.size(), stage_.topic, error, stage_.next_topic,
               stage_.next_is_dlt ? " (last attempt)" : fmt::format(" (due in {} ms)", stage_.next_delay.count()));
     // Produced and acknowledged BEFORE the offsets are committed: the records are safe in the next topic.
-    if (!publish_until_stored(publisher_, records, stage_.next_is_dlt ? "dead letters" : "retries", give_up)) {
+    if (!publish_until_stored(publisher_, records, stage_.next_is_dlt ? "dead letters" : "retries", give_up, guard_)) {
         return BatchVerdict::Retry;
     }
     (stage_.next_is_dlt ? metrics.exhausted : metrics.retried)

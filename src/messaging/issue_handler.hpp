@@ -25,8 +25,11 @@ class IssueHandler final : public BatchHandler {
 public:
     // after_db_commit: test hook run between the database commit and the results (main topic only); if it
     // throws, the batch ends as Crashed.
+    // guard: null with a real Kafka cluster; with the embedded broker, forwarding to a retry topic or the DLT
+    // waits for room there (the batch is then not committed, and this stage's own topic fills up instead).
     IssueHandler(const KafkaConfig& config, ConsumeStage stage, std::unique_ptr<domain::IssueStore> store,
-                 const domain::Clock& clock, ResultPublisher& publisher, std::function<void()> after_db_commit);
+                 const domain::Clock& clock, ResultPublisher& publisher, std::function<void()> after_db_commit,
+                 BacklogGuard* guard = nullptr);
 
     BatchVerdict process(const Batch& batch, const GiveUp& give_up) override;
 
@@ -40,6 +43,7 @@ private:
     const domain::Clock& clock_;
     ResultPublisher& publisher_;
     std::function<void()> after_db_commit_;
+    BacklogGuard* guard_;
 };
 
 }  // namespace coupon::messaging

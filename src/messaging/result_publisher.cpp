@@ -36,20 +36,28 @@ OutRecord ResultPublisher::result_record(const domain::IssueResult& result) cons
     return r;
 }
 
-std::string ResultPublisher::publish(const std::vector<OutRecord>& records, std::chrono::milliseconds timeout) {
+std::string ResultPublisher::publish(const std::vector<OutRecord>& records, std::chrono::milliseconds timeout,
+                                     BacklogGuard* guard) {
     if (records.empty()) return {};
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     auto pending = std::make_shared<PendingBatch>();
     pending->remaining = records.size();
-    auto fail = [&](std::size_t not_sent, std::string why) {
+    auto fail = [&](std::size_t first_not_sent, std::string why) {
+        if (guard) {
+            for (std::size_t k = first_not_sent; k < records.size(); ++k) {
+                guard->on_delivery(records[k].topic, records[k].partition, false, -1);
+            }
+        }
         std::lock_guard lock(pending->mutex);
-        pending->remaining -= not_sent;
+        pending->remaining -= records.size() - first_not_sent;
         if (pending->first_error.empty()) pending->first_error = std::move(why);
     };
     for (std::size_t i = 0; i < records.size(); ++i) {
         for (;;) {
-            const rd_kafka_resp_err_t err =
-                producer_.produce(records[i], [pending](rd_kafka_resp_err_t e, const std::string& reason) {
+            const rd_kafka_resp_err_t err = producer_.produce(
+                records[i], [pending, guard, topic = records[i].topic, partition = records[i].partition](
+                                rd_kafka_resp_err_t e, const std::string& reason, std::int64_t offset) {
+                    if (guard) guard->on_delivery(topic, partition, e == RD_KAFKA_RESP_ERR_NO_ERROR, offset);
                     std::lock_guard lock(pending->mutex);
                     if (e != RD_KAFKA_RESP_ERR_NO_ERROR && pending->first_error.empty()) {
                         pending->first_error = std::string(rd_kafka_err2name(e)) + ": " + reason;
@@ -59,7 +67,7 @@ std::string ResultPublisher::publish(const std::vector<OutRecord>& records, std:
             if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;
             // A full local queue drains by itself; anything else will not get better by waiting here.
             if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL || std::chrono::steady_clock::now() >= deadline) {
-                fail(records.size() - i, std::string("produce: ") + rd_kafka_err2str(err));
+                fail(i, std::string("produce: ") + rd_kafka_err2str(err));
                 i = records.size();
                 break;
             }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "coupon/domain/types.hpp"
+#include "coupon/messaging/backlog_guard.hpp"
 #include "producer.hpp"
 
 namespace coupon::messaging {
@@ -18,8 +19,11 @@ public:
     void stop();
 
     // Produces every record and waits for all delivery reports. Returns "" when all were stored, else the
-    // first error. Safe to call from several workers at once.
-    std::string publish(const std::vector<OutRecord>& records, std::chrono::milliseconds timeout);
+    // first error. Safe to call from several workers at once. With a guard, the caller reserved room for
+    // every record (BacklogGuard::try_reserve): each record's reservation ends with its delivery report, or
+    // at once when it could not be produced.
+    std::string publish(const std::vector<OutRecord>& records, std::chrono::milliseconds timeout,
+                        BacklogGuard* guard = nullptr);
     OutRecord result_record(const domain::IssueResult& result) const;
 
 private:

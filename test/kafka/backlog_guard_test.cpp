@@ -5,6 +5,8 @@
 #include <atomic>
 #include <thread>
 
+#include "coupon/messaging/backlog_guard.hpp"
+#include "coupon/messaging/guarded_request_sink.hpp"
 #include "coupon/messaging/kafka_request_sink.hpp"
 #include "coupon/messaging/partitioner.hpp"
 #include "kafka_fixture.hpp"
@@ -16,12 +18,30 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::int64_t backlog_of(const KafkaRequestSink& sink, std::int32_t partition) {
-    for (const auto& b : sink.backlog()) {
-        if (b.partition == partition) return b.records;
+std::int64_t backlog_of(const BacklogGuard& guard, const std::string& topic, std::int32_t partition) {
+    for (const auto& b : guard.snapshot()) {
+        if (b.topic == topic && b.partition == partition) return b.records;
     }
     return -1;
 }
+
+// The node's front end on the embedded broker: the guard, the producer, and the wrapper that asks the guard.
+struct GuardedFront {
+    BacklogGuard guard;
+    KafkaRequestSink sink;
+    GuardedRequestSink front;
+    explicit GuardedFront(const KafkaConfig& config)
+        : guard(config), sink(config), front(sink, guard, config.topics.issue) {
+        guard.start();
+        sink.start();
+    }
+    ~GuardedFront() {
+        sink.stop();
+        guard.stop();
+    }
+    std::int64_t backlog(std::int32_t partition) const { return backlog_of(guard, sink_topic, partition); }
+    std::string sink_topic = "coupon-issue-topic";
+};
 
 }  // namespace
 
@@ -36,35 +56,34 @@ TEST_CASE("backlog guard: refuses at the limit, accepts again after consumers ca
     const domain::PolicyId policy = f.add_policy(1000);
     const std::int32_t partition = partition_for_key(std::to_string(policy), 2);
 
-    KafkaRequestSink sink(f.config);
-    sink.start();
-    REQUIRE(sink.backlog_guard_enabled());
+    GuardedFront sink(f.config);
     std::vector<std::string> accepted;
     Verdict v;
     for (int i = 0; i < 200; ++i) {
         const std::string id = "bl-" + std::to_string(i);
-        v = submit_and_wait(sink, make_request(i + 1, policy, id));
+        v = submit_and_wait(sink.front, make_request(i + 1, policy, id));
         if (v.status != domain::AcceptStatus::Accepted) break;
         accepted.push_back(id);
     }
     CHECK(v.status == domain::AcceptStatus::Overloaded);
     CHECK(static_cast<std::int64_t>(accepted.size()) == kLimit);
-    CHECK(backlog_of(sink, partition) == kLimit);
+    CHECK(sink.backlog(partition) == kLimit);
     CHECK(f.high_watermark(f.config.topics.issue, partition) == kLimit);  // refused ones never reached Kafka
 
     // Another process sharing the broker learns the backlog from the broker, not from its own counting.
-    KafkaRequestSink other(f.config);
-    other.start();
-    CHECK(backlog_of(other, partition) == kLimit);
-    CHECK(submit_and_wait(other, make_request(9999, policy, "other-1")).status == domain::AcceptStatus::Overloaded);
+    GuardedFront other(f.config);
+    CHECK(other.backlog(partition) == kLimit);
+    CHECK(submit_and_wait(other.front, make_request(9999, policy, "other-1")).status ==
+          domain::AcceptStatus::Overloaded);
 
     auto group = f.make_group();
     // Consumers commit; the sampled backlog falls and requests are accepted again.
-    REQUIRE(wait_until([&] { return backlog_of(sink, partition) == 0; }));
+    REQUIRE(wait_until([&] { return sink.backlog(partition) == 0; }));
     int more = 0;
     REQUIRE(wait_until([&] {
         const std::string id = "after-" + std::to_string(more++);
-        if (submit_and_wait(sink, make_request(5000 + more, policy, id)).status != domain::AcceptStatus::Accepted) {
+        if (submit_and_wait(sink.front, make_request(5000 + more, policy, id)).status !=
+            domain::AcceptStatus::Accepted) {
             return false;
         }
         accepted.push_back(id);
@@ -83,8 +102,6 @@ TEST_CASE("backlog guard: refuses at the limit, accepts again after consumers ca
     CHECK(state.results.size() == accepted.size());
     CHECK(state.coupons.size() == accepted.size());
     group->stop();
-    other.stop();
-    sink.stop();
 }
 
 TEST_CASE("backlog guard: a record acknowledged while a sample is under way counts once", "[backlog]") {
@@ -100,30 +117,28 @@ TEST_CASE("backlog guard: a record acknowledged while a sample is under way coun
     const domain::PolicyId policy = f.add_policy(1000);
     const std::int32_t partition = partition_for_key(std::to_string(policy), 2);
 
-    KafkaRequestSink sink(f.config);
-    sink.start();
+    GuardedFront sink(f.config);
     std::atomic<bool> sampling{true};
     std::thread sampler([&] {
-        while (sampling.load()) sink.refresh_backlog();
+        while (sampling.load()) sink.guard.sample();
     });
     std::int64_t accepted = 0;
     int miscounted = 0;  // times the estimate was not exactly what this process got acknowledged
     for (int i = 0; i < 2 * kLimit; ++i) {
-        const Verdict v = submit_and_wait(sink, make_request(i + 1, policy, "once-" + std::to_string(i)));
+        const Verdict v = submit_and_wait(sink.front, make_request(i + 1, policy, "once-" + std::to_string(i)));
         if (v.status != domain::AcceptStatus::Accepted) {
             CHECK(v.status == domain::AcceptStatus::Overloaded);
             break;
         }
         ++accepted;
         // Nothing in flight, nothing consumed, no other producer: the estimate is exact.
-        if (backlog_of(sink, partition) != accepted) ++miscounted;
+        if (sink.backlog(partition) != accepted) ++miscounted;
     }
     sampling = false;
     sampler.join();
     CHECK(miscounted == 0);
     CHECK(accepted == kLimit);
     CHECK(f.high_watermark(f.config.topics.issue, partition) == accepted);
-    sink.refresh_backlog();
-    CHECK(backlog_of(sink, partition) == accepted);
-    sink.stop();
+    sink.guard.sample();
+    CHECK(sink.backlog(partition) == accepted);
 }
