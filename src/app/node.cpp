@@ -57,7 +57,7 @@ void Node::start() {
     dead_letters_ = std::make_unique<messaging::DeadLetterConsumer>(
         kafka, [db = database_.get()] { return db->dead_letter_store(); }, clock_);
     dead_letters_->start();
-    replayer_ = std::make_unique<messaging::KafkaReplayer>(kafka);
+    replayer_ = std::make_unique<messaging::KafkaReplayer>(kafka, std::chrono::seconds(10), guard_.get());
     replayer_->start();
 
     const http::HttpConfig http_config = http_config_of(config_);

@@ -2,6 +2,7 @@
 // partition's unconsumed backlog gets there, and accept again once consumers caught up, losing nothing.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <thread>
 
@@ -9,6 +10,7 @@
 #include "coupon/messaging/guarded_request_sink.hpp"
 #include "coupon/messaging/kafka_request_sink.hpp"
 #include "coupon/messaging/partitioner.hpp"
+#include "failure_test_support.hpp"
 #include "kafka_fixture.hpp"
 
 using namespace coupon;
@@ -141,4 +143,80 @@ TEST_CASE("backlog guard: a record acknowledged while a sample is under way coun
     CHECK(f.high_watermark(f.config.topics.issue, partition) == accepted);
     sink.guard.sample();
     CHECK(sink.backlog(partition) == accepted);
+}
+
+TEST_CASE("backlog guard: full retry and dead-letter partitions hold the stages upstream (no commit, nothing "
+          "dropped) until the database is back",
+          "[backlog][outage]") {
+    // The hole of issue 8 item 1: during an outage the main topic's consumer forwarded every batch to the retry
+    // topic and committed, so only the retry topics (and the DLT) grew, unguarded. Here every guarded topic
+    // may hold 12 unconsumed records per partition.
+    KafkaFixture f(2);
+    constexpr std::int64_t kLimit = 12;
+    f.config.embedded.backlog_record_bytes = 256;
+    f.config.embedded.backlog_limit_bytes = 1 << 20;
+    f.config.embedded.backlog_limit_records = kLimit;  // the record limit binds
+    f.config.embedded.backlog_sample_interval = 100ms;
+    f.config.retry.attempts = 2;  // main -> retry-1000 -> DLT
+    f.config.retry.delay = 500ms;
+    const domain::PolicyId policy = f.add_policy(20);
+    const std::int32_t partition = partition_for_key(std::to_string(policy), 2);
+    constexpr int kRequests = 50;
+
+    f.store.set_down(true);
+    const auto ids = submit_all(f, policy, kRequests, "held-");  // straight to the topic, as an old node would
+    BacklogGuard guard(f.config);
+    guard.start();
+    auto dlt = f.make_dlt_consumer();
+    auto group = std::make_unique<IssueConsumerGroup>(f.config, f.store_factory(), f.clock,
+                                                      IssueConsumerGroup::TestHooks{}, &guard);
+    group->start();
+
+    const std::string retry = f.config.topics.retry_1;
+    const std::string& dlt_topic = f.config.topics.dlt;
+    const auto backlog = [&](const std::string& topic, const std::string& g) {
+        const std::int64_t high = f.high_watermark(topic, partition);  // first: never above the truth
+        return high - std::max<std::int64_t>(0, f.committed_offset(g, topic, partition));
+    };
+    std::int64_t worst_retry = 0, worst_dlt = 0;
+    const auto watch_for = [&](std::chrono::milliseconds d) {
+        const auto end = std::chrono::steady_clock::now() + d;
+        while (std::chrono::steady_clock::now() < end) {
+            worst_retry = std::max(worst_retry, backlog(retry, f.config.group_id + "-retry-1000"));
+            worst_dlt = std::max(worst_dlt, backlog(dlt_topic, f.config.group_id + "-dlt"));
+            std::this_thread::sleep_for(50ms);
+        }
+    };
+    // The DLT fills (its consumer cannot store), then retry-1000 (its consumer waits for DLT room), and the
+    // main topic's consumer holds its batch: nothing of the main topic is committed.
+    REQUIRE(wait_until([&] { return f.high_watermark(dlt_topic, partition) >= kLimit; }, 20s));
+    watch_for(3s);
+    CHECK(f.high_watermark(dlt_topic, partition) == kLimit);  // nothing committed there: exactly the limit
+    CHECK(f.high_watermark(retry, partition) > kLimit);       // some moved on to the DLT, the rest waits
+    CHECK(backlog(retry, f.config.group_id + "-retry-1000") == kLimit);
+    CHECK(f.committed_offset(partition) <= 0);                // the main batch is held, not committed
+    CHECK(f.store.snapshot().results.empty());
+
+    // The database is back: the chain drains and every request gets exactly one outcome.
+    f.store.set_down(false);
+    REQUIRE(wait_until([&] { return f.store.snapshot().results.size() == static_cast<std::size_t>(kRequests); }, 40s));
+    watch_for(300ms);
+    CHECK(worst_retry <= kLimit);
+    CHECK(worst_dlt <= kLimit);
+    const auto state = f.store.snapshot();
+    std::size_t issued = 0, failed = 0;
+    for (const auto& id : ids) {
+        REQUIRE(state.results.count(id) == 1);
+        const auto outcome = state.results.at(id).outcome;
+        if (outcome == domain::Outcome::Issued) ++issued;
+        if (outcome == domain::Outcome::Failed) ++failed;
+    }
+    // Dead-lettered: the DLT's 12 and what retry-1000's consumer had already judged failed for good.
+    CHECK(failed >= static_cast<std::size_t>(kLimit));
+    CHECK(failed <= static_cast<std::size_t>(2 * kLimit));
+    CHECK(issued == state.coupons.size());
+    CHECK(issued == std::min<std::size_t>(20, kRequests - failed));
+    group->stop();
+    dlt->stop();
+    guard.stop();
 }
