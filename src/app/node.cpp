@@ -131,6 +131,11 @@ http::ReadyReport Node::ready_report() const {
     report.components["consumers"] = assigned ? "UP" : "DOWN: waiting for partition assignment";
     report.components["kafka"] = broker_ ? "UP (embedded)" : "UP";
     report.ready = db_up && assigned;
+    if (stopping_.load()) {
+        // Load balancers stop sending new requests while the node drains (they would only get 503).
+        report.components["node"] = "DOWN: stopping";
+        report.ready = false;
+    }
     return report;
 }
 
@@ -143,6 +148,7 @@ bool Node::healthy() const { return database_ && database_->queries().ping(); }
 void Node::stop() {
     const auto timeout = std::chrono::milliseconds(config_.server.shutdown_timeout_ms);
     const auto deadline = std::chrono::steady_clock::now() + timeout;
+    stopping_ = true;
     if (serving_) {
         serving_ = false;
         drain(deadline);

@@ -1,5 +1,6 @@
 #pragma once
 // One coupon-server node: every long-lived part, started in dependency order and stopped in reverse.
+#include <atomic>
 #include <chrono>
 #include <memory>
 
@@ -56,7 +57,8 @@ private:
     std::unique_ptr<messaging::DeadLetterConsumer> dead_letters_;
     std::unique_ptr<messaging::KafkaReplayer> replayer_;
     std::unique_ptr<http::HttpServer> server_;
-    bool serving_ = false;  // start() finished: stop() drains
+    bool serving_ = false;                 // start() finished: stop() drains
+    std::atomic<bool> stopping_{false};    // stop() began: /ready answers 503 while the node drains
 };
 
 }  // namespace coupon::app

@@ -1,14 +1,11 @@
 #include "coupon/messaging/backlog_guard.hpp"
 
-#include <librdkafka/rdkafka.h>
-
 #include <algorithm>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
 
 #include "backlog_probe.hpp"
-#include "client_config.hpp"
 #include "coupon/domain/log.hpp"
 #include "messaging_metrics.hpp"
 #include "retry_stages.hpp"

@@ -49,6 +49,8 @@ TEST_CASE("SIGTERM drains the embedded broker: every accepted request has its ou
             CHECK(late.status == 503);
             CHECK_FALSE(late.header("retry-after").empty());
         }
+        const auto ready = server.get("/ready");
+        if (ready.status != 0) CHECK(ready.status == 503);
     }
     CHECK(server.process->stop(SIGTERM, 40s) == 0);
     const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - sent);
