@@ -109,8 +109,8 @@ void Node::drain(std::chrono::steady_clock::time_point deadline) {
         if (b.records > 0) where += fmt::format("{}{}[{}]={}", where.empty() ? "" : ", ", b.topic, b.partition, b.records);
     }
     log::error("app",
-               "stopping with {} accepted record(s) still unconsumed on the embedded broker after {} ms (lost with it; "
-               "raise server.shutdown_timeout_ms or fix the database): {}",
+               "stopping with {} record(s) still unconsumed on the embedded broker after {} ms (lost with it; a request "
+               "in transit between two topics counts twice; raise server.shutdown_timeout_ms or fix the database): {}",
                left, took, where);
 }
 

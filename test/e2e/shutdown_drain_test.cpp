@@ -81,3 +81,34 @@ TEST_CASE("SIGTERM drains the embedded broker: every accepted request has its ou
     CHECK(server.database->count("SELECT COUNT(DISTINCT user_id) FROM coupon") == kStock);
     CHECK(server.process->stop(SIGTERM) == 0);
 }
+
+TEST_CASE("SIGTERM with the database down: the drain ends at the stop timeout and says how many records are lost",
+          "[e2e][drain]") {
+    RunningServer server(std::map<std::string, std::string>{
+        {"COUPON_DATABASE_BUSY_TIMEOUT_MS", "200"},
+        {"COUPON_KAFKA_RETRY_DELAY_MS", "2000"},
+        {"COUPON_SERVER_SHUTDOWN_TIMEOUT_MS", "2000"},
+    });
+    const std::int64_t policy = server.create_policy(10);
+    const std::string body = R"({"couponPolicyId":)" + std::to_string(policy) + "}";
+    std::thread lock([&] { server.database->refuse_writes_for(9s); });
+    std::this_thread::sleep_for(300ms);
+    for (int user = 1; user <= 30; ++user) {
+        REQUIRE(server.post("/api/coupons/" + std::to_string(user), body, {{"Prefer", "respond-async"}}).status == 202);
+    }
+    const auto sent = std::chrono::steady_clock::now();
+    CHECK(server.process->stop(SIGTERM, 20s) == 0);
+    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - sent);
+    lock.join();
+    const std::string log = server.process->log();
+    INFO(log);
+    // The drain waits 2 s at most; the rest of the stop is bounded too (the lock outlasts it).
+    WARN("SIGTERM to exit with the database locked: " << took.count() << " ms");
+    CHECK(took < 9s);
+    CHECK(log.find("drained in") == std::string::npos);
+    // A request counts once per copy: in transit between two topics it is in both.
+    const auto at = log.find("stopping with ");
+    REQUIRE(at != std::string::npos);
+    CHECK(std::stoi(log.substr(at + 14)) >= 30);
+    CHECK(log.find("still unconsumed on the embedded broker", at) != std::string::npos);
+}
