@@ -12,7 +12,7 @@ void bind_all(Config& c, ConfigBinder& b) {
     b.bind("server.data_dir", c.server.data_dir, "directory for the embedded SQLite file and local state");
     b.bind("server.log_level", c.server.log_level, "debug, info, warn or error");
     b.bind("server.shutdown_timeout_ms", c.server.shutdown_timeout_ms, 0, kMaxInt,
-           "on SIGTERM, how long in-flight work may take before a hard stop");
+           "on SIGTERM, how long draining the embedded broker and in-flight work may take before a hard stop");
 
     b.bind("http.address", c.http.address, "listen address");
     b.bind("http.port", c.http.port, 0, 65535, "listen port (0: any free port, logged)");
@@ -94,7 +94,8 @@ void bind_all(Config& c, ConfigBinder& b) {
 
     b.bind("kafka.embedded.brokers", k.embedded.brokers, 1, 16, "brokers of the embedded cluster");
     b.bind("kafka.embedded.backlog_limit_bytes", k.embedded.backlog_limit_bytes, 4096, 4 * 1024 * 1024,
-           "unconsumed bytes per partition before 503 (the embedded broker drops beyond 5 MiB)");
+           "unconsumed bytes per partition of the issue, retry and dead-letter topics before 503 / holding a "
+           "forward (the embedded broker drops beyond 5 MiB)");
     b.bind("kafka.embedded.bootstrap_file", k.embedded.bootstrap_file, "write the embedded broker's address here");
     b.bind("kafka.embedded.shared", k.embedded.shared,
            "bootstrap_servers is a `coupon-server broker` (mock): no Admin API, backlog guard on");

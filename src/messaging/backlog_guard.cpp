@@ -1,62 +1,162 @@
-#include "backlog_guard.hpp"
+#include "coupon/messaging/backlog_guard.hpp"
 
 #include <algorithm>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 
+#include "backlog_probe.hpp"
 #include "coupon/domain/log.hpp"
 #include "messaging_metrics.hpp"
+#include "retry_stages.hpp"
 
 namespace coupon::messaging {
 namespace {
 
 // Record-batch header (61 bytes) plus per-record framing: what one record costs when it is its own batch.
 constexpr std::int64_t kBatchOverhead = 61 + 40;
-constexpr int kBrokerTimeoutMs = 5000;
+
+struct Partition {
+    std::int64_t high = 0;                // high watermark at the last sample
+    std::int64_t done = 0;                // committed offset (at least the log start) at the last sample
+    std::int64_t acked_end = 0;           // 1 + highest offset acknowledged to this process, ever
+    std::int64_t unplaced = 0;            // records acknowledged without an offset, ever
+    std::int64_t unplaced_at_sample = 0;  // `unplaced` when the last sample started
+    std::int64_t in_flight = 0;
+};
+
+std::int64_t estimate(const Partition& p) {
+    return std::max<std::int64_t>(0, std::max(p.high, p.acked_end) - p.done) + (p.unplaced - p.unplaced_at_sample) +
+           p.in_flight;
+}
+
+struct GuardedTopic {
+    std::string name;
+    std::string group;  // the consumer group whose commits free this topic's room
+    std::vector<Partition> partitions;
+    std::int64_t largest_record = 0;  // largest key + value + headers this process produced here
+};
 
 }  // namespace
 
-BacklogGuard::BacklogGuard(const KafkaConfig& config, std::int32_t partitions)
-    : config_(config), partitions_(partitions), state_(static_cast<std::size_t>(partitions)) {}
+struct BacklogGuard::Impl {
+    KafkaConfig config;
+    BacklogProbe probe;
+    mutable std::mutex mutex;           // topics' counters
+    std::vector<GuardedTopic> topics;   // fixed after start(): only the counters change
+    std::mutex sample_mutex;            // one sample at a time
+    std::condition_variable wake;
+    std::mutex wake_mutex;
+    bool stopping = false;
+    std::thread sampler;
+
+    explicit Impl(KafkaConfig c) : config(std::move(c)), probe(config) {}
+
+    GuardedTopic* find(const std::string& name) {
+        for (auto& t : topics) {
+            if (t.name == name) return &t;
+        }
+        return nullptr;
+    }
+
+    std::int64_t record_bytes(const GuardedTopic& t) const {
+        return std::max(config.embedded.backlog_record_bytes, t.largest_record + kBatchOverhead);
+    }
+
+    bool fits(const GuardedTopic& t, const Partition& p, std::int64_t more) const {
+        const std::int64_t after = estimate(p) + more;
+        return after <= config.embedded.backlog_limit_records && after * record_bytes(t) <= config.embedded.backlog_limit_bytes;
+    }
+
+    void publish_gauges(const std::vector<PartitionBacklog>& all) const {
+        for (const PartitionBacklog& b : all) {
+            MessagingMetrics::backlog_records(b.topic, b.partition).store(b.records, std::memory_order_relaxed);
+            MessagingMetrics::backlog_bytes(b.topic, b.partition).store(b.bytes, std::memory_order_relaxed);
+        }
+    }
+};
+
+BacklogGuard::BacklogGuard(KafkaConfig config) : impl_(std::make_unique<Impl>(std::move(config))) {
+    // Every topic a request can sit in, each freed by its own group (the names retry_stages.cpp gives them).
+    Impl& g = *impl_;
+    for (const ConsumeStage& stage : consume_stages(g.config)) {
+        g.topics.push_back({stage.topic, stage.group_id, std::vector<Partition>(static_cast<std::size_t>(stage.partitions)), 0});
+    }
+    g.topics.push_back({g.config.topics.dlt, dead_letter_group(g.config),
+                        std::vector<Partition>(static_cast<std::size_t>(g.config.topics.dlt_partitions)), 0});
+}
 
 BacklogGuard::~BacklogGuard() { stop(); }
 
 void BacklogGuard::start() {
-    probe_ = make_client(RD_KAFKA_CONSUMER, make_conf(config_, ClientRole::Probe));
+    Impl& g = *impl_;
+    g.probe.start();
+    for (auto& t : g.topics) {
+        // The broker's count decides where records land; the configured one is only a fallback.
+        const std::int32_t n = g.probe.partition_count(t.name, static_cast<std::int32_t>(t.partitions.size()));
+        t.partitions.assign(static_cast<std::size_t>(n), Partition{});
+        log::info("kafka",
+                  "backlog guard: {} ({} partitions, freed by group {}): at most {} bytes / {} records unconsumed "
+                  "per partition",
+                  t.name, n, t.group, g.config.embedded.backlog_limit_bytes, g.config.embedded.backlog_limit_records);
+    }
+    log::info("kafka",
+              "backlog guard: a full {} partition answers 503; a full retry or dead-letter partition holds the "
+              "stage that forwards to it (no commit) until it has room; {} is not guarded (outcomes are in the "
+              "database)",
+              g.config.topics.issue, g.config.topics.results);
     sample();
-    sampler_ = std::thread([this] { sample_loop(); });
+    g.sampler = std::thread([this] {
+        Impl& s = *impl_;
+        std::unique_lock lock(s.wake_mutex);
+        while (!s.wake.wait_for(lock, s.config.embedded.backlog_sample_interval, [&s] { return s.stopping; })) {
+            lock.unlock();
+            sample();
+            lock.lock();
+        }
+    });
 }
 
 void BacklogGuard::stop() {
+    Impl& g = *impl_;
     {
-        std::lock_guard lock(wake_mutex_);
-        if (stopping_) return;
-        stopping_ = true;
+        std::lock_guard lock(g.wake_mutex);
+        if (g.stopping) return;
+        g.stopping = true;
     }
-    wake_.notify_all();
-    if (sampler_.joinable()) sampler_.join();
-    probe_.reset();
+    g.wake.notify_all();
+    if (g.sampler.joinable()) g.sampler.join();
+    std::lock_guard one_at_a_time(g.sample_mutex);
+    g.probe.stop();
 }
 
-std::int64_t BacklogGuard::record_bytes() const {
-    return std::max(config_.embedded.backlog_record_bytes, largest_record_ + kBatchOverhead);
-}
-
-bool BacklogGuard::try_reserve(std::int32_t partition, std::size_t bytes) {
-    if (partition < 0 || partition >= partitions_) return true;  // the producer will reject it anyway
-    std::lock_guard lock(mutex_);
-    largest_record_ = std::max(largest_record_, static_cast<std::int64_t>(bytes));
-    Partition& p = state_[static_cast<std::size_t>(partition)];
-    const std::int64_t after = estimate(p) + 1;
-    if (after > config_.embedded.backlog_limit_records || after * record_bytes() > config_.embedded.backlog_limit_bytes) {
-        return false;
+std::size_t BacklogGuard::reserve(const std::vector<Slot>& slots) {
+    Impl& g = *impl_;
+    std::lock_guard lock(g.mutex);
+    std::size_t n = 0;
+    for (; n < slots.size(); ++n) {
+        const Slot& s = slots[n];
+        GuardedTopic* t = g.find(s.topic);
+        if (!t || s.partition < 0 || s.partition >= static_cast<std::int32_t>(t->partitions.size())) continue;
+        Partition& p = t->partitions[static_cast<std::size_t>(s.partition)];
+        // A larger record makes every record of its topic count larger, this one included.
+        const std::int64_t largest = t->largest_record;
+        t->largest_record = std::max(largest, static_cast<std::int64_t>(s.bytes));
+        if (estimate(p) > 0 && !g.fits(*t, p, 1)) {
+            t->largest_record = largest;  // not produced (yet): it must not shrink the others' room
+            break;
+        }
+        ++p.in_flight;
     }
-    ++p.in_flight;
-    return true;
+    return n;
 }
 
-void BacklogGuard::on_delivery(std::int32_t partition, bool stored, std::int64_t offset) {
-    if (partition < 0 || partition >= partitions_) return;
-    std::lock_guard lock(mutex_);
-    Partition& p = state_[static_cast<std::size_t>(partition)];
+void BacklogGuard::on_delivery(const std::string& topic, std::int32_t partition, bool stored, std::int64_t offset) {
+    Impl& g = *impl_;
+    std::lock_guard lock(g.mutex);
+    GuardedTopic* t = g.find(topic);
+    if (!t || partition < 0 || partition >= static_cast<std::int32_t>(t->partitions.size())) return;
+    Partition& p = t->partitions[static_cast<std::size_t>(partition)];
     --p.in_flight;
     if (!stored) return;
     if (offset >= 0) {
@@ -67,67 +167,64 @@ void BacklogGuard::on_delivery(std::int32_t partition, bool stored, std::int64_t
 }
 
 std::vector<PartitionBacklog> BacklogGuard::snapshot() const {
-    std::lock_guard lock(mutex_);
+    const Impl& g = *impl_;
+    std::lock_guard lock(g.mutex);
     std::vector<PartitionBacklog> out;
-    const std::int64_t size = record_bytes();
-    for (std::int32_t i = 0; i < partitions_; ++i) {
-        const std::int64_t records = estimate(state_[static_cast<std::size_t>(i)]);
-        out.push_back({i, records, records * size});
+    for (const auto& t : g.topics) {
+        const std::int64_t size = g.record_bytes(t);
+        for (std::size_t i = 0; i < t.partitions.size(); ++i) {
+            const std::int64_t records = estimate(t.partitions[i]);
+            out.push_back({t.name, static_cast<std::int32_t>(i), records, records * size});
+        }
     }
     return out;
 }
 
+std::int64_t BacklogGuard::unconsumed_records() const {
+    std::int64_t total = 0;
+    for (const auto& b : snapshot()) total += b.records;
+    return total;
+}
+
+std::vector<std::string> BacklogGuard::topics() const {
+    std::vector<std::string> out;
+    for (const auto& t : impl_->topics) out.push_back(t.name);
+    return out;
+}
+
 void BacklogGuard::sample() {
-    std::lock_guard one_at_a_time(sample_mutex_);
-    if (!probe_) return;
-    std::vector<std::int64_t> unplaced_before(static_cast<std::size_t>(partitions_));
+    Impl& g = *impl_;
+    std::lock_guard one_at_a_time(g.sample_mutex);
+    if (!g.probe.started()) return;
+    std::vector<std::vector<std::int64_t>> unplaced_before(g.topics.size());
+    std::vector<BacklogProbe::Request> requests;
     {
-        std::lock_guard lock(mutex_);
-        for (std::size_t i = 0; i < state_.size(); ++i) unplaced_before[i] = state_[i].unplaced;
-    }
-    const std::string& topic = config_.topics.issue;
-    PartitionList committed(rd_kafka_topic_partition_list_new(partitions_));
-    for (std::int32_t i = 0; i < partitions_; ++i) rd_kafka_topic_partition_list_add(committed.get(), topic.c_str(), i);
-    // Committed first, watermarks second: a commit landing in between only makes the estimate larger.
-    rd_kafka_resp_err_t err = rd_kafka_committed(probe_.get(), committed.get(), kBrokerTimeoutMs);
-    std::vector<std::int64_t> highs(static_cast<std::size_t>(partitions_));
-    std::vector<std::int64_t> dones(static_cast<std::size_t>(partitions_));
-    for (std::int32_t i = 0; err == RD_KAFKA_RESP_ERR_NO_ERROR && i < partitions_; ++i) {
-        int64_t low = 0, high = 0;
-        err = rd_kafka_query_watermark_offsets(probe_.get(), topic.c_str(), i, &low, &high, kBrokerTimeoutMs);
-        highs[static_cast<std::size_t>(i)] = high;
-        dones[static_cast<std::size_t>(i)] = std::max<std::int64_t>(committed->elems[i].offset, low);  // none yet: from low
-    }
-    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        // Keep the old numbers: local counting goes on, so the estimate still grows with every record.
-        log::warn("backlog", "cannot sample the backlog of {}: {}", topic, rd_kafka_err2str(err));
-        return;
-    }
-    {
-        std::lock_guard lock(mutex_);
-        for (std::size_t i = 0; i < state_.size(); ++i) {
-            state_[i].high = highs[i];
-            state_[i].done = dones[i];
-            state_[i].unplaced_at_sample = unplaced_before[i];
+        std::lock_guard lock(g.mutex);
+        for (std::size_t i = 0; i < g.topics.size(); ++i) {
+            for (const auto& p : g.topics[i].partitions) unplaced_before[i].push_back(p.unplaced);
+            requests.push_back({g.topics[i].name, g.topics[i].group, static_cast<std::int32_t>(g.topics[i].partitions.size())});
         }
     }
-    publish_gauges();
-}
-
-void BacklogGuard::publish_gauges() {
-    for (const PartitionBacklog& b : snapshot()) {
-        MessagingMetrics::backlog_records(b.partition).store(b.records, std::memory_order_relaxed);
-        MessagingMetrics::backlog_bytes(b.partition).store(b.bytes, std::memory_order_relaxed);
+    // Committed first, watermarks second (inside read): a commit landing in between only makes it larger.
+    const std::vector<BacklogProbe::Reading> readings = g.probe.read(requests);
+    {
+        std::lock_guard lock(g.mutex);
+        for (std::size_t i = 0; i < g.topics.size(); ++i) {
+            const BacklogProbe::Reading& r = readings[i];
+            if (!r.error.empty()) {
+                // Keep the old numbers: local counting goes on, so the estimate still grows with every record.
+                log::warn("backlog", "cannot sample the backlog of {}: {}", g.topics[i].name, r.error);
+                continue;
+            }
+            auto& parts = g.topics[i].partitions;
+            for (std::size_t p = 0; p < parts.size(); ++p) {
+                parts[p].high = r.high[p];
+                parts[p].done = r.done[p];
+                parts[p].unplaced_at_sample = unplaced_before[i][p];
+            }
+        }
     }
-}
-
-void BacklogGuard::sample_loop() {
-    std::unique_lock lock(wake_mutex_);
-    while (!wake_.wait_for(lock, config_.embedded.backlog_sample_interval, [this] { return stopping_; })) {
-        lock.unlock();
-        sample();
-        lock.lock();
-    }
+    g.publish_gauges(snapshot());
 }
 
 }  // namespace coupon::messaging

@@ -63,13 +63,13 @@ struct ConsumerWorker::Waker {
 };
 
 ConsumerWorker::ConsumerWorker(const KafkaConfig& config, WorkerSettings settings, const domain::Clock& clock,
-                               ResultPublisher& publisher, std::unique_ptr<BatchHandler> handler)
+                               ResultPublisher& publisher, BacklogGuard* guard, std::unique_ptr<BatchHandler> handler)
     : config_(config),
       settings_(std::move(settings)),
       clock_(clock),
       handler_(std::move(handler)),
       waker_(std::make_shared<Waker>()),
-      pipeline_(publisher, [waker = waker_] { waker->wake(); }),
+      pipeline_(publisher, guard, [waker = waker_] { waker->wake(); }),
       committer_(settings_.topic) {}
 
 ConsumerWorker::~ConsumerWorker() {
@@ -318,15 +318,23 @@ void ConsumerWorker::on_assign(rd_kafka_topic_partition_list_t* partitions, cons
         std::lock_guard lock(owned_mutex_);
         owned_.insert(list.begin(), list.end());
     }
+    change_assignment(partitions, true);
+    has_assignment_ = true;
+}
+
+void ConsumerWorker::change_assignment(rd_kafka_topic_partition_list_t* partitions, bool add) {
+    const char* what = add ? "assign" : "unassign";
     if (std::strcmp(rd_kafka_rebalance_protocol(consumer_.get()), "COOPERATIVE") == 0) {
-        if (rd_kafka_error_t* error = rd_kafka_incremental_assign(consumer_.get(), partitions)) {
-            log::error("consumer", "{}: incremental assign failed: {}", settings_.topic, rd_kafka_error_string(error));
+        rd_kafka_error_t* error = add ? rd_kafka_incremental_assign(consumer_.get(), partitions)
+                                      : rd_kafka_incremental_unassign(consumer_.get(), partitions);
+        if (error) {
+            log::error("consumer", "{}: incremental {} failed: {}", settings_.topic, what, rd_kafka_error_string(error));
             rd_kafka_error_destroy(error);
         }
-    } else if (rd_kafka_resp_err_t err = rd_kafka_assign(consumer_.get(), partitions)) {
-        log::error("consumer", "{}: assign failed: {}", settings_.topic, rd_kafka_err2str(err));
+    } else if (rd_kafka_resp_err_t err = rd_kafka_assign(consumer_.get(), add ? partitions : nullptr)) {
+        // The eager protocols hand out and take back the whole assignment at once.
+        log::error("consumer", "{}: {} failed: {}", settings_.topic, what, rd_kafka_err2str(err));
     }
-    has_assignment_ = true;
 }
 
 void ConsumerWorker::on_revoke(rd_kafka_topic_partition_list_t* partitions, const std::set<std::int32_t>& list) {
@@ -356,14 +364,7 @@ void ConsumerWorker::on_revoke(rd_kafka_topic_partition_list_t* partitions, cons
         (void)committer_.commit_now(consumer_.get(), list);
     }
     committer_.forget(list);
-    if (std::strcmp(rd_kafka_rebalance_protocol(consumer_.get()), "COOPERATIVE") == 0) {
-        if (rd_kafka_error_t* error = rd_kafka_incremental_unassign(consumer_.get(), partitions)) {
-            log::error("consumer", "{}: incremental unassign failed: {}", settings_.topic, rd_kafka_error_string(error));
-            rd_kafka_error_destroy(error);
-        }
-    } else if (rd_kafka_resp_err_t err = rd_kafka_assign(consumer_.get(), nullptr)) {
-        log::error("consumer", "{}: unassign failed: {}", settings_.topic, rd_kafka_err2str(err));
-    }
+    change_assignment(partitions, false);
 }
 
 }  // namespace coupon::messaging

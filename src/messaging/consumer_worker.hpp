@@ -35,6 +35,7 @@
 namespace coupon::messaging {
 
 class ResultPublisher;
+class BacklogGuard;
 
 struct WorkerSettings {
     std::string topic;
@@ -47,8 +48,9 @@ struct WorkerSettings {
 
 class ConsumerWorker {
 public:
+    // guard: null with a real Kafka cluster (publish_pipeline.hpp).
     ConsumerWorker(const KafkaConfig& config, WorkerSettings settings, const domain::Clock& clock,
-                   ResultPublisher& publisher, std::unique_ptr<BatchHandler> handler);
+                   ResultPublisher& publisher, BacklogGuard* guard, std::unique_ptr<BatchHandler> handler);
     ~ConsumerWorker();
     ConsumerWorker(const ConsumerWorker&) = delete;
     ConsumerWorker& operator=(const ConsumerWorker&) = delete;
@@ -71,6 +73,8 @@ private:
     void on_rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions);
     void on_assign(rd_kafka_topic_partition_list_t* partitions, const std::set<std::int32_t>& list);
     void on_revoke(rd_kafka_topic_partition_list_t* partitions, const std::set<std::int32_t>& list);
+    // Incremental (cooperative) or whole (eager) assign / unassign, by the group's protocol.
+    void change_assignment(rd_kafka_topic_partition_list_t* partitions, bool add);
 
     Batch gather();
     void decide(Batch& batch);

@@ -3,6 +3,7 @@
 #include "coupon/domain/log.hpp"
 #include "dead_letter_handler.hpp"
 #include "result_publisher.hpp"
+#include "retry_stages.hpp"
 #include "topic_consumer.hpp"
 #include "webhook.hpp"
 
@@ -35,7 +36,7 @@ void DeadLetterConsumer::start() {
     }
     d.publisher.start();
     d.started = true;
-    TopicConsumer::Options options{d.config.topics.dlt, d.config.group_id + "-dlt", d.config.retry.consumer_threads,
+    TopicConsumer::Options options{d.config.topics.dlt, dead_letter_group(d.config), d.config.retry.consumer_threads,
                                    false};
     d.consumer = std::make_unique<TopicConsumer>(d.config, options, d.clock, d.publisher);
     d.consumer->start([&d](int) -> std::unique_ptr<BatchHandler> {

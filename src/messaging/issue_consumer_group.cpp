@@ -13,23 +13,25 @@ struct IssueConsumerGroup::Impl {
     StoreFactory store_factory;
     const domain::Clock& clock;
     TestHooks hooks;
+    BacklogGuard* guard;
     ResultPublisher publisher;  // results, retries and dead letters of every stage
     std::vector<ConsumeStage> stages;
     std::vector<std::unique_ptr<TopicConsumer>> consumers;  // stages[i] <-> consumers[i]
     bool started = false;
 
-    Impl(KafkaConfig c, StoreFactory f, const domain::Clock& k, TestHooks h)
+    Impl(KafkaConfig c, StoreFactory f, const domain::Clock& k, TestHooks h, BacklogGuard* b)
         : config(std::move(c)),
           store_factory(std::move(f)),
           clock(k),
           hooks(std::move(h)),
+          guard(b),
           publisher(config),
           stages(consume_stages(config)) {}
 };
 
 IssueConsumerGroup::IssueConsumerGroup(KafkaConfig config, StoreFactory store_factory, const domain::Clock& clock,
-                                       TestHooks hooks)
-    : impl_(std::make_unique<Impl>(std::move(config), std::move(store_factory), clock, std::move(hooks))) {}
+                                       TestHooks hooks, BacklogGuard* guard)
+    : impl_(std::make_unique<Impl>(std::move(config), std::move(store_factory), clock, std::move(hooks), guard)) {}
 
 IssueConsumerGroup::~IssueConsumerGroup() { stop(); }
 
@@ -43,7 +45,7 @@ void IssueConsumerGroup::start() {
         TopicConsumer::Options options{stage.topic, stage.group_id,
                                        i == 0 ? g.config.consumer_threads : g.config.retry.consumer_threads,
                                        stage.delayed};
-        auto consumer = std::make_unique<TopicConsumer>(g.config, options, g.clock, g.publisher);
+        auto consumer = std::make_unique<TopicConsumer>(g.config, options, g.clock, g.publisher, g.guard);
         auto hook = i == 0 ? g.hooks.after_db_commit : std::function<void()>();
         consumer->start([&g, &stage, hook](int) -> std::unique_ptr<BatchHandler> {
             return std::make_unique<IssueHandler>(g.config, stage, g.store_factory(), g.clock, g.publisher, hook);

@@ -25,6 +25,7 @@ class IssueHandler final : public BatchHandler {
 public:
     // after_db_commit: test hook run between the database commit and the results (main topic only); if it
     // throws, the batch ends as Crashed.
+    // Forwards wait for room in the next topic in the worker's publish pipeline (publish_pipeline.hpp).
     IssueHandler(const KafkaConfig& config, ConsumeStage stage, std::unique_ptr<domain::IssueStore> store,
                  const domain::Clock& clock, ResultPublisher& publisher, std::function<void()> after_db_commit);
 

@@ -2,8 +2,12 @@
 
 #include <future>
 
+#include "coupon/domain/log.hpp"
+#include "coupon/messaging/backlog_guard.hpp"
 #include "coupon/messaging/message_codec.hpp"
+#include "coupon/messaging/partitioner.hpp"
 #include "producer.hpp"
+#include "publish_pipeline.hpp"
 
 namespace coupon::messaging {
 
@@ -12,9 +16,12 @@ using domain::AcceptStatus;
 struct KafkaReplayer::Impl {
     KafkaConfig config;
     std::chrono::milliseconds timeout;
+    BacklogGuard* guard;
     Producer producer;
+    std::int32_t partitions = 0;  // of the issue topic; read only with a guard, which must know the partition
 
-    Impl(KafkaConfig c, std::chrono::milliseconds t) : config(std::move(c)), timeout(t), producer(config, "replay") {}
+    Impl(KafkaConfig c, std::chrono::milliseconds t, BacklogGuard* g)
+        : config(std::move(c)), timeout(t), guard(g), producer(config, "replay") {}
 
     OutRecord record_for(const domain::DeadLetter& letter) const {
         OutRecord r;
@@ -36,12 +43,21 @@ struct KafkaReplayer::Impl {
     }
 };
 
-KafkaReplayer::KafkaReplayer(KafkaConfig config, std::chrono::milliseconds timeout)
-    : impl_(std::make_unique<Impl>(std::move(config), timeout)) {}
+KafkaReplayer::KafkaReplayer(KafkaConfig config, std::chrono::milliseconds timeout, BacklogGuard* guard)
+    : impl_(std::make_unique<Impl>(std::move(config), timeout, guard)) {}
 
 KafkaReplayer::~KafkaReplayer() { stop(); }
 
-void KafkaReplayer::start() { impl_->producer.start(); }
+void KafkaReplayer::start() {
+    impl_->producer.start();
+    if (!impl_->guard) return;
+    try {
+        impl_->partitions = partition_count(impl_->producer.handle(), impl_->config.topics.issue, std::chrono::seconds(10));
+    } catch (const std::exception& e) {
+        impl_->partitions = impl_->config.topics.issue_partitions;
+        log::warn("kafka", "{}; assuming {} partitions", e.what(), impl_->partitions);
+    }
+}
 
 void KafkaReplayer::stop() { impl_->producer.stop(std::chrono::seconds(5)); }
 
@@ -50,12 +66,24 @@ std::pair<AcceptStatus, std::string> KafkaReplayer::replay(const domain::DeadLet
     // Shared with the delivery callback, which may run after a timed-out wait.
     auto promise = std::make_shared<std::promise<Verdict>>();
     auto verdict = promise->get_future();
-    const rd_kafka_resp_err_t err =
-        impl_->producer.produce(impl_->record_for(letter), [promise](rd_kafka_resp_err_t e, const std::string& reason) {
+    OutRecord record = impl_->record_for(letter);
+    BacklogGuard* guard = impl_->guard;
+    if (guard) {
+        // Where the partitioner would put it (an empty key: the guard needs a partition, any will do).
+        record.partition = partition_for_key(record.key.empty() ? std::to_string(letter.id) : record.key, impl_->partitions);
+        if (!guard->try_reserve({record.topic, record.partition, stored_size(record)})) {
+            return {AcceptStatus::Overloaded, "partition backlog limit reached"};
+        }
+    }
+    const rd_kafka_resp_err_t err = impl_->producer.produce(
+        record, [promise, guard, topic = record.topic, partition = record.partition](
+                    rd_kafka_resp_err_t e, const std::string& reason, std::int64_t offset) {
+            if (guard) guard->on_delivery(topic, partition, e == RD_KAFKA_RESP_ERR_NO_ERROR, offset);
             promise->set_value(e == RD_KAFKA_RESP_ERR_NO_ERROR
                                    ? Verdict{AcceptStatus::Accepted, ""}
                                    : Verdict{AcceptStatus::Unavailable, std::string(rd_kafka_err2name(e)) + ": " + reason});
         });
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR && guard) guard->on_delivery(record.topic, record.partition, false, -1);
     if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) return {AcceptStatus::Overloaded, "producer queue full"};
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return {AcceptStatus::Unavailable, rd_kafka_err2str(err)};
     if (verdict.wait_for(impl_->timeout) != std::future_status::ready) {

@@ -3,7 +3,6 @@
 #include <atomic>
 #include <memory>
 
-#include "backlog_guard.hpp"
 #include "coupon/domain/log.hpp"
 #include "coupon/messaging/message_codec.hpp"
 #include "coupon/messaging/partitioner.hpp"
@@ -16,7 +15,6 @@ using domain::AcceptStatus;
 
 struct KafkaRequestSink::Impl {
     KafkaConfig config;
-    std::unique_ptr<BacklogGuard> guard;  // null when off; declared first so it outlives the producer's callbacks
     Producer producer;
     std::int32_t partitions = 0;
     std::atomic<bool> accepting{false};
@@ -24,10 +22,10 @@ struct KafkaRequestSink::Impl {
 
     explicit Impl(KafkaConfig c) : config(std::move(c)), producer(config, "requests") {}
 
-    static void report(const Done& done, AcceptStatus status, const std::string& detail) {
+    static void report(const DoneAt& done, AcceptStatus status, const std::string& detail, std::int64_t offset) {
         // `done` belongs to the front end; nothing it throws may reach librdkafka or the caller's loop.
         try {
-            if (done) done(status, detail);
+            if (done) done(status, detail, offset);
         } catch (const std::exception& e) {
             log::error("kafka", "request callback threw: {}", e.what());
         } catch (...) {
@@ -35,10 +33,10 @@ struct KafkaRequestSink::Impl {
         }
     }
 
-    void refuse(const Done& done, AcceptStatus status, const std::string& detail) {
+    void refuse(const DoneAt& done, AcceptStatus status, const std::string& detail) {
         (status == AcceptStatus::Overloaded ? metrics.refused_overloaded : metrics.refused_unavailable)
             .fetch_add(1, std::memory_order_relaxed);
-        report(done, status, detail);
+        report(done, status, detail, -1);
     }
 };
 
@@ -48,25 +46,33 @@ KafkaRequestSink::~KafkaRequestSink() { stop(std::chrono::seconds(5)); }
 
 void KafkaRequestSink::start() {
     impl_->producer.start();
-    // The partition is chosen here, exactly as Java's partitioner would, so the backlog guard accounts the
-    // record to the partition it really lands in.
+    // The partition is chosen here, exactly as Java's partitioner would, so a backlog guard in front of the
+    // sink accounts the record to the partition it really lands in.
     try {
         impl_->partitions = partition_count(impl_->producer.handle(), impl_->config.topics.issue, std::chrono::seconds(10));
     } catch (const std::exception& e) {
         impl_->partitions = impl_->config.topics.issue_partitions;
         log::warn("kafka", "{}; assuming {} partitions", e.what(), impl_->partitions);
     }
-    if (impl_->config.embedded_broker) {
-        impl_->guard = std::make_unique<BacklogGuard>(impl_->config, impl_->partitions);
-        impl_->guard->start();
-        log::info("kafka", "backlog guard on: at most {} bytes / {} records unconsumed per partition of {}",
-                  impl_->config.embedded.backlog_limit_bytes, impl_->config.embedded.backlog_limit_records,
-                  impl_->config.topics.issue);
-    }
     impl_->accepting = true;
 }
 
+EncodedRequest KafkaRequestSink::encode(const domain::IssueRequest& request) const {
+    EncodedRequest record;
+    record.key = request_key(request);
+    record.value = encode_request(request);
+    record.partition = partition_for_key(record.key, impl_->partitions);
+    record.bytes = record.key.size() + record.value.size() + kTypeIdHeader.size() + kRequestTypeId.size();
+    return record;
+}
+
 void KafkaRequestSink::submit(const domain::IssueRequest& request, Done done) {
+    produce(encode(request), [done = std::move(done)](AcceptStatus status, const std::string& detail, std::int64_t) {
+        if (done) done(status, detail);
+    });
+}
+
+void KafkaRequestSink::produce(const EncodedRequest& encoded, DoneAt done) {
     Impl& s = *impl_;
     if (!s.accepting.load(std::memory_order_acquire)) {
         s.refuse(done, AcceptStatus::Unavailable, "shutting down");
@@ -74,41 +80,35 @@ void KafkaRequestSink::submit(const domain::IssueRequest& request, Done done) {
     }
     OutRecord record;
     record.topic = s.config.topics.issue;
-    record.key = request_key(request);
-    record.value = encode_request(request);
+    record.key = encoded.key;
+    record.value = encoded.value;
     record.headers.emplace_back(std::string(kTypeIdHeader), std::string(kRequestTypeId));
-    record.partition = partition_for_key(record.key, s.partitions);
-    const std::size_t bytes = record.key.size() + record.value.size() + kTypeIdHeader.size() + kRequestTypeId.size();
-    BacklogGuard* guard = s.guard.get();
-    if (guard && !guard->try_reserve(record.partition, bytes)) {
-        s.refuse(done, AcceptStatus::Overloaded, "partition backlog limit reached");
-        return;
-    }
+    record.partition = encoded.partition;
     s.metrics.produced.fetch_add(1, std::memory_order_relaxed);
-    const std::int32_t partition = record.partition;
     Impl* impl = &s;
-    const rd_kafka_resp_err_t err = s.producer.produce(
-        record, [impl, guard, partition, done](const Producer::Report& r) {
-            const rd_kafka_resp_err_t e = r.err;
-            if (guard) guard->on_delivery(partition, e == RD_KAFKA_RESP_ERR_NO_ERROR, r.offset);
-            if (e == RD_KAFKA_RESP_ERR_NO_ERROR) {
-                impl->metrics.accepted.fetch_add(1, std::memory_order_relaxed);
-                Impl::report(done, AcceptStatus::Accepted, "");
-            } else if (r.status != RD_KAFKA_MSG_STATUS_NOT_PERSISTED) {
-                // Sent, then timed out (or purged in flight): only the topic knows whether it is there.
-                log::warn("kafka", "request record may or may not be stored: {}: {}", rd_kafka_err2name(e), r.reason);
-                Impl::report(done, AcceptStatus::Unknown, std::string(rd_kafka_err2name(e)) + ": " + r.reason);
-            } else {
-                impl->refuse(done, AcceptStatus::Unavailable, std::string(rd_kafka_err2name(e)) + ": " + r.reason);
-            }
-        });
+    const rd_kafka_resp_err_t err = s.producer.produce(record, [impl, done](const Producer::Report& r) {
+        const rd_kafka_resp_err_t e = r.err;
+        if (e == RD_KAFKA_RESP_ERR_NO_ERROR) {
+            impl->metrics.accepted.fetch_add(1, std::memory_order_relaxed);
+            Impl::report(done, AcceptStatus::Accepted, "", r.offset);
+        } else if (r.status != RD_KAFKA_MSG_STATUS_NOT_PERSISTED) {
+            // Sent, then timed out (or purged in flight): only the topic knows whether it is there.
+            log::warn("kafka", "request record may or may not be stored: {}: {}", rd_kafka_err2name(e), r.reason);
+            Impl::report(done, AcceptStatus::Unknown, std::string(rd_kafka_err2name(e)) + ": " + r.reason, -1);
+        } else {
+            impl->refuse(done, AcceptStatus::Unavailable, std::string(rd_kafka_err2name(e)) + ": " + r.reason);
+        }
+    });
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return;
-    if (guard) guard->on_delivery(partition, false, -1);
     if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
         s.refuse(done, AcceptStatus::Overloaded, "producer queue full");
     } else {
         s.refuse(done, AcceptStatus::Unavailable, rd_kafka_err2str(err));
     }
+}
+
+void KafkaRequestSink::close() {
+    if (impl_) impl_->accepting = false;
 }
 
 bool KafkaRequestSink::flush(std::chrono::milliseconds timeout) { return impl_->producer.flush(timeout); }
@@ -117,17 +117,6 @@ void KafkaRequestSink::stop(std::chrono::milliseconds timeout) {
     if (!impl_) return;
     impl_->accepting = false;
     impl_->producer.stop(timeout);  // fails what is left with Unavailable through the callbacks
-    if (impl_->guard) impl_->guard->stop();
-}
-
-bool KafkaRequestSink::backlog_guard_enabled() const { return impl_->guard != nullptr; }
-
-std::vector<PartitionBacklog> KafkaRequestSink::backlog() const {
-    return impl_->guard ? impl_->guard->snapshot() : std::vector<PartitionBacklog>{};
-}
-
-void KafkaRequestSink::refresh_backlog() {
-    if (impl_->guard) impl_->guard->sample();
 }
 
 }  // namespace coupon::messaging

@@ -37,16 +37,18 @@ MessagingMetrics::Value& MessagingMetrics::outcome(domain::Outcome outcome) {
                                              fmt::format(R"(status="{}")", domain::to_string(outcome)));
 }
 
-MessagingMetrics::Value& MessagingMetrics::backlog_records(std::int32_t partition) {
-    return domain::Metrics::global().gauge("coupon_kafka_backlog_records",
-                                           "Unconsumed issue records per partition (backlog guard estimate)",
-                                           fmt::format(R"(partition="{}")", partition));
+MessagingMetrics::Value& MessagingMetrics::backlog_records(const std::string& topic, std::int32_t partition) {
+    return domain::Metrics::global().gauge(
+        "coupon_kafka_backlog_records",
+        "Unconsumed records per partition of the issue, retry and dead-letter topics (backlog guard estimate)",
+        fmt::format(R"(topic="{}",partition="{}")", topic, partition));
 }
 
-MessagingMetrics::Value& MessagingMetrics::backlog_bytes(std::int32_t partition) {
-    return domain::Metrics::global().gauge("coupon_kafka_backlog_bytes",
-                                           "Unconsumed issue bytes per partition (backlog guard estimate)",
-                                           fmt::format(R"(partition="{}")", partition));
+MessagingMetrics::Value& MessagingMetrics::backlog_bytes(const std::string& topic, std::int32_t partition) {
+    return domain::Metrics::global().gauge(
+        "coupon_kafka_backlog_bytes",
+        "Unconsumed bytes per partition of the issue, retry and dead-letter topics (backlog guard estimate)",
+        fmt::format(R"(topic="{}",partition="{}")", topic, partition));
 }
 
 }  // namespace coupon::messaging

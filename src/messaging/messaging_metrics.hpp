@@ -1,6 +1,7 @@
 #pragma once
 // The module's counters, looked up once (Metrics::counter takes a lock) and kept as references.
 #include <cstdint>
+#include <string>
 
 #include "coupon/domain/metrics.hpp"
 #include "coupon/domain/types.hpp"
@@ -27,8 +28,8 @@ struct MessagingMetrics {
 
     static MessagingMetrics& get();
     static Value& outcome(domain::Outcome outcome);
-    static Value& backlog_records(std::int32_t partition);
-    static Value& backlog_bytes(std::int32_t partition);
+    static Value& backlog_records(const std::string& topic, std::int32_t partition);
+    static Value& backlog_bytes(const std::string& topic, std::int32_t partition);
 };
 
 }  // namespace coupon::messaging

@@ -9,7 +9,9 @@
 // until it is stored; a committed offset therefore always has its records in Kafka.
 //
 // Bounds: the worker stops deciding while `max_batches` are in flight (wait_below); records per batch are
-// bounded by the batch cap. Thread-safety: push/settle/wait_below from the owning worker thread; the
+// bounded by the batch cap. With the embedded broker's BacklogGuard, a record is produced only when its
+// partition has room (coupon/messaging/backlog_guard.hpp): a full retry topic or DLT holds the batch
+// uncommitted, the worker stops deciding, and back-pressure flows upstream to the front end's 503. Thread-safety: push/settle/wait_below from the owning worker thread; the
 // delivery callbacks run on the producer's thread and only touch a batch's own state.
 #include <chrono>
 #include <cstdint>
@@ -27,6 +29,10 @@
 namespace coupon::messaging {
 
 class ResultPublisher;
+class BacklogGuard;
+
+// What a record weighs for the backlog guard: key + value + headers.
+std::size_t stored_size(const OutRecord& record);
 
 using Offsets = std::map<std::int32_t, std::int64_t>;  // partition -> next offset to read
 
@@ -34,7 +40,8 @@ class PublishPipeline {
 public:
     // wake: called (from the producer's thread) when a batch finished, so a worker blocked in a poll can
     // settle at once. Callbacks keep copies of it, so it must stay safe to call after the worker is gone.
-    PublishPipeline(ResultPublisher& publisher, std::function<void()> wake);
+    // guard: null with a real Kafka cluster.
+    PublishPipeline(ResultPublisher& publisher, BacklogGuard* guard, std::function<void()> wake);
     PublishPipeline(const PublishPipeline&) = delete;
     PublishPipeline& operator=(const PublishPipeline&) = delete;
 
@@ -48,10 +55,12 @@ public:
 
 private:
     struct Flight;
-    void send(const std::shared_ptr<Flight>& flight, const std::vector<std::size_t>& indexes);
+    // Produces the flight's unsent records that have room (all of them without a guard), in order.
+    void send_unsent(const std::shared_ptr<Flight>& flight);
     std::size_t unfinished() const;
 
     ResultPublisher& publisher_;
+    BacklogGuard* guard_;
     std::function<void()> wake_;
     std::deque<std::shared_ptr<Flight>> flights_;
     // Shared with the callbacks: counts finished flights and wakes wait_below.

@@ -12,7 +12,7 @@ ResultPublisher::ResultPublisher(const KafkaConfig& config)
 void ResultPublisher::start() { producer_.start(); }
 void ResultPublisher::stop() { producer_.stop(std::chrono::seconds(10)); }
 
-rd_kafka_resp_err_t ResultPublisher::send(const OutRecord& record, Producer::OnDelivery on_delivery) {
+rd_kafka_resp_err_t ResultPublisher::send(const OutRecord& record, Producer::OnDeliveryAt on_delivery) {
     return producer_.produce(record, std::move(on_delivery));
 }
 

@@ -17,7 +17,7 @@ public:
 
     // Produces one record; on_delivery runs on the producer's thread with the broker's verdict. Returns the
     // enqueue error (then on_delivery is not called). Safe from several workers at once.
-    rd_kafka_resp_err_t send(const OutRecord& record, Producer::OnDelivery on_delivery);
+    rd_kafka_resp_err_t send(const OutRecord& record, Producer::OnDeliveryAt on_delivery);
     OutRecord result_record(const domain::IssueResult& result) const;
 
 private:

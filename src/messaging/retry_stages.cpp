@@ -50,4 +50,6 @@ std::vector<ConsumeStage> consume_stages(const KafkaConfig& config) {
     return out;
 }
 
+std::string dead_letter_group(const KafkaConfig& config) { return config.group_id + "-dlt"; }
+
 }  // namespace coupon::messaging

@@ -32,4 +32,7 @@ struct ConsumeStage {
 // Main topic first, then each retry stage.
 std::vector<ConsumeStage> consume_stages(const KafkaConfig& config);
 
+// The DLT consumer's group: "<group_id>-dlt".
+std::string dead_letter_group(const KafkaConfig& config);
+
 }  // namespace coupon::messaging

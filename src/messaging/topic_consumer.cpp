@@ -7,8 +7,8 @@
 namespace coupon::messaging {
 
 TopicConsumer::TopicConsumer(const KafkaConfig& config, Options options, const domain::Clock& clock,
-                             ResultPublisher& publisher)
-    : config_(config), options_(std::move(options)), clock_(clock), publisher_(publisher) {
+                             ResultPublisher& publisher, BacklogGuard* guard)
+    : config_(config), options_(std::move(options)), clock_(clock), publisher_(publisher), guard_(guard) {
     options_.workers = std::max(1, options_.workers);
 }
 
@@ -24,7 +24,8 @@ void TopicConsumer::start(const HandlerFactory& make_handler) {
         settings.delayed = options_.delayed;
         settings.max_batch = std::max(1, config_.max_poll_records);
         settings.drain_timeout = config_.shutdown_drain;
-        workers_.push_back(std::make_unique<ConsumerWorker>(config_, settings, clock_, publisher_, make_handler(i)));
+        workers_.push_back(
+            std::make_unique<ConsumerWorker>(config_, settings, clock_, publisher_, guard_, make_handler(i)));
     }
     for (auto& w : workers_) w->start();
     started_ = true;

@@ -20,6 +20,7 @@
 namespace coupon::messaging {
 
 class ResultPublisher;
+class BacklogGuard;
 
 class TopicConsumer {
 public:
@@ -32,7 +33,9 @@ public:
     // Called once per worker, before any thread runs (each gets its own database session).
     using HandlerFactory = std::function<std::unique_ptr<BatchHandler>(int worker)>;
 
-    TopicConsumer(const KafkaConfig& config, Options options, const domain::Clock& clock, ResultPublisher& publisher);
+    // guard (embedded broker only, else null): what the members produce waits for room (publish_pipeline.hpp).
+    TopicConsumer(const KafkaConfig& config, Options options, const domain::Clock& clock, ResultPublisher& publisher,
+                  BacklogGuard* guard = nullptr);
     ~TopicConsumer();  // stop()
     TopicConsumer(const TopicConsumer&) = delete;
     TopicConsumer& operator=(const TopicConsumer&) = delete;
@@ -51,6 +54,7 @@ private:
     Options options_;
     const domain::Clock& clock_;
     ResultPublisher& publisher_;
+    BacklogGuard* guard_;
     std::vector<std::unique_ptr<ConsumerWorker>> workers_;
     std::vector<std::thread> threads_;
     bool started_ = false;

@@ -2,11 +2,15 @@
 // partition's unconsumed backlog gets there, and accept again once consumers caught up, losing nothing.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <thread>
 
+#include "coupon/messaging/backlog_guard.hpp"
+#include "coupon/messaging/guarded_request_sink.hpp"
 #include "coupon/messaging/kafka_request_sink.hpp"
 #include "coupon/messaging/partitioner.hpp"
+#include "failure_test_support.hpp"
 #include "kafka_fixture.hpp"
 
 using namespace coupon;
@@ -16,12 +20,30 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::int64_t backlog_of(const KafkaRequestSink& sink, std::int32_t partition) {
-    for (const auto& b : sink.backlog()) {
-        if (b.partition == partition) return b.records;
+std::int64_t backlog_of(const BacklogGuard& guard, const std::string& topic, std::int32_t partition) {
+    for (const auto& b : guard.snapshot()) {
+        if (b.topic == topic && b.partition == partition) return b.records;
     }
     return -1;
 }
+
+// The node's front end on the embedded broker: the guard, the producer, and the wrapper that asks the guard.
+struct GuardedFront {
+    BacklogGuard guard;
+    KafkaRequestSink sink;
+    GuardedRequestSink front;
+    explicit GuardedFront(const KafkaConfig& config)
+        : guard(config), sink(config), front(sink, guard, config.topics.issue) {
+        guard.start();
+        sink.start();
+    }
+    ~GuardedFront() {
+        sink.stop();
+        guard.stop();
+    }
+    std::int64_t backlog(std::int32_t partition) const { return backlog_of(guard, sink_topic, partition); }
+    std::string sink_topic = "coupon-issue-topic";
+};
 
 }  // namespace
 
@@ -36,35 +58,34 @@ TEST_CASE("backlog guard: refuses at the limit, accepts again after consumers ca
     const domain::PolicyId policy = f.add_policy(1000);
     const std::int32_t partition = partition_for_key(std::to_string(policy), 2);
 
-    KafkaRequestSink sink(f.config);
-    sink.start();
-    REQUIRE(sink.backlog_guard_enabled());
+    GuardedFront sink(f.config);
     std::vector<std::string> accepted;
     Verdict v;
     for (int i = 0; i < 200; ++i) {
         const std::string id = "bl-" + std::to_string(i);
-        v = submit_and_wait(sink, make_request(i + 1, policy, id));
+        v = submit_and_wait(sink.front, make_request(i + 1, policy, id));
         if (v.status != domain::AcceptStatus::Accepted) break;
         accepted.push_back(id);
     }
     CHECK(v.status == domain::AcceptStatus::Overloaded);
     CHECK(static_cast<std::int64_t>(accepted.size()) == kLimit);
-    CHECK(backlog_of(sink, partition) == kLimit);
+    CHECK(sink.backlog(partition) == kLimit);
     CHECK(f.high_watermark(f.config.topics.issue, partition) == kLimit);  // refused ones never reached Kafka
 
     // Another process sharing the broker learns the backlog from the broker, not from its own counting.
-    KafkaRequestSink other(f.config);
-    other.start();
-    CHECK(backlog_of(other, partition) == kLimit);
-    CHECK(submit_and_wait(other, make_request(9999, policy, "other-1")).status == domain::AcceptStatus::Overloaded);
+    GuardedFront other(f.config);
+    CHECK(other.backlog(partition) == kLimit);
+    CHECK(submit_and_wait(other.front, make_request(9999, policy, "other-1")).status ==
+          domain::AcceptStatus::Overloaded);
 
     auto group = f.make_group();
     // Consumers commit; the sampled backlog falls and requests are accepted again.
-    REQUIRE(wait_until([&] { return backlog_of(sink, partition) == 0; }));
+    REQUIRE(wait_until([&] { return sink.backlog(partition) == 0; }));
     int more = 0;
     REQUIRE(wait_until([&] {
         const std::string id = "after-" + std::to_string(more++);
-        if (submit_and_wait(sink, make_request(5000 + more, policy, id)).status != domain::AcceptStatus::Accepted) {
+        if (submit_and_wait(sink.front, make_request(5000 + more, policy, id)).status !=
+            domain::AcceptStatus::Accepted) {
             return false;
         }
         accepted.push_back(id);
@@ -83,8 +104,6 @@ TEST_CASE("backlog guard: refuses at the limit, accepts again after consumers ca
     CHECK(state.results.size() == accepted.size());
     CHECK(state.coupons.size() == accepted.size());
     group->stop();
-    other.stop();
-    sink.stop();
 }
 
 TEST_CASE("backlog guard: a record acknowledged while a sample is under way counts once", "[backlog]") {
@@ -100,30 +119,104 @@ TEST_CASE("backlog guard: a record acknowledged while a sample is under way coun
     const domain::PolicyId policy = f.add_policy(1000);
     const std::int32_t partition = partition_for_key(std::to_string(policy), 2);
 
-    KafkaRequestSink sink(f.config);
-    sink.start();
+    GuardedFront sink(f.config);
     std::atomic<bool> sampling{true};
     std::thread sampler([&] {
-        while (sampling.load()) sink.refresh_backlog();
+        while (sampling.load()) sink.guard.sample();
     });
     std::int64_t accepted = 0;
     int miscounted = 0;  // times the estimate was not exactly what this process got acknowledged
     for (int i = 0; i < 2 * kLimit; ++i) {
-        const Verdict v = submit_and_wait(sink, make_request(i + 1, policy, "once-" + std::to_string(i)));
+        const Verdict v = submit_and_wait(sink.front, make_request(i + 1, policy, "once-" + std::to_string(i)));
         if (v.status != domain::AcceptStatus::Accepted) {
             CHECK(v.status == domain::AcceptStatus::Overloaded);
             break;
         }
         ++accepted;
         // Nothing in flight, nothing consumed, no other producer: the estimate is exact.
-        if (backlog_of(sink, partition) != accepted) ++miscounted;
+        if (sink.backlog(partition) != accepted) ++miscounted;
     }
     sampling = false;
     sampler.join();
     CHECK(miscounted == 0);
     CHECK(accepted == kLimit);
     CHECK(f.high_watermark(f.config.topics.issue, partition) == accepted);
-    sink.refresh_backlog();
-    CHECK(backlog_of(sink, partition) == accepted);
-    sink.stop();
+    sink.guard.sample();
+    CHECK(sink.backlog(partition) == accepted);
+}
+
+TEST_CASE("backlog guard: full retry and dead-letter partitions hold the stages upstream (no commit, nothing "
+          "dropped) until the database is back",
+          "[backlog][outage]") {
+    // The hole of issue 8 item 1: during an outage the main topic's consumer forwarded every batch to the retry
+    // topic and committed, so only the retry topics (and the DLT) grew, unguarded. Here every guarded topic
+    // may hold 12 unconsumed records per partition.
+    KafkaFixture f(2);
+    constexpr std::int64_t kLimit = 12;
+    f.config.embedded.backlog_record_bytes = 256;
+    f.config.embedded.backlog_limit_bytes = 1 << 20;
+    f.config.embedded.backlog_limit_records = kLimit;  // the record limit binds
+    f.config.embedded.backlog_sample_interval = 100ms;
+    f.config.retry.attempts = 2;  // main -> retry-1000 -> DLT
+    f.config.retry.delay = 500ms;
+    const domain::PolicyId policy = f.add_policy(20);
+    const std::int32_t partition = partition_for_key(std::to_string(policy), 2);
+    constexpr int kRequests = 50;
+
+    f.store.set_down(true);
+    const auto ids = submit_all(f, policy, kRequests, "held-");  // straight to the topic, as an old node would
+    BacklogGuard guard(f.config);
+    guard.start();
+    auto dlt = f.make_dlt_consumer();
+    auto group = std::make_unique<IssueConsumerGroup>(f.config, f.store_factory(), f.clock,
+                                                      IssueConsumerGroup::TestHooks{}, &guard);
+    group->start();
+
+    const std::string retry = f.config.topics.retry_1;
+    const std::string& dlt_topic = f.config.topics.dlt;
+    const auto backlog = [&](const std::string& topic, const std::string& g) {
+        const std::int64_t high = f.high_watermark(topic, partition);  // first: never above the truth
+        return high - std::max<std::int64_t>(0, f.committed_offset(g, topic, partition));
+    };
+    std::int64_t worst_retry = 0, worst_dlt = 0;
+    const auto watch_for = [&](std::chrono::milliseconds d) {
+        const auto end = std::chrono::steady_clock::now() + d;
+        while (std::chrono::steady_clock::now() < end) {
+            worst_retry = std::max(worst_retry, backlog(retry, f.config.group_id + "-retry-1000"));
+            worst_dlt = std::max(worst_dlt, backlog(dlt_topic, f.config.group_id + "-dlt"));
+            std::this_thread::sleep_for(50ms);
+        }
+    };
+    // The DLT fills (its consumer cannot store), then retry-1000 (its consumer waits for DLT room), and the
+    // main topic's consumer holds its batch: nothing of the main topic is committed.
+    REQUIRE(wait_until([&] { return f.high_watermark(dlt_topic, partition) >= kLimit; }, 20s));
+    watch_for(3s);
+    CHECK(f.high_watermark(dlt_topic, partition) == kLimit);  // nothing committed there: exactly the limit
+    CHECK(f.high_watermark(retry, partition) > kLimit);       // some moved on to the DLT, the rest waits
+    CHECK(backlog(retry, f.config.group_id + "-retry-1000") == kLimit);
+    CHECK(f.committed_offset(partition) <= 0);                // the main batch is held, not committed
+    CHECK(f.store.snapshot().results.empty());
+
+    // The database is back: the chain drains and every request gets exactly one outcome.
+    f.store.set_down(false);
+    REQUIRE(wait_until([&] { return f.store.snapshot().results.size() == static_cast<std::size_t>(kRequests); }, 40s));
+    watch_for(300ms);
+    CHECK(worst_retry <= kLimit);
+    CHECK(worst_dlt <= kLimit);
+    const auto state = f.store.snapshot();
+    std::size_t issued = 0, failed = 0;
+    for (const auto& id : ids) {
+        REQUIRE(state.results.count(id) == 1);
+        const auto outcome = state.results.at(id).outcome;
+        if (outcome == domain::Outcome::Issued) ++issued;
+        if (outcome == domain::Outcome::Failed) ++failed;
+    }
+    // Dead-lettered: the DLT's 12 and what retry-1000's consumer had already judged failed for good.
+    CHECK(failed >= static_cast<std::size_t>(kLimit));
+    CHECK(failed <= static_cast<std::size_t>(2 * kLimit));
+    CHECK(issued == state.coupons.size());
+    CHECK(issued == std::min<std::size_t>(20, kRequests - failed));
+    group->stop();
+    dlt->stop();
+    guard.stop();
 }

@@ -22,6 +22,8 @@
 
 namespace coupon::messaging {
 
+class BacklogGuard;
+
 class IssueConsumerGroup {
 public:
     // Called once per worker thread (main and retry topics): each worker gets its own database session.
@@ -33,9 +35,10 @@ public:
         std::function<void()> after_db_commit;
     };
 
-    // `clock` decides issue windows and retry due times; it must outlive the group.
+    // `clock` decides issue windows and retry due times; it must outlive the group. `guard` (embedded broker
+    // only, else null) must too: forwarding to a retry topic or the DLT waits for room there.
     IssueConsumerGroup(KafkaConfig config, StoreFactory store_factory, const domain::Clock& clock,
-                       TestHooks hooks = {});
+                       TestHooks hooks = {}, BacklogGuard* guard = nullptr);
     ~IssueConsumerGroup();  // stop()
     IssueConsumerGroup(const IssueConsumerGroup&) = delete;
     IssueConsumerGroup& operator=(const IssueConsumerGroup&) = delete;

@@ -16,9 +16,13 @@
 
 namespace coupon::messaging {
 
+class BacklogGuard;
+
 class KafkaReplayer final : public domain::RequestReplayer {
 public:
-    explicit KafkaReplayer(KafkaConfig config, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+    // guard: the embedded broker's (else null): a replay into a full issue partition is refused (Overloaded).
+    explicit KafkaReplayer(KafkaConfig config, std::chrono::milliseconds timeout = std::chrono::seconds(10),
+                           BacklogGuard* guard = nullptr);
     ~KafkaReplayer() override;  // stop()
     KafkaReplayer(const KafkaReplayer&) = delete;
     KafkaReplayer& operator=(const KafkaReplayer&) = delete;

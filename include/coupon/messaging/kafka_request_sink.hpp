@@ -1,45 +1,51 @@
 #pragma once
-// The front end's producer: hands issue requests to coupon-issue-topic. One producer handle is shared by
-// all HTTP threads; `done` runs on the sink's delivery thread once the broker acknowledged the record
-// (acks=all) or it is certain it was not stored. With the embedded broker a backlog guard refuses a request
-// (Overloaded) when its partition's unconsumed backlog would pass the configured limit.
+// The front end's producer: hands issue requests to coupon-issue-topic (encode, produce). One producer handle
+// is shared by all HTTP threads; `done` runs on the sink's delivery thread once the broker acknowledged the
+// record (acks=all) or it is certain it was not stored. With the embedded broker the app puts a
+// GuardedRequestSink in front of it (guarded_request_sink.hpp).
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
-#include <vector>
+#include <string>
 
 #include "coupon/domain/request_sink.hpp"
 #include "coupon/messaging/kafka_config.hpp"
 
 namespace coupon::messaging {
 
-struct PartitionBacklog {
-    std::int32_t partition = 0;
-    std::int64_t records = 0;  // produced but not yet committed by the consumer group (estimate, >= truth)
-    std::int64_t bytes = 0;    // records x conservative stored size
+// An issue request as the record it becomes.
+struct EncodedRequest {
+    std::string key;
+    std::string value;
+    std::int32_t partition = 0;  // chosen here, exactly as Java's partitioner would
+    std::size_t bytes = 0;       // key + value + headers
 };
 
 class KafkaRequestSink final : public domain::RequestSink {
 public:
+    // Like Done, plus the offset the record was stored at (negative when stored but librdkafka does not know
+    // where, or when not stored).
+    using DoneAt = std::function<void(domain::AcceptStatus status, const std::string& detail, std::int64_t offset)>;
+
     explicit KafkaRequestSink(KafkaConfig config);
     ~KafkaRequestSink() override;
     KafkaRequestSink(const KafkaRequestSink&) = delete;
     KafkaRequestSink& operator=(const KafkaRequestSink&) = delete;
 
-    // Creates the producer, reads the topic's partition count, starts the delivery and backlog threads.
+    // Creates the producer, reads the topic's partition count, starts the delivery thread.
     // Throws std::runtime_error on bad configuration.
     void start();
     void submit(const domain::IssueRequest& request, Done done) override;
+    // The two halves of submit(), for a wrapper that must know where a record goes before it is produced.
+    EncodedRequest encode(const domain::IssueRequest& request) const;
+    void produce(const EncodedRequest& record, DoneAt done);
+    // Refuses every new request (Unavailable, "shutting down") from now on; records in flight still finish.
+    void close();
     // Waits until every produced record got its delivery report; false on timeout.
     bool flush(std::chrono::milliseconds timeout);
     // Refuses new requests, flushes up to `timeout`, then fails what is left (Unavailable) and joins.
     void stop(std::chrono::milliseconds timeout = std::chrono::seconds(10));
-
-    bool backlog_guard_enabled() const;
-    // Current estimate per partition of the issue topic (empty when the guard is off).
-    std::vector<PartitionBacklog> backlog() const;
-    // Takes a fresh sample from the broker now (tests; the background thread does it periodically).
-    void refresh_backlog();
 
 private:
     struct Impl;
