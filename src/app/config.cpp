@@ -32,6 +32,41 @@ std::string read_secret_file(const std::string& key, const std::string& path) {
     return secret;
 }
 
+// Settings that would break the promise (every accepted request stored and decided once) are refused at
+// start, wherever they come from: a typed key or a raw librdkafka property map.
+void refuse_promise_breakers(const Config& c) {
+    if (c.kafka.producer.acks != "all" && c.kafka.producer.acks != "-1") {
+        throw ConfigError(fmt::format("kafka.producer.acks: '{}' would answer requests a broker may still lose; "
+                                      "the service requires all",
+                                      c.kafka.producer.acks));
+    }
+    if (c.kafka.consumer.auto_offset_reset != "earliest") {
+        throw ConfigError(fmt::format("kafka.consumer.auto_offset_reset: '{}' would skip accepted requests when the "
+                                      "group has no committed offset; the service requires earliest",
+                                      c.kafka.consumer.auto_offset_reset));
+    }
+    const std::pair<const char*, const Properties*> maps[] = {
+        {"kafka.properties", &c.kafka.properties},
+        {"kafka.producer.properties", &c.kafka.producer.properties},
+        {"kafka.consumer.properties", &c.kafka.consumer.properties},
+    };
+    for (const auto& [key, map] : maps) {
+        for (const auto& [name, value] : *map) {
+            const bool breaks =
+                ((name == "acks" || name == "request.required.acks") && value != "all" && value != "-1") ||
+                (name == "enable.auto.commit" && value != "false") ||
+                (name == "enable.auto.offset.store" && value != "false") ||
+                ((name == "auto.offset.reset" || name == "topic.auto.offset.reset") && value != "earliest" &&
+                 value != "smallest" && value != "beginning");
+            if (breaks) {
+                throw ConfigError(fmt::format("{}: {}={} breaks the service's promise (acks=all, offsets committed "
+                                              "only after the outcome is stored, earliest reset)",
+                                              key, name, value));
+            }
+        }
+    }
+}
+
 void validate(Config& c) {
     if (c.server.data_dir.empty()) throw ConfigError("server.data_dir: must not be empty");
     require_one_of("server.log_level", c.server.log_level, {"debug", "info", "warn", "error"});
@@ -60,6 +95,7 @@ void validate(Config& c) {
         throw ConfigError(fmt::format("kafka.dead_letter.webhook: '{}' is not an http:// URL", hook));
     }
     if (c.kafka.consumer.group_id.empty()) throw ConfigError("kafka.consumer.group_id: must not be empty");
+    refuse_promise_breakers(c);
 }
 
 }  // namespace

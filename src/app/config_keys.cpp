@@ -58,7 +58,8 @@ void bind_all(Config& c, ConfigBinder& b) {
            "retention.ms of topics created");
 
     auto& p = k.producer;
-    b.bind("kafka.producer.acks", p.acks, "all, 1 or 0 (the service requires all for its promise)");
+    b.bind("kafka.producer.acks", p.acks,
+           "all (or -1): required, an answer only after every in-sync replica stored it");
     b.bind("kafka.producer.enable_idempotence", p.enable_idempotence, "idempotent producer");
     b.bind("kafka.producer.retries", p.retries, 0, kMaxInt, "produce retries");
     b.bind("kafka.producer.linger_ms", p.linger_ms, 0, 900000, "batching delay");
@@ -74,7 +75,8 @@ void bind_all(Config& c, ConfigBinder& b) {
     auto& q = k.consumer;
     b.bind("kafka.consumer.group_id", q.group_id, "consumer group of the issue topic");
     b.bind("kafka.consumer.threads", q.threads, 1, 256, "worker threads (each owns its partitions)");
-    b.bind("kafka.consumer.auto_offset_reset", q.auto_offset_reset, "earliest or latest");
+    b.bind("kafka.consumer.auto_offset_reset", q.auto_offset_reset,
+           "earliest (required: latest would skip accepted requests)");
     b.bind("kafka.consumer.isolation_level", q.isolation_level, "read_committed or read_uncommitted");
     b.bind("kafka.consumer.max_poll_records", q.max_poll_records, 1, 100000,
            "records per batch, one database transaction (seed: 10)");

@@ -98,6 +98,8 @@ store::DatabaseConfig database_config_of(const Config& c) {
     d.busy_timeout = std::chrono::milliseconds(c.database.busy_timeout_ms);
     d.statement_timeout = std::chrono::milliseconds(c.database.statement_timeout_ms);
     d.connect_timeout = std::chrono::milliseconds(c.database.connect_timeout_ms);
+    // Records that outlive this process (a real or shared broker) need commits that outlive an OS crash.
+    d.sqlite_full_sync = !c.kafka.bootstrap_servers.empty();
     return d;
 }
 

@@ -52,6 +52,8 @@ void ensure_topics(const KafkaConfig& config, std::chrono::milliseconds timeout)
         topics.push_back(nt);
         rd_kafka_NewTopic_set_config(nt, "retention.ms", std::to_string(t.retention_ms).c_str());
         rd_kafka_NewTopic_set_config(nt, "cleanup.policy", "delete");
+        // acks=all means "every in-sync replica": with fewer than 2 in sync a lone broker could ack and lose it.
+        rd_kafka_NewTopic_set_config(nt, "min.insync.replicas", std::to_string(std::min(2, rf)).c_str());
     }
 
     rd_kafka_AdminOptions_t* options = rd_kafka_AdminOptions_new(admin.get(), RD_KAFKA_ADMIN_OP_CREATETOPICS);

@@ -24,11 +24,11 @@ const WriteStyle kImmediateWrites{[](soci::session& sql) { sql << "BEGIN IMMEDIA
 class SqliteBackend final : public Backend {
 public:
     SqliteBackend(std::string path, const DatabaseConfig& config)
-        : path_(std::move(path)), busy_timeout_(config.busy_timeout),
+        : path_(std::move(path)), busy_timeout_(config.busy_timeout), full_sync_(config.sqlite_full_sync),
           pool_(static_cast<std::size_t>(config.pool_size)), queries_(pool_, kFileSessions),
           dead_letters_(pool_, kFileSessions, kImmediateWrites) {
         for (std::size_t i = 0; i < static_cast<std::size_t>(config.pool_size); ++i) {
-            open_sqlite(pool_.at(i), path_, busy_timeout_);
+            open_sqlite(pool_.at(i), path_, busy_timeout_, full_sync_);
         }
     }
 
@@ -36,7 +36,7 @@ public:
 
     std::unique_ptr<domain::IssueStore> issue_store() override {
         auto sql = std::make_unique<soci::session>();
-        guarded(fmt::format("opening {}", path_), [&] { open_sqlite(*sql, path_, busy_timeout_); });
+        guarded(fmt::format("opening {}", path_), [&] { open_sqlite(*sql, path_, busy_timeout_, full_sync_); });
         return std::make_unique<SqliteIssueStore>(std::move(sql));
     }
 
@@ -50,13 +50,14 @@ public:
 
     std::unique_ptr<domain::DeadLetterStore> dead_letter_store() override {
         auto own = std::make_unique<soci::connection_pool>(1);
-        guarded(fmt::format("opening {}", path_), [&] { open_sqlite(own->at(0), path_, busy_timeout_); });
+        guarded(fmt::format("opening {}", path_), [&] { open_sqlite(own->at(0), path_, busy_timeout_, full_sync_); });
         return std::make_unique<SqlDeadLetters>(std::move(own), kFileSessions, kImmediateWrites);
     }
 
 private:
     std::string path_;
     std::chrono::milliseconds busy_timeout_;
+    bool full_sync_;
     soci::connection_pool pool_;
     SqlQueries queries_;
     SqlDeadLetters dead_letters_;
@@ -73,12 +74,13 @@ void create_parent_directory(const std::string& path) {
     }
 }
 
-void migrate(const std::string& path, std::chrono::milliseconds busy_timeout) {
+void migrate(const std::string& path, std::chrono::milliseconds busy_timeout, bool full_sync) {
     soci::session sql;
-    open_sqlite(sql, path, busy_timeout);
+    open_sqlite(sql, path, busy_timeout, full_sync);
     const MigrationDialect dialect{[](soci::session& s) { s << "BEGIN IMMEDIATE"; }, exec_sqlite_script};
     const int applied = apply_migrations(sql, sqlite_migration_files(), dialect);
-    log::info("store", "SQLite database {} ready (WAL, synchronous=NORMAL), {} migration(s) applied", path, applied);
+    log::info("store", "SQLite database {} ready (WAL, synchronous={}), {} migration(s) applied", path,
+              full_sync ? "FULL" : "NORMAL", applied);
 }
 
 }  // namespace
@@ -86,7 +88,7 @@ void migrate(const std::string& path, std::chrono::milliseconds busy_timeout) {
 std::unique_ptr<Backend> open_sqlite_backend(const std::string& path, const DatabaseConfig& config) {
     create_parent_directory(path);
     try {
-        migrate(path, config.busy_timeout);
+        migrate(path, config.busy_timeout, config.sqlite_full_sync);
         return std::make_unique<SqliteBackend>(path, config);
     } catch (const std::exception& e) {
         throw std::runtime_error(fmt::format("database.url: cannot open SQLite database '{}': {}", path, e.what()));

@@ -20,7 +20,8 @@ sqlite3* raw_handle(soci::session& sql) {
 
 }  // namespace
 
-void open_sqlite(soci::session& sql, const std::string& path, std::chrono::milliseconds busy_timeout) {
+void open_sqlite(soci::session& sql, const std::string& path, std::chrono::milliseconds busy_timeout,
+                 bool full_sync) {
     sql.open(*soci::factory_sqlite3(), fmt::format("db=\"{}\"", path));
     // First, so that switching to WAL below already waits for a concurrent opener instead of failing.
     sql << fmt::format("PRAGMA busy_timeout = {}", busy_timeout.count());
@@ -28,8 +29,8 @@ void open_sqlite(soci::session& sql, const std::string& path, std::chrono::milli
     sql << "PRAGMA journal_mode = WAL", soci::into(mode);
     if (mode != "wal") throw std::runtime_error(fmt::format("SQLite refused WAL mode (journal_mode is '{}')", mode));
     // WAL + NORMAL: a commit is durable against a process crash; only an OS crash can lose the last
-    // commits, and it never corrupts the file.
-    sql << "PRAGMA synchronous = NORMAL";
+    // commits, and it never corrupts the file. FULL also survives the OS crash (DatabaseConfig).
+    sql << (full_sync ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
     sql << "PRAGMA foreign_keys = ON";
 }
 

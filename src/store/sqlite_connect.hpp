@@ -12,7 +12,9 @@ namespace coupon::store {
 
 // Opens `path` (created if missing) with the busy timeout, WAL, synchronous=NORMAL and foreign keys.
 // Throws soci::soci_error or std::runtime_error.
-void open_sqlite(soci::session& sql, const std::string& path, std::chrono::milliseconds busy_timeout);
+// busy_timeout: how long a writer waits for the lock; full_sync: synchronous=FULL (else NORMAL).
+void open_sqlite(soci::session& sql, const std::string& path, std::chrono::milliseconds busy_timeout,
+                 bool full_sync = false);
 
 // Runs a script of several statements (SOCI prepares only the first statement of a text).
 void exec_sqlite_script(soci::session& sql, std::string_view script);

@@ -92,6 +92,23 @@ TEST_CASE("bad values fail at start with the key named", "[config]") {
     CHECK_THAT(error_of("kafka:\n  dead_letter:\n    webhook: ftp://x\n"), Catch::Contains("kafka.dead_letter.webhook"));
 }
 
+TEST_CASE("settings that break the promise are refused at start, typed or raw", "[config]") {
+    CHECK_THAT(error_of("kafka:\n  producer:\n    acks: 1\n"), Catch::Contains("kafka.producer.acks"));
+    CHECK_THAT(error_of("", {{"COUPON_KAFKA_CONSUMER_AUTO_OFFSET_RESET", "latest"}}),
+               Catch::Contains("kafka.consumer.auto_offset_reset"));
+    CHECK_THAT(error_of("", {{"COUPON_KAFKA_CONSUMER_PROPERTIES", "enable.auto.commit=true"}}),
+               Catch::Contains("kafka.consumer.properties") && Catch::Contains("enable.auto.commit"));
+    CHECK_THAT(error_of("", {{"COUPON_KAFKA_PROPERTIES", "acks=0"}}), Catch::Contains("kafka.properties"));
+    CHECK_THAT(error_of("", {{"COUPON_KAFKA_PRODUCER_PROPERTIES", "request.required.acks=1"}}),
+               Catch::Contains("kafka.producer.properties"));
+    CHECK_THAT(error_of("", {{"COUPON_KAFKA_CONSUMER_PROPERTIES", "auto.offset.reset=latest"}}),
+               Catch::Contains("auto.offset.reset"));
+    // What keeps the promise still loads.
+    CHECK(error_of("", {{"COUPON_KAFKA_PRODUCER_ACKS", "-1"},
+                        {"COUPON_KAFKA_CONSUMER_PROPERTIES", "enable.auto.commit=false,auto.offset.reset=earliest"}}) ==
+          "no error");
+}
+
 TEST_CASE("every key is documented with its environment variable", "[config]") {
     const auto keys = config_keys();
     REQUIRE(keys.size() > 40);

@@ -26,6 +26,10 @@ struct DatabaseConfig {
     // (libpq's connect_timeout, whole seconds, at least 2; 0 = libpq's default; a URL that sets its own wins).
     std::chrono::milliseconds statement_timeout{10000};
     std::chrono::milliseconds connect_timeout{5000};
+    // SQLite only: synchronous=FULL instead of NORMAL, so a commit survives an OS crash too. Needed when the
+    // records outlive this process (a real or shared Kafka): offsets committed after an outcome that an OS
+    // crash then loses would lose that outcome. With the embedded broker a restart loses the records anyway.
+    bool sqlite_full_sync = false;
 };
 
 class Backend;
