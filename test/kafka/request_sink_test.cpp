@@ -37,13 +37,27 @@ TEST_CASE("sink: an accepted request is on the issue topic with key, Java partit
     sink.stop();
 }
 
+namespace {
+
+// A started sink whose records time out after 1.5 s, warmed up with one accepted request.
+struct ShortTimeoutSink {
+    KafkaFixture f{2};
+    std::unique_ptr<KafkaRequestSink> sink;
+    ShortTimeoutSink() {
+        f.config.producer["delivery.timeout.ms"] = "1500";
+        f.config.producer["request.timeout.ms"] = "1000";
+        sink = std::make_unique<KafkaRequestSink>(f.config);
+        sink->start();
+        REQUIRE(submit_and_wait(*sink, make_request(1, 7, "warm-up")).status == domain::AcceptStatus::Accepted);
+    }
+};
+
+}  // namespace
+
 TEST_CASE("sink: a broker that stores nothing gives Unavailable, never Accepted", "[sink]") {
-    KafkaFixture f(2);
-    f.config.producer["delivery.timeout.ms"] = "1500";
-    f.config.producer["request.timeout.ms"] = "1000";
-    KafkaRequestSink sink(f.config);
-    sink.start();
-    REQUIRE(submit_and_wait(sink, make_request(1, 7, "warm-up")).status == domain::AcceptStatus::Accepted);
+    ShortTimeoutSink t;
+    KafkaFixture& f = t.f;
+    KafkaRequestSink& sink = *t.sink;
     rd_kafka_mock_broker_set_down(f.broker->mock_cluster(), 1);
     const Verdict v = submit_and_wait(sink, make_request(2, 7, "while-down"));
     CHECK(v.status == domain::AcceptStatus::Unavailable);
@@ -57,12 +71,9 @@ TEST_CASE("sink: a broker that stores nothing gives Unavailable, never Accepted"
 TEST_CASE("sink: a record sent and then timed out gives Unknown, never Unavailable", "[sink]") {
     // librdkafka reports such a record POSSIBLY_PERSISTED: the broker may store it after all, so the
     // front end must not answer "nothing was queued" (docs/request-states.md).
-    KafkaFixture f(2);
-    f.config.producer["delivery.timeout.ms"] = "1500";
-    f.config.producer["request.timeout.ms"] = "1000";
-    KafkaRequestSink sink(f.config);
-    sink.start();
-    REQUIRE(submit_and_wait(sink, make_request(1, 7, "warm-up")).status == domain::AcceptStatus::Accepted);
+    ShortTimeoutSink t;
+    KafkaFixture& f = t.f;
+    KafkaRequestSink& sink = *t.sink;
     rd_kafka_mock_broker_set_rtt(f.broker->mock_cluster(), 1, 5000);  // it answers long after the timeout
     const Verdict v = submit_and_wait(sink, make_request(2, 7, "sent-then-timed-out"));
     CHECK(v.status == domain::AcceptStatus::Unknown);
