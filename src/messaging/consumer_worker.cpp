@@ -6,10 +6,10 @@
 #include <algorithm>
 #include <cstring>
 #include <stdexcept>
-#include <thread>
 
 #include "coupon/domain/log.hpp"
 #include "result_publisher.hpp"
+#include "store_retry.hpp"
 
 namespace coupon::messaging {
 namespace {
@@ -191,8 +191,7 @@ void ConsumerWorker::decide(Batch& batch) {
         if (batch.empty() || stopping_.load() || crashed_.load()) return;
         log::warn("consumer", "{} worker {}: a batch of {} record(s) was not decided; trying again in {} ms",
                   settings_.topic, settings_.index, batch.size(), retry_in.count());
-        const auto until = Clock::now() + retry_in;
-        while (Clock::now() < until && !give_up()) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        (void)wait_or_give_up(retry_in, [this] { return give_up(); });  // serves the member meanwhile
         retry_in = std::min<std::chrono::milliseconds>(retry_in * 2, kMaxRetry);
     }
 }
