@@ -76,8 +76,14 @@ ConsumerWorker::ConsumerWorker(const KafkaConfig& config, WorkerSettings setting
       committer_(settings_.topic) {}
 
 ConsumerWorker::~ConsumerWorker() {
-    std::lock_guard lock(waker_->mutex);
-    waker_->queue = nullptr;
+    {
+        std::lock_guard lock(waker_->mutex);
+        waker_->queue = nullptr;
+    }
+    // The handle first, while every member its callbacks use (committer, pipeline, gate) is still alive:
+    // rd_kafka_destroy may still serve a rebalance or commit callback whose opaque points here.
+    consumer_queue_.reset();
+    consumer_.reset();
 }
 
 void ConsumerWorker::start() {
