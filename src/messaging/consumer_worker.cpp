@@ -4,7 +4,6 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
-#include <cstring>
 #include <stdexcept>
 
 #include "coupon/domain/log.hpp"
@@ -28,6 +27,7 @@ constexpr std::size_t kMaxBatchesInFlight = 2;
 // A worker waiting this long for acknowledgements pauses its partitions and serves its poll meanwhile.
 constexpr auto kServeAfter = std::chrono::seconds(1);
 constexpr auto kRevokeDrain = std::chrono::seconds(5);
+constexpr auto kLeaveGroup = std::chrono::seconds(10);  // unsubscribe until the revoke has run (leave_group)
 constexpr auto kFirstRetry = std::chrono::milliseconds(100);
 constexpr auto kMaxRetry = std::chrono::seconds(5);
 
@@ -285,11 +285,40 @@ void ConsumerWorker::finish() {
         (void)committer_.commit_now(consumer_.get(), owned);
     }
     release_partitions();
-    // Leaves the group; the revoke callback runs here, on this thread.
+    leave_group();
     if (rd_kafka_resp_err_t err = rd_kafka_consumer_close(consumer_.get())) {
         log::warn("consumer", "{} worker {}: consumer close: {}", settings_.topic, settings_.index, rd_kafka_err2str(err));
     }
     has_assignment_ = false;
+}
+
+void ConsumerWorker::leave_group() {
+    // librdkafka 2.0.2 aborts inside rd_kafka_consumer_close (rdkafka_cgrp.c, rd_kafka_cgrp_terminated:
+    // assert !rd_kafka_assignment_in_progress) when the revoke it runs races an incremental rebalance: the
+    // group terminates while the revoke callback is still unassigning. Unsubscribing first, and serving the
+    // revoke here on the ordinary poll path, leaves close nothing to revoke. Records polled meanwhile are
+    // dropped undecided: their offsets were never committed, so the next owner reads them.
+    if (rd_kafka_resp_err_t err = rd_kafka_unsubscribe(consumer_.get())) {
+        log::warn("consumer", "{} worker {}: unsubscribe: {}", settings_.topic, settings_.index, rd_kafka_err2str(err));
+        return;
+    }
+    const auto until = Clock::now() + kLeaveGroup;
+    while (Clock::now() < until) {
+        const auto events_before = rebalance_events_;
+        if (rd_kafka_message_t* m = rd_kafka_consumer_poll(consumer_.get(), kIdlePollMs)) rd_kafka_message_destroy(m);
+        if (rebalance_events_ == events_before && assignment_size() == 0) return;
+    }
+    log::warn("consumer", "{} worker {}: still assigned {} partition(s) {} ms after unsubscribing; closing anyway",
+              settings_.topic, settings_.index, assignment_size(),
+              std::chrono::duration_cast<std::chrono::milliseconds>(kLeaveGroup).count());
+}
+
+int ConsumerWorker::assignment_size() {
+    rd_kafka_topic_partition_list_t* list = nullptr;
+    if (rd_kafka_assignment(consumer_.get(), &list) != RD_KAFKA_RESP_ERR_NO_ERROR || !list) return 0;
+    const int size = list->cnt;
+    rd_kafka_topic_partition_list_destroy(list);
+    return size;
 }
 
 void ConsumerWorker::rebalance_callback(rd_kafka_t*, rd_kafka_resp_err_t err,
@@ -303,8 +332,9 @@ void ConsumerWorker::rebalance_callback(rd_kafka_t*, rd_kafka_resp_err_t err,
 }
 
 void ConsumerWorker::on_rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions) {
+    ++rebalance_events_;
     const auto list = partitions_of(partitions);
-    const char* protocol = rd_kafka_rebalance_protocol(consumer_.get());
+    const std::string& protocol = rebalance_protocol();
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
         log::info("consumer", "assigned {} partition(s) of {}: {} ({}, member {})", list.size(), settings_.topic,
                   fmt::join(list, ","), protocol, settings_.index);
@@ -330,9 +360,16 @@ void ConsumerWorker::on_assign(rd_kafka_topic_partition_list_t* partitions, cons
     has_assignment_ = true;
 }
 
+const std::string& ConsumerWorker::rebalance_protocol() {
+    // librdkafka answers NULL once the consumer is closing, which is exactly when the last revoke runs
+    // (inside rd_kafka_consumer_close). A member's protocol never changes, so the last answer stands.
+    if (const char* now = rd_kafka_rebalance_protocol(consumer_.get())) protocol_ = now;
+    return protocol_;
+}
+
 void ConsumerWorker::change_assignment(rd_kafka_topic_partition_list_t* partitions, bool add) {
     const char* what = add ? "assign" : "unassign";
-    if (std::strcmp(rd_kafka_rebalance_protocol(consumer_.get()), "COOPERATIVE") == 0) {
+    if (rebalance_protocol() == "COOPERATIVE") {
         rd_kafka_error_t* error = add ? rd_kafka_incremental_assign(consumer_.get(), partitions)
                                       : rd_kafka_incremental_unassign(consumer_.get(), partitions);
         if (error) {

@@ -68,12 +68,11 @@ public:
 private:
     static void rebalance_callback(rd_kafka_t*, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions,
                                    void* opaque);
-    static void commit_callback(rd_kafka_t*, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* offsets,
-                                void* opaque);
     void on_rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions);
     void on_assign(rd_kafka_topic_partition_list_t* partitions, const std::set<std::int32_t>& list);
     void on_revoke(rd_kafka_topic_partition_list_t* partitions, const std::set<std::int32_t>& list);
     // Incremental (cooperative) or whole (eager) assign / unassign, by the group's protocol.
+    const std::string& rebalance_protocol();
     void change_assignment(rd_kafka_topic_partition_list_t* partitions, bool add);
 
     Batch gather();
@@ -84,6 +83,8 @@ private:
     void settle_and_commit();
     bool drain(std::chrono::steady_clock::time_point until);
     void finish();
+    void leave_group();
+    int assignment_size();
     bool owns(std::int32_t partition) const;
 
     struct Waker;  // lets delivery callbacks interrupt the worker's poll, safely after it is gone too
@@ -109,6 +110,8 @@ private:
     std::atomic<bool> stopping_{false};
     std::atomic<bool> crashed_{false};
     std::atomic<bool> has_assignment_{false};
+    std::uint64_t rebalance_events_ = 0;  // rebalance callbacks served (leave_group waits for quiet)
+    std::string protocol_ = "NONE";  // last rebalance protocol librdkafka named (see rebalance_protocol())
 };
 
 }  // namespace coupon::messaging
