@@ -4,13 +4,19 @@
 #include <exception>
 
 #include "coupon/domain/log.hpp"
+#include "coupon/domain/thread_name.hpp"
 
 namespace coupon::http {
 
 BlockingPool::BlockingPool(std::size_t threads, std::size_t capacity) : capacity_(std::max<std::size_t>(1, capacity)) {
     const std::size_t count = std::max<std::size_t>(1, threads);
     threads_.reserve(count);
-    for (std::size_t i = 0; i < count; ++i) threads_.emplace_back([this] { run(); });
+    for (std::size_t i = 0; i < count; ++i) {
+        threads_.emplace_back([this, i] {
+            domain::name_this_thread("blocking-" + std::to_string(i));
+            run();
+        });
+    }
 }
 
 BlockingPool::~BlockingPool() {

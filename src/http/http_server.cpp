@@ -29,6 +29,7 @@
 #include "coupon/domain/log.hpp"
 #include "coupon/domain/metrics.hpp"
 #include "response_log.hpp"
+#include "coupon/domain/thread_name.hpp"
 
 namespace coupon::http {
 namespace {
@@ -457,9 +458,13 @@ void HttpServer::start() {
     impl_->listener->listen(config.address, config.port);  // throws before any thread exists
     impl_->port = impl_->listener->port();
     impl_->started = true;
-    for (auto& loop : impl_->loops) {
+    for (std::size_t i = 0; i < impl_->loops.size(); ++i) {
+        auto& loop = impl_->loops[i];
         impl_->guards.push_back(net::make_work_guard(loop->ioc));
-        impl_->threads.emplace_back([loop] { run_loop(loop->ioc); });
+        impl_->threads.emplace_back([loop, i] {
+            domain::name_this_thread("http-io-" + std::to_string(i));
+            run_loop(loop->ioc);
+        });
     }
     net::post(impl_->loops.front()->ioc, [listener = impl_->listener] { listener->accept(); });
     log::info("http", "listening on {}:{} with {} I/O threads", config.address, impl_->port, threads);

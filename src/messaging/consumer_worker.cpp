@@ -46,6 +46,20 @@ Offsets next_offsets(const Batch& batch) {
     return next;
 }
 
+// The fetch.wait.max.ms the configuration asks for (librdkafka's default, 500, when it names none).
+long long fetch_wait_of(const KafkaConfig& config) {
+    for (const Properties* p : {&config.consumer, &config.common}) {
+        if (auto it = p->find("fetch.wait.max.ms"); it != p->end()) {
+            try {
+                return std::stoll(it->second);
+            } catch (const std::exception&) {
+                return 0;  // librdkafka refuses it at start with its own message
+            }
+        }
+    }
+    return 500;
+}
+
 PartitionList list_of(const std::string& topic, const std::set<std::int32_t>& partitions) {
     PartitionList list(rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size())));
     for (std::int32_t p : partitions) rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), p);
@@ -87,7 +101,11 @@ ConsumerWorker::~ConsumerWorker() {
 }
 
 void ConsumerWorker::start() {
-    ConfHandle conf = make_conf(config_, ClientRole::GroupConsumer, {{"group.id", settings_.group_id}});
+    Properties overrides{{"group.id", settings_.group_id}};
+    if (settings_.min_fetch_wait.count() > fetch_wait_of(config_)) {
+        overrides["fetch.wait.max.ms"] = std::to_string(settings_.min_fetch_wait.count());
+    }
+    ConfHandle conf = make_conf(config_, ClientRole::GroupConsumer, overrides);
     rd_kafka_conf_set_rebalance_cb(conf.get(), &ConsumerWorker::rebalance_callback);
     rd_kafka_conf_set_opaque(conf.get(), this);
     consumer_ = make_client(RD_KAFKA_CONSUMER, std::move(conf));

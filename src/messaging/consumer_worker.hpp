@@ -42,6 +42,7 @@ struct WorkerSettings {
     std::string group_id;
     int index = 0;
     bool delayed = false;  // honour retry_topic-backoff-timestamp (retry topics)
+    std::chrono::milliseconds min_fetch_wait{0};  // raises fetch.wait.max.ms (TopicConsumer::Options)
     int max_batch = 5000;
     std::chrono::milliseconds drain_timeout{10000};  // stop: how long to wait for in-flight acknowledgements
 };

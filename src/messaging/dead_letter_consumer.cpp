@@ -37,7 +37,7 @@ void DeadLetterConsumer::start() {
     d.publisher.start();
     d.started = true;
     TopicConsumer::Options options{d.config.topics.dlt, dead_letter_group(d.config), d.config.retry.consumer_threads,
-                                   false};
+                                   false, kQuietFetchWait};
     d.consumer = std::make_unique<TopicConsumer>(d.config, options, d.clock, d.publisher);
     d.consumer->start([&d](int) -> std::unique_ptr<BatchHandler> {
         return std::make_unique<DeadLetterHandler>(d.store_factory(), d.clock, d.publisher, d.webhook.get());

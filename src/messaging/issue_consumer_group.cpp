@@ -44,7 +44,7 @@ void IssueConsumerGroup::start() {
         const ConsumeStage& stage = g.stages[i];
         TopicConsumer::Options options{stage.topic, stage.group_id,
                                        i == 0 ? g.config.consumer_threads : g.config.retry.consumer_threads,
-                                       stage.delayed};
+                                       stage.delayed, stage.delayed ? kQuietFetchWait : std::chrono::milliseconds(0)};
         auto consumer = std::make_unique<TopicConsumer>(g.config, options, g.clock, g.publisher, g.guard);
         auto hook = i == 0 ? g.hooks.after_db_commit : std::function<void()>();
         consumer->start([&g, &stage, hook](int) -> std::unique_ptr<BatchHandler> {

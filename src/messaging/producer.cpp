@@ -4,6 +4,7 @@
 #include <mutex>
 
 #include "coupon/domain/log.hpp"
+#include "coupon/domain/thread_name.hpp"
 
 namespace coupon::messaging {
 
@@ -17,7 +18,10 @@ void Producer::start() {
     rd_kafka_conf_set_dr_msg_cb(conf.get(), &Producer::on_delivery_report);
     set_property(conf.get(), "client.id", "coupon-server-" + name_);
     rk_ = make_client(RD_KAFKA_PRODUCER, std::move(conf));
-    poller_ = std::thread([this] { poll_loop(); });
+    poller_ = std::thread([this] {
+        domain::name_this_thread("dr-" + name_);
+        poll_loop();
+    });
 }
 
 void Producer::poll_loop() {

@@ -10,6 +10,7 @@
 #include "coupon/domain/log.hpp"
 #include "coupon/messaging/message_codec.hpp"
 #include "messaging_metrics.hpp"
+#include "coupon/domain/thread_name.hpp"
 
 namespace coupon::messaging {
 namespace {
@@ -82,7 +83,10 @@ void ResultListener::start() {
         throw std::runtime_error("assign " + topic + ": " + rd_kafka_err2str(err));
     }
     log::info("results", "reading all {} partitions of {} from their ends", partitions, topic);
-    l.thread = std::thread([&l] { l.run(); });
+    l.thread = std::thread([&l] {
+        domain::name_this_thread("results");
+        l.run();
+    });
 }
 
 void ResultListener::stop() {

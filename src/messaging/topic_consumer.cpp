@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "coupon/domain/log.hpp"
+#include "coupon/domain/thread_name.hpp"
 
 namespace coupon::messaging {
 
@@ -11,6 +12,17 @@ TopicConsumer::TopicConsumer(const KafkaConfig& config, Options options, const d
     : config_(config), options_(std::move(options)), clock_(clock), publisher_(publisher), guard_(guard) {
     options_.workers = std::max(1, options_.workers);
 }
+
+namespace {
+
+// A short name for the stage a topic feeds, for thread names: "issue", "retry-1000", "dlt".
+std::string stage_name(const std::string& topic) {
+    if (topic.ends_with("-dlt")) return "dlt";
+    if (const auto at = topic.rfind("-retry-"); at != std::string::npos) return topic.substr(at + 1);
+    return "issue";
+}
+
+}  // namespace
 
 TopicConsumer::~TopicConsumer() { stop(); }
 
@@ -22,6 +34,7 @@ void TopicConsumer::start(const HandlerFactory& make_handler) {
         settings.group_id = options_.group_id;
         settings.index = i;
         settings.delayed = options_.delayed;
+        settings.min_fetch_wait = options_.min_fetch_wait;
         settings.max_batch = std::max(1, config_.max_poll_records);
         settings.drain_timeout = config_.shutdown_drain;
         workers_.push_back(
@@ -29,7 +42,12 @@ void TopicConsumer::start(const HandlerFactory& make_handler) {
     }
     for (auto& w : workers_) w->start();
     started_ = true;
-    for (auto& w : workers_) threads_.emplace_back([worker = w.get()] { worker->run(); });
+    for (std::size_t i = 0; i < workers_.size(); ++i) {
+        threads_.emplace_back([worker = workers_[i].get(), name = stage_name(options_.topic) + "-" + std::to_string(i)] {
+            domain::name_this_thread(name);
+            worker->run();
+        });
+    }
     log::info("consumer", "group {} subscribed to {} with {} member(s)", options_.group_id, options_.topic,
               options_.workers);
 }

@@ -5,6 +5,7 @@
 // each get one (own group id); they differ only in their BatchHandler and in whether records wait for
 // their due time.
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -22,6 +23,10 @@ namespace coupon::messaging {
 class ResultPublisher;
 class BacklogGuard;
 
+// What the quiet stages (Options::min_fetch_wait) use: a retry record is handed out at most this late after
+// its due time (its delay is 1 s or more), a dead letter this late after it was forwarded.
+inline constexpr std::chrono::milliseconds kQuietFetchWait{100};
+
 class TopicConsumer {
 public:
     struct Options {
@@ -29,6 +34,10 @@ public:
         std::string group_id;
         int workers = 1;
         bool delayed = false;  // honour retry_topic-backoff-timestamp (retry topics)
+        // Stages no answer waits on (retry topics, whose records wait a second or more anyway, and the DLT)
+        // fetch at most this often: on the embedded broker a fetch waits its full fetch.wait.max.ms whether
+        // or not records are there, so every idle member costs the two cores a fetch every few ms.
+        std::chrono::milliseconds min_fetch_wait{0};
     };
     // Called once per worker, before any thread runs (each gets its own database session).
     using HandlerFactory = std::function<std::unique_ptr<BatchHandler>(int worker)>;
