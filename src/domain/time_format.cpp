@@ -39,6 +39,14 @@ std::string format_time(TimePoint t) {
                        hms.minutes().count(), hms.seconds().count(), hms.subseconds().count());
 }
 
+bool is_storable_time(TimePoint t) {
+    using namespace std::chrono;
+    // Compared as durations: converting an arbitrary count of days to a calendar date can overflow.
+    constexpr auto first = sys_days{year{0} / January / 1};
+    constexpr auto end = sys_days{year{10000} / January / 1};
+    return t >= first && t < end;
+}
+
 std::optional<TimePoint> parse_time(std::string_view s) {
     using namespace std::chrono;
     std::size_t pos = 0;

@@ -28,7 +28,10 @@ std::optional<std::int64_t> read_int64(const boost::json::value& v) {
     return std::nullopt;
 }
 
-std::optional<domain::TimePoint> read_time(const boost::json::value& v) {
+namespace {
+
+// A time as Spring writes one (ISO text, LocalDateTime's array, epoch milliseconds), of any year.
+std::optional<domain::TimePoint> read_any_time(const boost::json::value& v) {
     using namespace std::chrono;
     if (v.is_string()) return domain::parse_time(std::string_view(v.get_string()));
     if (v.is_array()) {
@@ -48,6 +51,14 @@ std::optional<domain::TimePoint> read_time(const boost::json::value& v) {
     }
     if (auto millis = read_int64(v)) return domain::TimePoint{milliseconds{*millis}};
     return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<domain::TimePoint> read_time(const boost::json::value& v) {
+    const auto t = read_any_time(v);
+    if (!t || !domain::is_storable_time(*t)) return std::nullopt;
+    return t;
 }
 
 std::optional<std::string> read_string(const boost::json::object& o, std::string_view key) {

@@ -119,3 +119,24 @@ TEST_CASE("a request id no column should hold (8 KB) is poison: dead-lettered, b
     CHECK(server.database->count("SELECT COUNT(*) FROM coupon_issue_request") == 1);
     CHECK(server.process->stop(SIGTERM) == 0);
 }
+
+TEST_CASE("a requestedAt no stored row can hold (year 33658) is poison: dead-lettered, listed, batch-mates issued",
+          "[e2e][isolation]") {
+    TempDir files;
+    RunningServer server({{"COUPON_KAFKA_EMBEDDED_BOOTSTRAP_FILE", files.path() + "/bootstrap"}});
+    const std::int64_t policy = server.create_policy(10);
+    const std::string key = std::to_string(policy);
+    // Epoch milliseconds in the year 33658: as ISO text it has five year digits, which nothing reads back.
+    produce_foreign(read_file(files.path() + "/bootstrap"), key,
+                    R"({"userId":8,"couponPolicyId":)" + key + R"(,"requestId":"far-future","requestedAt":1000000000000000})",
+                    files.path());
+
+    const auto reply = server.post("/api/coupons/9", R"({"couponPolicyId":)" + key + "}");
+    const std::string id = str(json_of(reply), "requestId");
+    CHECK((reply.status == 200 || final_status(server, id, 30) == "ISSUED"));
+    const auto items = dead_letters(server, 1);  // the list answers 200 with it
+    REQUIRE(items.size() == 1);
+    CHECK(str(items[0].as_object(), "error").find("requestedAt") != std::string::npos);
+    CHECK(server.database->count("SELECT COUNT(*) FROM coupon WHERE user_id = 8") == 0);
+    CHECK(server.process->stop(SIGTERM) == 0);
+}

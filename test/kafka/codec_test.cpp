@@ -64,6 +64,11 @@ TEST_CASE("codec: poison records are detected with a reason", "[codec]") {
         R"({"userId":"abc","couponPolicyId":7})",
         R"({"userId":1.5,"couponPolicyId":7})",
         R"({"userId":1,"couponPolicyId":7,"requestedAt":"yesterday"})",
+        // Times no stored row could hold as ISO text (years beyond 0000-9999): refused on arrival.
+        R"({"userId":1,"couponPolicyId":7,"requestedAt":1000000000000000})",
+        R"({"userId":1,"couponPolicyId":7,"requestedAt":-62200000000000})",
+        R"({"userId":1,"couponPolicyId":7,"requestedAt":[10000,1,1,0,0,0]})",
+        R"({"userId":1,"couponPolicyId":7,"requestedAt":[-1,12,31,23,59,59]})",
     };
     for (const char* value : poison) {
         INFO(value);

@@ -164,3 +164,17 @@ TEST_CASE("ISO 8601 times parse with offsets and format as UTC", "[domain]") {
     CHECK_FALSE(parse_time("yesterday").has_value());
     CHECK_FALSE(parse_time("2026-12-01T10:00:00+9").has_value());
 }
+
+TEST_CASE("a storable time is one format_time writes and parse_time reads back", "[domain]") {
+    using namespace std::chrono;
+    for (const TimePoint t : {at("0000-01-01T00:00:00Z"), at("2026-12-01T10:00:00.5Z"), at("9999-12-31T23:59:59.999Z")}) {
+        CHECK(is_storable_time(t));
+        CHECK(parse_time(format_time(t)) == t);
+    }
+    const TimePoint before_year_0 = at("0000-01-01T00:00:00Z") - milliseconds(1);
+    const TimePoint year_10000 = at("9999-12-31T23:59:59.999Z") + milliseconds(1);
+    for (const TimePoint t : {before_year_0, year_10000, TimePoint{milliseconds{1'000'000'000'000'000}}}) {
+        CHECK_FALSE(is_storable_time(t));
+        CHECK_FALSE(parse_time(format_time(t)).has_value());  // why they are refused: no way back from the text
+    }
+}

@@ -10,6 +10,10 @@ namespace coupon::domain {
 
 // "2026-12-01T01:00:00.123Z" (UTC, millisecond precision).
 std::string format_time(TimePoint t);
+// Whether format_time writes `t` as text parse_time reads back: years 0000 to 9999. A time from outside
+// (a Kafka record's requestedAt) beyond them is refused on arrival, so it never reaches a stored row that
+// could no longer be read (the dead-letter list, a request's status).
+bool is_storable_time(TimePoint t);
 // Accepts "YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)", and, as Java's LocalDateTime writes it,
 // no offset at all (read as UTC). Returns nullopt for anything else.
 std::optional<TimePoint> parse_time(std::string_view text);
