@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -153,6 +154,7 @@ void DeadLetterWebhook::start() {
 void DeadLetterWebhook::stop() {
     {
         std::lock_guard lock(mutex_);
+        if (!stopping_) stop_by_ = Clock::now() + timeout_;
         stopping_ = true;
     }
     wake_.notify_all();
@@ -175,15 +177,26 @@ void DeadLetterWebhook::notify(std::string json) {
 void DeadLetterWebhook::loop() {
     for (;;) {
         std::string body;
+        auto timeout = timeout_;
         {
             std::unique_lock lock(mutex_);
             wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
             if (queue_.empty()) return;  // stopping and drained
+            if (stopping_) {
+                const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(stop_by_ - Clock::now());
+                if (left.count() <= 0) {
+                    MessagingMetrics::get().webhook_failures.fetch_add(queue_.size(), std::memory_order_relaxed);
+                    log::warn("dead-letter", "stopping: {} webhook notice(s) not sent within {} ms; dropped (the dead "
+                              "letters are in the database)", queue_.size(), timeout_.count());
+                    return;
+                }
+                timeout = std::min(timeout, left);
+            }
             body = std::move(queue_.front());
             queue_.pop_front();
         }
         std::string error;
-        const int status = http_post(target_, body, timeout_, error);
+        const int status = http_post(target_, body, timeout, error);
         if (status >= 200 && status < 300) continue;
         MessagingMetrics::get().webhook_failures.fetch_add(1, std::memory_order_relaxed);
         log::warn("dead-letter", "webhook {} failed: {}", url_, status ? "HTTP " + std::to_string(status) : error);

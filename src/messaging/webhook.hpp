@@ -35,7 +35,9 @@ public:
     DeadLetterWebhook& operator=(const DeadLetterWebhook&) = delete;
 
     void start();
-    // Sends what is queued (each post bounded by the timeout), then joins.
+    // Sends what is queued for at most one timeout in all, drops the rest (logged and counted: every dead
+    // letter is in the database anyway), then joins. So a webhook that hangs cannot hold a stop past
+    // systemd's TimeoutStopSec, whatever the queue holds.
     void stop();
     void notify(std::string json);
 
@@ -50,6 +52,7 @@ private:
     std::condition_variable wake_;
     std::deque<std::string> queue_;
     bool stopping_ = false;
+    std::chrono::steady_clock::time_point stop_by_{};  // set by stop()
     std::thread thread_;
 };
 

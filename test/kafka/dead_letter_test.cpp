@@ -160,6 +160,40 @@ TEST_CASE("dead letters: a webhook that is down never holds up the DLT consumer"
     dlt->stop();
 }
 
+TEST_CASE("dead letters: stopping with a webhook that hangs takes one webhook timeout, not one per notice",
+          "[dlt][webhook]") {
+    // Listens but never accepts: each POST connects (the kernel completes the handshake), sends, and waits
+    // for an answer that never comes, until the webhook's 3 s timeout.
+    const int hanging = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(hanging, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    socklen_t len = sizeof a;
+    ::getsockname(hanging, reinterpret_cast<sockaddr*>(&a), &len);
+    REQUIRE(::listen(hanging, 64) == 0);
+
+    KafkaFixture f(1, 1);
+    f.config.dead_letter_webhook = "http://127.0.0.1:" + std::to_string(ntohs(a.sin_port)) + "/hangs";
+    const auto failures_before = counter_value("coupon_dead_letter_webhook_failures_total");
+    constexpr int kLetters = 10;  // the old stop sent every queued notice: 10 x 3 s
+    for (int i = 0; i < kLetters; ++i) {
+        f.produce_raw(f.config.topics.dlt, "1", "poison-" + std::to_string(i),
+                      dlt_headers("couponIssueRequest", f.config.topics.issue, 0, i));
+    }
+    auto dlt = f.make_dlt_consumer();
+    REQUIRE(wait_until([&] { return f.store.snapshot().dead_letters.size() == kLetters; }, 20s));
+    const auto stop_started = std::chrono::steady_clock::now();
+    dlt->stop();
+    const auto stop_took = std::chrono::steady_clock::now() - stop_started;
+    INFO("stop took " << std::chrono::duration_cast<std::chrono::milliseconds>(stop_took).count() << " ms");
+    // The post in flight (<= 3 s), then nothing past the stop's own 3 s budget, plus leaving the group.
+    CHECK(stop_took < 12s);
+    // Every notice is accounted for: failed (timed out) or dropped at the stop.
+    CHECK(counter_value("coupon_dead_letter_webhook_failures_total") - failures_before == kLetters);
+    ::close(hanging);
+}
+
 TEST_CASE("replay: a dead-lettered request gets a normal outcome, and replaying again issues nothing twice",
           "[dlt][replay]") {
     KafkaFixture f(2);
