@@ -39,19 +39,25 @@ std::map<std::string, std::string> dlt_headers(const std::string& type, const st
             {"kafka_exception-message", "database unreachable"}};
 }
 
+// A listening socket on 127.0.0.1 with a free port.
+int loopback_listener(std::uint16_t& port, int backlog) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    socklen_t len = sizeof a;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    port = ntohs(a.sin_port);
+    REQUIRE(::listen(fd, backlog) == 0);
+    return fd;
+}
+
 // Accepts connections on 127.0.0.1 and keeps each request body; answers 204.
 class HookServer {
 public:
     HookServer() {
-        fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-        socklen_t len = sizeof a;
-        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
-        port_ = ntohs(a.sin_port);
-        ::listen(fd_, 8);
+        fd_ = loopback_listener(port_, 8);
         thread_ = std::thread([this] { serve(); });
     }
     ~HookServer() {
@@ -94,7 +100,7 @@ private:
     }
 
     int fd_ = -1;
-    int port_ = 0;
+    std::uint16_t port_ = 0;
     std::thread thread_;
     mutable std::mutex mutex_;
     std::vector<std::string> bodies_;
@@ -164,17 +170,11 @@ TEST_CASE("dead letters: stopping with a webhook that hangs takes one webhook ti
           "[dlt][webhook]") {
     // Listens but never accepts: each POST connects (the kernel completes the handshake), sends, and waits
     // for an answer that never comes, until the webhook's 3 s timeout.
-    const int hanging = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::bind(hanging, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-    socklen_t len = sizeof a;
-    ::getsockname(hanging, reinterpret_cast<sockaddr*>(&a), &len);
-    REQUIRE(::listen(hanging, 64) == 0);
+    std::uint16_t port = 0;
+    const int hanging = loopback_listener(port, 64);
 
     KafkaFixture f(1, 1);
-    f.config.dead_letter_webhook = "http://127.0.0.1:" + std::to_string(ntohs(a.sin_port)) + "/hangs";
+    f.config.dead_letter_webhook = "http://127.0.0.1:" + std::to_string(port) + "/hangs";
     const auto failures_before = counter_value("coupon_dead_letter_webhook_failures_total");
     constexpr int kLetters = 10;  // the old stop sent every queued notice: 10 x 3 s
     for (int i = 0; i < kLetters; ++i) {
