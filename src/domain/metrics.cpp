@@ -36,10 +36,12 @@ std::string Metrics::render() const {
     for (const auto& [name, family] : families_) {
         out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, family.help, name, family.type);
         for (const auto& [labels, value] : family.series) {
+            const std::int64_t v = value->load(std::memory_order_relaxed);
+            if (v == kAbsent && family.type == "gauge") continue;
             if (labels.empty()) {
-                out += fmt::format("{} {}\n", name, value->load(std::memory_order_relaxed));
+                out += fmt::format("{} {}\n", name, v);
             } else {
-                out += fmt::format("{}{{{}}} {}\n", name, labels, value->load(std::memory_order_relaxed));
+                out += fmt::format("{}{{{}}} {}\n", name, labels, v);
             }
         }
     }

@@ -27,6 +27,7 @@ constexpr std::size_t kMaxBatchesInFlight = 2;
 // A worker waiting this long for acknowledgements pauses its partitions and serves its poll meanwhile.
 constexpr auto kServeAfter = std::chrono::seconds(1);
 constexpr auto kRevokeDrain = std::chrono::seconds(5);
+constexpr int kStatisticsIntervalMs = 5000;  // consumer lag export (consumer_lag.hpp), unless configured
 constexpr auto kLeaveGroup = std::chrono::seconds(10);  // unsubscribe until the revoke has run (leave_group)
 constexpr auto kFirstRetry = std::chrono::milliseconds(100);
 constexpr auto kMaxRetry = std::chrono::seconds(5);
@@ -87,7 +88,8 @@ ConsumerWorker::ConsumerWorker(const KafkaConfig& config, WorkerSettings setting
       handler_(std::move(handler)),
       waker_(std::make_shared<Waker>()),
       pipeline_(publisher, guard, [waker = waker_] { waker->wake(); }),
-      committer_(settings_.topic) {}
+      committer_(settings_.topic),
+      lag_(settings_.group_id, settings_.topic) {}
 
 ConsumerWorker::~ConsumerWorker() {
     {
@@ -106,6 +108,10 @@ void ConsumerWorker::start() {
         overrides["fetch.wait.max.ms"] = std::to_string(settings_.min_fetch_wait.count());
     }
     ConfHandle conf = make_conf(config_, ClientRole::GroupConsumer, overrides);
+    if (!config_.consumer.count("statistics.interval.ms") && !config_.common.count("statistics.interval.ms")) {
+        set_property(conf.get(), "statistics.interval.ms", std::to_string(kStatisticsIntervalMs));
+    }
+    rd_kafka_conf_set_stats_cb(conf.get(), &ConsumerWorker::statistics_callback);
     rd_kafka_conf_set_rebalance_cb(conf.get(), &ConsumerWorker::rebalance_callback);
     rd_kafka_conf_set_opaque(conf.get(), this);
     consumer_ = make_client(RD_KAFKA_CONSUMER, std::move(conf));
@@ -339,6 +345,18 @@ int ConsumerWorker::assignment_size() {
     return size;
 }
 
+int ConsumerWorker::statistics_callback(rd_kafka_t*, char* json, std::size_t json_len, void* opaque) {
+    // Served by this member's own poll (the main queue is forwarded to the consumer queue).
+    auto* self = static_cast<ConsumerWorker*>(opaque);
+    std::set<std::int32_t> owned;
+    {
+        std::lock_guard lock(self->owned_mutex_);
+        owned = self->owned_;
+    }
+    self->lag_.on_statistics(std::string_view(json, json_len), owned);
+    return 0;  // librdkafka frees the document
+}
+
 void ConsumerWorker::rebalance_callback(rd_kafka_t*, rd_kafka_resp_err_t err,
                                         rd_kafka_topic_partition_list_t* partitions, void* opaque) {
     auto* self = static_cast<ConsumerWorker*>(opaque);
@@ -427,6 +445,7 @@ void ConsumerWorker::on_revoke(rd_kafka_topic_partition_list_t* partitions, cons
         (void)committer_.commit_now(consumer_.get(), list);
     }
     committer_.forget(list);
+    lag_.forget(list);
     change_assignment(partitions, false);
 }
 

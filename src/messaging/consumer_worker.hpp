@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "batch_handler.hpp"
+#include "consumer_lag.hpp"
 #include "coupon/domain/clock.hpp"
 #include "coupon/messaging/kafka_config.hpp"
 #include "due_gate.hpp"
@@ -67,6 +68,7 @@ public:
     std::vector<std::int32_t> owned() const;
 
 private:
+    static int statistics_callback(rd_kafka_t*, char* json, std::size_t json_len, void* opaque);
     static void rebalance_callback(rd_kafka_t*, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions,
                                    void* opaque);
     void on_rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions);
@@ -100,6 +102,7 @@ private:
     std::unique_ptr<DueGate> gate_;
     PublishPipeline pipeline_;
     OffsetCommitter committer_;
+    ConsumerLag lag_;
     Offsets committable_;
 
     mutable std::mutex owned_mutex_;  // owned_ is read by other threads (readiness, metrics)

@@ -1,10 +1,12 @@
 // The processing side in the normal case: order within a partition, results published for every request,
 // every record reaching a worker through the partition forwarding.
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
 #include <set>
 #include <thread>
 
+#include "coupon/domain/metrics.hpp"
 #include "coupon/messaging/kafka_request_sink.hpp"
 #include "coupon/messaging/message_codec.hpp"
 #include "coupon/messaging/result_listener.hpp"
@@ -116,4 +118,31 @@ TEST_CASE("group: one result per request is published and seen by the result lis
     group->stop();
     sink.stop();
     listener.stop();
+}
+
+TEST_CASE("group: consumer lag is exported per owned partition under kafka_exporter's name, and dropped on revoke",
+          "[group][metrics]") {
+    KafkaFixture f(2);
+    f.config.consumer["statistics.interval.ms"] = "100";
+    const domain::PolicyId policy = f.add_policy(1000);
+    VerdictCollector verdicts;
+    KafkaRequestSink sink(f.config);
+    sink.start();
+    constexpr int kRequests = 50;
+    for (int i = 0; i < kRequests; ++i) {
+        const std::string id = "lag-" + std::to_string(i);
+        sink.submit(make_request(i + 1, policy, id), verdicts.expect(id));
+    }
+    REQUIRE(verdicts.wait_all(kRequests));
+    const std::int32_t hot = f.read_topic(f.config.topics.issue, 1).at(0).partition;
+
+    auto group = f.make_group();
+    REQUIRE(wait_until([&] { return f.committed_offset(hot) == kRequests; }));
+    const std::string series = fmt::format(R"(kafka_consumergroup_lag{{consumergroup="{}",topic="{}",partition="{}"}})",
+                                           f.config.group_id, f.config.topics.issue, hot);
+    // Everything committed: the owner reports 0 for it (high watermark - committed offset).
+    CHECK(wait_until([&] { return domain::Metrics::global().render().find(series + " 0\n") != std::string::npos; }, 10s));
+    group->stop();  // every partition revoked: no member of this node owns it any more
+    CHECK(domain::Metrics::global().render().find(series) == std::string::npos);
+    sink.stop();
 }

@@ -13,6 +13,8 @@ namespace coupon::domain {
 class Metrics {
 public:
     using Value = std::atomic<std::int64_t>;
+    // A gauge holding this is not rendered: a thing this node no longer has (a partition that moved away).
+    static constexpr std::int64_t kAbsent = INT64_MIN;
 
     static Metrics& global();
 
