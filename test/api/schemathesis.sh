@@ -6,8 +6,8 @@
 # Bounded: a fixed number of examples per operation and a time limit; the server is stopped by its PID.
 # Usage: schemathesis.sh SERVER_BINARY VENV_DIR [MAX_EXAMPLES]
 set -euo pipefail
-server=$1
-venv=$2
+server=$(realpath "$1")
+venv=$(realpath -m "$2")
 max_examples=${3:-${COUPON_API_MAX_EXAMPLES:-60}}
 here=$(cd "$(dirname "$0")" && pwd)
 "$here/../../scripts/api-venv" "$venv"
@@ -51,6 +51,7 @@ base="http://127.0.0.1:$port"
 # parameter and body; fuzzing adds random ones. A fixed seed makes a failure reproducible
 # (COUPON_API_SEED to vary it).
 status=0
+cd "$work"   # schemathesis keeps a .schemathesis/ cache in its working directory: not in the source tree
 timeout 110 "$venv/bin/st" run "$base/openapi.yaml" --url "$base" \
   -H "Authorization: Bearer $token" \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance,unsupported_method \
