@@ -2,13 +2,14 @@
 # The API description against a running server: starts the real coupon-server on loopback (port 0,
 # embedded broker, SQLite in a temp dir), then lets schemathesis generate requests from the document the
 # server itself serves (GET /openapi.yaml) and check every answer: status documented, body valid against its
-# schema, documented content type and headers, no 5xx, 405 with Allow for undocumented methods.
+# schema, documented content type and headers, no 5xx, 405 with Allow for undocumented methods, invalid input
+# refused with a 4xx, 401 without the admin token, and so on (schemathesis' checks, one left out below).
 # Bounded: a fixed number of examples per operation and a time limit; the server is stopped by its PID.
 # Usage: schemathesis.sh SERVER_BINARY VENV_DIR [MAX_EXAMPLES]
 set -euo pipefail
 server=$(realpath "$1")
 venv=$(realpath -m "$2")
-max_examples=${3:-${COUPON_API_MAX_EXAMPLES:-60}}
+max_examples=${3:-${COUPON_API_MAX_EXAMPLES:-40}}
 here=$(cd "$(dirname "$0")" && pwd)
 "$here/../../scripts/api-venv" "$venv"
 
@@ -47,14 +48,18 @@ if [[ -z $port ]]; then
 fi
 base="http://127.0.0.1:$port"
 
+# Every check but positive_data_acceptance, which expects each schema-valid request to be accepted: rules
+# across fields (issueEndAt not before issueStartAt, `to` not before `from`) cannot be written in JSON
+# Schema, and ids written as 7.0 are refused although JSON Schema counts them as integers.
 # The examples phase replays the document's examples; coverage sends boundary and invalid values of every
-# parameter and body; fuzzing adds random ones. A fixed seed makes a failure reproducible
+# parameter and body; fuzzing adds random ones; stateful follows the document's links (create a policy ->
+# request a coupon -> read the request's status). A fixed seed makes a failure reproducible
 # (COUPON_API_SEED to vary it).
 status=0
 cd "$work"   # schemathesis keeps a .schemathesis/ cache in its working directory: not in the source tree
 timeout 110 "$venv/bin/st" run "$base/openapi.yaml" --url "$base" \
   -H "Authorization: Bearer $token" \
-  --checks not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance,unsupported_method \
+  --checks all --exclude-checks positive_data_acceptance \
   --phases examples,coverage,fuzzing,stateful \
   --max-examples "$max_examples" --seed "${COUPON_API_SEED:-20261128}" \
   --workers 1 --request-timeout 10 --no-color \
