@@ -31,7 +31,7 @@ void bind_all(Config& c, ConfigBinder& b) {
     b.bind("http.blocking_queue", c.http.blocking_queue, 1, 100000,
            "database-bound requests waiting for those threads; beyond it 503 + Retry-After");
 
-    b.bind("admin.token", c.admin.token, "bearer token of the admin endpoints; empty disables them");
+    b.bind("admin.token", c.admin.token, "bearer token of the admin endpoints; empty disables them, except on the embedded default, where a token is generated into <server.data_dir>/admin_token");
     b.bind("admin.token_file", c.admin.token_file, "file holding the admin token (overrides admin.token)");
 
     b.bind("database.url", c.database.url,

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <thread>
 
+#include "admin_token_bootstrap.hpp"
 #include "commands.hpp"
 #include "coupon/domain/log.hpp"
 #include "module_configs.hpp"
@@ -17,6 +18,7 @@ Node::Node(Config config) : config_(std::move(config)) {}
 Node::~Node() { stop(); }
 
 void Node::start() {
+    bootstrap_admin_token(config_);  // embedded default without a configured token only
     messaging::KafkaConfig kafka = kafka_config_of(config_);
     if (kafka.bootstrap_servers.empty()) {
         broker_ = messaging::EmbeddedBroker::start(kafka);

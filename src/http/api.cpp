@@ -65,6 +65,7 @@ Router make_routes(ApiDeps deps, const HttpConfig& config) {
     router.add("GET", "/health", make_health_handler());
     router.add("GET", "/ready", blocking(make_ready_handler(context)));  // it pings the database
     router.add("GET", "/metrics", make_metrics_handler());
+    router.add("GET", "/openapi.yaml", make_openapi_handler());
     return router;
 }
 

@@ -21,6 +21,7 @@ Handler make_policy_create_handler(Context context);   // POST /api/coupon-polic
 Handler make_health_handler();                         // GET /health
 Handler make_ready_handler(Context context);           // GET /ready
 Handler make_metrics_handler();                        // GET /metrics
+Handler make_openapi_handler();                        // GET /openapi.yaml
 
 class ReplayWorker;
 Handler make_dead_letter_list_handler(Context context);  // GET /api/admin/dead-letters (admin)

@@ -5,6 +5,7 @@
 #include "handlers.hpp"
 #include "input.hpp"
 #include "json_views.hpp"
+#include "query_params.hpp"
 
 namespace coupon::http {
 
@@ -44,7 +45,8 @@ Response undecided_response(const std::string& id, OutcomeBoard::State state, st
 
 Handler make_request_status_handler(Context context) {
     return [context](Request&& request, Respond respond) {
-        const std::string id(request.param("requestId"));
+        // "r%3A1" is "r:1": '%' is not a request-id character, so decoding first is unambiguous.
+        const std::string id = percent_decoded(request.param("requestId"));
         if (!valid_request_id(id)) {
             return void(respond(error_response(400, "INVALID_REQUEST_ID",
                                                "a request id has 1 to 128 characters of [A-Za-z0-9._:-]")));

@@ -10,6 +10,8 @@ int hex_digit(char c) {
     return -1;
 }
 
+}  // namespace
+
 std::string percent_decoded(std::string_view text) {
     std::string out;
     out.reserve(text.size());
@@ -26,8 +28,6 @@ std::string percent_decoded(std::string_view text) {
     }
     return out;
 }
-
-}  // namespace
 
 std::map<std::string, std::string, std::less<>> parse_query(std::string_view query) {
     std::map<std::string, std::string, std::less<>> out;

@@ -10,4 +10,8 @@ namespace coupon::http {
 // ISO times carry "+09:00" offsets, and clients rarely escape them. A repeated name keeps its first value.
 std::map<std::string, std::string, std::less<>> parse_query(std::string_view query);
 
+// %XX escapes decoded (a malformed escape stays as written); used for path segments too, where a client's
+// URL encoder may have escaped a character such as ':' (RFC 3986: the same segment either way).
+std::string percent_decoded(std::string_view text);
+
 }  // namespace coupon::http

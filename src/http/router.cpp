@@ -59,7 +59,15 @@ void call_guarded(const Handler& handler, Request&& request, const Respond& resp
 }
 
 void Router::add(std::string method, std::string pattern, Handler handler) {
-    routes_.push_back(Route{std::move(method), split_path(pattern), std::move(handler)});
+    auto segments = split_path(pattern);
+    routes_.push_back(Route{std::move(method), std::move(pattern), std::move(segments), std::move(handler)});
+}
+
+std::vector<RouteInfo> Router::routes() const {
+    std::vector<RouteInfo> out;
+    out.reserve(routes_.size());
+    for (const auto& route : routes_) out.push_back(RouteInfo{route.method, route.pattern});
+    return out;
 }
 
 void Router::dispatch(Request&& request, Respond respond) const {

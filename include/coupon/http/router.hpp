@@ -12,9 +12,17 @@ namespace coupon::http {
 // escapes. The router does this for every route; a handler moved to another thread does it there.
 void call_guarded(const Handler& handler, Request&& request, const Respond& respond);
 
+// One entry of the table as it was added: what docs/openapi.yaml must describe.
+struct RouteInfo {
+    std::string method;
+    std::string pattern;
+};
+
 class Router {
 public:
     void add(std::string method, std::string pattern, Handler handler);
+    // Every route, in the order added.
+    std::vector<RouteInfo> routes() const;
 
     // Calls the matching handler. Answers 404 for an unknown path and 405 (with Allow) for a known path
     // with another method; an exception from a handler becomes 503 (StoreError) or 500 and never escapes.
@@ -24,6 +32,7 @@ public:
 private:
     struct Route {
         std::string method;
+        std::string pattern;
         std::vector<std::string> segments;
         Handler handler;
     };
