@@ -3,7 +3,9 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "client_config.hpp"
@@ -25,6 +27,29 @@ int broker_count(rd_kafka_t* rk, std::chrono::milliseconds timeout) {
     return brokers;
 }
 
+// A topic just created is not served at once: each partition's leader learns of it from the metadata log a
+// moment later, and until then ListOffsets/Produce/Fetch answer "Not leader for partition" (seen on Kafka
+// 4.4 a few hundred ms after CreateTopics returned). Waits until every partition answers a ListOffsets (what
+// the result listener does first) or the deadline, then says what is still not served.
+void wait_until_served(rd_kafka_t* rk, const std::vector<std::pair<std::string, int>>& topics,
+                       std::chrono::steady_clock::time_point deadline) {
+    std::string pending;
+    int attempts = 0;
+    do {
+        if (attempts++ > 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        pending.clear();
+        for (const auto& [name, partitions] : topics) {
+            for (int p = 0; p < partitions && pending.empty(); ++p) {
+                int64_t low = 0, high = 0;
+                const rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(rk, name.c_str(), p, &low, &high, 2000);
+                if (e != RD_KAFKA_RESP_ERR_NO_ERROR) pending = name + " [" + std::to_string(p) + "]: " + rd_kafka_err2str(e);
+            }
+        }
+    } while (!pending.empty() && std::chrono::steady_clock::now() < deadline);
+    if (!pending.empty()) throw std::runtime_error("topic not served by its leader in time: " + pending);
+    if (attempts > 1) log::info("kafka", "every partition of the topics is served (after {} look(s))", attempts);
+}
+
 struct NewTopicsDeleter {
     std::vector<rd_kafka_NewTopic_t*>* topics;
     void operator()(void*) const noexcept {
@@ -35,10 +60,16 @@ struct NewTopicsDeleter {
 }  // namespace
 
 void ensure_topics(const KafkaConfig& config, std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
     KafkaHandle admin = make_client(RD_KAFKA_PRODUCER, make_conf(config, ClientRole::Producer));
     const int brokers = broker_count(admin.get(), timeout);
     const int rf = std::max(1, std::min(config.topics.replication_factor, brokers));
     const TopicConfig& t = config.topics;
+    if (rf < t.replication_factor) {
+        log::warn("kafka", "the cluster has {} broker(s): topics are created with replication factor {}, not {} "
+                           "(and min.insync.replicas {})",
+                  brokers, rf, t.replication_factor, std::min(2, rf));
+    }
     std::vector<std::pair<std::string, int>> wanted = {{t.issue, t.issue_partitions}};
     for (const auto& stage : retry_stages(config)) wanted.emplace_back(stage.topic, t.retry_partitions);
     wanted.emplace_back(t.dlt, t.dlt_partitions);
@@ -78,6 +109,9 @@ void ensure_topics(const KafkaConfig& config, std::chrono::milliseconds timeout)
             const char* name = rd_kafka_topic_result_name(results[i]);
             if (e == RD_KAFKA_RESP_ERR_NO_ERROR) {
                 log::info("kafka", "created topic {} (replication factor {})", name, rf);
+            } else if (e == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
+                // Left as it is: its partitions and settings are the cluster operator's (or an earlier node's).
+                log::info("kafka", "topic {} exists: not created", name);
             } else if (e != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS && failure.empty()) {
                 const char* why = rd_kafka_topic_result_error_string(results[i]);
                 failure = std::string("topic ") + name + ": " + (why ? why : rd_kafka_err2str(e));
@@ -87,6 +121,7 @@ void ensure_topics(const KafkaConfig& config, std::chrono::milliseconds timeout)
     if (event) rd_kafka_event_destroy(event);
     rd_kafka_queue_destroy(queue);
     if (!failure.empty()) throw std::runtime_error(failure);
+    wait_until_served(admin.get(), wanted, std::max(deadline, std::chrono::steady_clock::now() + std::chrono::seconds(5)));
 }
 
 }  // namespace coupon::messaging
