@@ -31,23 +31,47 @@ int broker_count(rd_kafka_t* rk, std::chrono::milliseconds timeout) {
 // moment later, and until then ListOffsets/Produce/Fetch answer "Not leader for partition" (seen on Kafka
 // 4.4 a few hundred ms after CreateTopics returned). Waits until every partition answers a ListOffsets (what
 // the result listener does first) or the deadline, then says what is still not served.
+// The first partition of `topic` that is not served yet, with why ("" when all are). The metadata request
+// also puts the topic in the handle's cache, without which ListOffsets fails locally ("Unknown partition").
+std::string first_unserved(rd_kafka_t* rk, const std::string& topic) {
+    rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
+    const rd_kafka_metadata_t* md = nullptr;
+    const rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 0, rkt, &md, 2000);
+    rd_kafka_topic_destroy(rkt);
+    std::string why;
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        why = rd_kafka_err2str(err);
+    } else if (md->topic_cnt != 1 || md->topics[0].err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        why = md->topic_cnt == 1 ? rd_kafka_err2str(md->topics[0].err) : "not in the metadata";
+    } else {
+        for (int p = 0; p < md->topics[0].partition_cnt && why.empty(); ++p) {
+            int64_t low = 0, high = 0;
+            const rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(rk, topic.c_str(), p, &low, &high, 2000);
+            if (e != RD_KAFKA_RESP_ERR_NO_ERROR) why = "[" + std::to_string(p) + "] " + rd_kafka_err2str(e);
+        }
+    }
+    if (md) rd_kafka_metadata_destroy(md);
+    return why.empty() ? why : topic + " " + why;
+}
+
+// A topic just created is not served at once: each partition's leader learns of it from the metadata log a
+// moment later, and until then ListOffsets/Produce/Fetch answer "Not leader for partition" (seen on Kafka
+// 4.4 a few hundred ms after CreateTopics returned, and the result listener's first ListOffsets made the
+// node give up). Waits until every partition answers a ListOffsets or the deadline.
 void wait_until_served(rd_kafka_t* rk, const std::vector<std::pair<std::string, int>>& topics,
                        std::chrono::steady_clock::time_point deadline) {
     std::string pending;
-    int attempts = 0;
+    int looks = 0;
     do {
-        if (attempts++ > 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        if (looks++ > 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
         pending.clear();
-        for (const auto& [name, partitions] : topics) {
-            for (int p = 0; p < partitions && pending.empty(); ++p) {
-                int64_t low = 0, high = 0;
-                const rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(rk, name.c_str(), p, &low, &high, 2000);
-                if (e != RD_KAFKA_RESP_ERR_NO_ERROR) pending = name + " [" + std::to_string(p) + "]: " + rd_kafka_err2str(e);
-            }
+        for (const auto& topic : topics) {
+            pending = first_unserved(rk, topic.first);
+            if (!pending.empty()) break;
         }
     } while (!pending.empty() && std::chrono::steady_clock::now() < deadline);
     if (!pending.empty()) throw std::runtime_error("topic not served by its leader in time: " + pending);
-    if (attempts > 1) log::info("kafka", "every partition of the topics is served (after {} look(s))", attempts);
+    if (looks > 1) log::info("kafka", "every partition of the topics is served (after {} looks)", looks);
 }
 
 struct NewTopicsDeleter {

@@ -14,14 +14,15 @@ using namespace coupon::test;
 
 namespace {
 
-// retry_topic-backoff-timestamp: epoch milliseconds, as ASCII digits (ours) or an 8-byte big-endian long.
+// retry_topic-backoff-timestamp: epoch milliseconds as Spring writes them (BigInteger.toByteArray: minimal
+// big-endian two's complement), or as ASCII digits.
 std::optional<std::int64_t> due_of(const KafkaRecord& r) {
     const auto it = r.headers.find("retry_topic-backoff-timestamp");
     if (it == r.headers.end() || it->second.empty()) return std::nullopt;
     const std::string& v = it->second;
     if (v.find_first_not_of("0123456789") == std::string::npos) return std::stoll(v);
-    if (v.size() != 8) return std::nullopt;
-    std::uint64_t u = 0;
+    if (v.size() > 8) return std::nullopt;
+    std::uint64_t u = (static_cast<unsigned char>(v[0]) & 0x80) ? ~std::uint64_t{0} : 0;
     for (char c : v) u = (u << 8) | static_cast<unsigned char>(c);
     return static_cast<std::int64_t>(u);
 }
@@ -76,6 +77,7 @@ TEST_CASE("realkafka: a request the database refuses passes retry-1000, retry-20
         dead = records_of(*kafka, topics.dlt, id);
         if (dead.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
+    INFO("server log:\n" << server.process->log());
     REQUIRE(main.size() == 1);
     REQUIRE(first.size() == 1);
     REQUIRE(second.size() == 1);
