@@ -64,7 +64,7 @@ double wait_recovered(const RealKafka& kafka, const std::string& topic, int node
 
 }  // namespace
 
-TEST_CASE("realkafka: the hot partition's leader is killed mid-flood and restarted; every accepted request ends once",
+TEST_CASE("realkafka: the hot partition's leader is killed mid-flood and restarted: every accepted request ends once",
           "[realkafka]") {
     const auto kafka = RealKafka::from_environment();
     if (!kafka) {

@@ -19,7 +19,7 @@ std::size_t count_of(const std::string& text, const std::string& needle) {
 
 }  // namespace
 
-TEST_CASE("realkafka: a node creates the five topics with the seed's settings; a second node creates none",
+TEST_CASE("realkafka: a node creates the five topics with the seed's settings and a second node creates none",
           "[realkafka]") {
     const auto kafka = RealKafka::from_environment();
     if (!kafka) {
