@@ -136,7 +136,7 @@ void ensure_topics(const KafkaConfig& config, std::chrono::milliseconds timeout)
             } else if (e == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
                 // Left as it is: its partitions and settings are the cluster operator's (or an earlier node's).
                 log::info("kafka", "topic {} exists: not created", name);
-            } else if (e != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS && failure.empty()) {
+            } else if (failure.empty()) {
                 const char* why = rd_kafka_topic_result_error_string(results[i]);
                 failure = std::string("topic ") + name + ": " + (why ? why : rd_kafka_err2str(e));
             }
@@ -145,7 +145,8 @@ void ensure_topics(const KafkaConfig& config, std::chrono::milliseconds timeout)
     if (event) rd_kafka_event_destroy(event);
     rd_kafka_queue_destroy(queue);
     if (!failure.empty()) throw std::runtime_error(failure);
-    wait_until_served(admin.get(), wanted, std::max(deadline, std::chrono::steady_clock::now() + std::chrono::seconds(5)));
+    const auto at_least = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    wait_until_served(admin.get(), wanted, std::max(deadline, at_least));
 }
 
 }  // namespace coupon::messaging

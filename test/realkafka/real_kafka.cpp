@@ -16,7 +16,8 @@ struct HandleDeleter {
 };
 using Handle = std::unique_ptr<rd_kafka_t, HandleDeleter>;
 
-Handle client(rd_kafka_type_t type, const std::string& bootstrap, const std::map<std::string, std::string>& extra = {}) {
+Handle client(rd_kafka_type_t type, const std::string& bootstrap,
+              const std::map<std::string, std::string>& extra = {}) {
     char err[512];
     rd_kafka_conf_t* conf = rd_kafka_conf_new();
     std::map<std::string, std::string> props{{"bootstrap.servers", bootstrap}, {"log_level", "3"}};
@@ -66,7 +67,8 @@ std::map<std::string, std::string> topic_configs(rd_kafka_t* rk, const std::stri
             rd_kafka_DescribeConfigs_result_resources(rd_kafka_event_DescribeConfigs_result(event), &count);
         for (size_t i = 0; i < count; ++i) {
             if (rd_kafka_ConfigResource_error(resources[i])) {
-                failure = std::string("DescribeConfigs ") + topic + ": " + rd_kafka_ConfigResource_error_string(resources[i]);
+                failure = std::string("DescribeConfigs ") + topic + ": " +
+                          rd_kafka_ConfigResource_error_string(resources[i]);
                 continue;
             }
             size_t entries = 0;
@@ -96,7 +98,8 @@ std::optional<RealKafka> RealKafka::from_environment() {
 
 void RealKafka::broker(const std::string& command, int node) const {
     if (dir.empty()) throw std::runtime_error("KAFKATMP_DIR is not set: the cluster is not a kafkatmp one");
-    const std::string line = std::string(COUPON_KAFKATMP_SCRIPT) + " " + command + " " + dir + " " + std::to_string(node);
+    const std::string line =
+        std::string(COUPON_KAFKATMP_SCRIPT) + " " + command + " " + dir + " " + std::to_string(node);
     if (std::system(line.c_str()) != 0) throw std::runtime_error("failed: " + line);
 }
 
@@ -193,7 +196,8 @@ std::vector<KafkaRecord> read_topic_records(const std::string& bootstrap, const 
                 const char* name = nullptr;
                 const void* value = nullptr;
                 size_t size = 0;
-                for (size_t i = 0; rd_kafka_header_get_all(headers, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i) {
+                for (size_t i = 0;
+                     rd_kafka_header_get_all(headers, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i) {
                     r.headers[name] = value ? std::string(static_cast<const char*>(value), size) : std::string{};
                 }
             }

@@ -94,7 +94,9 @@ TEST_CASE("realkafka: a request the database refuses passes retry-1000, retry-20
     CHECK(second[0].timestamp_ms >= *due_1);
     CHECK(dead[0].timestamp_ms >= *due_2);
     CHECK(dead[0].headers.count("kafka_original-topic") == 1);
-    if (dead[0].headers.count("kafka_original-topic")) CHECK(dead[0].headers.at("kafka_original-topic") == topics.issue);
+    if (dead[0].headers.count("kafka_original-topic")) {
+        CHECK(dead[0].headers.at("kafka_original-topic") == topics.issue);
+    }
     WARN("hops on real Kafka (ms after the main record): retry-1000 +" << first[0].timestamp_ms - main[0].timestamp_ms
          << ", retry-2000 +" << second[0].timestamp_ms - main[0].timestamp_ms << ", DLT +"
          << dead[0].timestamp_ms - main[0].timestamp_ms);
