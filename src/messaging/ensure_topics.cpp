@@ -3,7 +3,9 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "client_config.hpp"
@@ -25,6 +27,53 @@ int broker_count(rd_kafka_t* rk, std::chrono::milliseconds timeout) {
     return brokers;
 }
 
+// A topic just created is not served at once: each partition's leader learns of it from the metadata log a
+// moment later, and until then ListOffsets/Produce/Fetch answer "Not leader for partition" (seen on Kafka
+// 4.4 a few hundred ms after CreateTopics returned). Waits until every partition answers a ListOffsets (what
+// the result listener does first) or the deadline, then says what is still not served.
+// The first partition of `topic` that is not served yet, with why ("" when all are). The metadata request
+// also puts the topic in the handle's cache, without which ListOffsets fails locally ("Unknown partition").
+std::string first_unserved(rd_kafka_t* rk, const std::string& topic) {
+    rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
+    const rd_kafka_metadata_t* md = nullptr;
+    const rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 0, rkt, &md, 2000);
+    rd_kafka_topic_destroy(rkt);
+    std::string why;
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        why = rd_kafka_err2str(err);
+    } else if (md->topic_cnt != 1 || md->topics[0].err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        why = md->topic_cnt == 1 ? rd_kafka_err2str(md->topics[0].err) : "not in the metadata";
+    } else {
+        for (int p = 0; p < md->topics[0].partition_cnt && why.empty(); ++p) {
+            int64_t low = 0, high = 0;
+            const rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(rk, topic.c_str(), p, &low, &high, 2000);
+            if (e != RD_KAFKA_RESP_ERR_NO_ERROR) why = "[" + std::to_string(p) + "] " + rd_kafka_err2str(e);
+        }
+    }
+    if (md) rd_kafka_metadata_destroy(md);
+    return why.empty() ? why : topic + " " + why;
+}
+
+// A topic just created is not served at once: each partition's leader learns of it from the metadata log a
+// moment later, and until then ListOffsets/Produce/Fetch answer "Not leader for partition" (seen on Kafka
+// 4.4 a few hundred ms after CreateTopics returned, and the result listener's first ListOffsets made the
+// node give up). Waits until every partition answers a ListOffsets or the deadline.
+void wait_until_served(rd_kafka_t* rk, const std::vector<std::pair<std::string, int>>& topics,
+                       std::chrono::steady_clock::time_point deadline) {
+    std::string pending;
+    int looks = 0;
+    do {
+        if (looks++ > 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        pending.clear();
+        for (const auto& topic : topics) {
+            pending = first_unserved(rk, topic.first);
+            if (!pending.empty()) break;
+        }
+    } while (!pending.empty() && std::chrono::steady_clock::now() < deadline);
+    if (!pending.empty()) throw std::runtime_error("topic not served by its leader in time: " + pending);
+    if (looks > 1) log::info("kafka", "every partition of the topics is served (after {} looks)", looks);
+}
+
 struct NewTopicsDeleter {
     std::vector<rd_kafka_NewTopic_t*>* topics;
     void operator()(void*) const noexcept {
@@ -35,10 +84,16 @@ struct NewTopicsDeleter {
 }  // namespace
 
 void ensure_topics(const KafkaConfig& config, std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
     KafkaHandle admin = make_client(RD_KAFKA_PRODUCER, make_conf(config, ClientRole::Producer));
     const int brokers = broker_count(admin.get(), timeout);
     const int rf = std::max(1, std::min(config.topics.replication_factor, brokers));
     const TopicConfig& t = config.topics;
+    if (rf < t.replication_factor) {
+        log::warn("kafka", "the cluster has {} broker(s): topics are created with replication factor {}, not {} "
+                           "(and min.insync.replicas {})",
+                  brokers, rf, t.replication_factor, std::min(2, rf));
+    }
     std::vector<std::pair<std::string, int>> wanted = {{t.issue, t.issue_partitions}};
     for (const auto& stage : retry_stages(config)) wanted.emplace_back(stage.topic, t.retry_partitions);
     wanted.emplace_back(t.dlt, t.dlt_partitions);
@@ -78,7 +133,10 @@ void ensure_topics(const KafkaConfig& config, std::chrono::milliseconds timeout)
             const char* name = rd_kafka_topic_result_name(results[i]);
             if (e == RD_KAFKA_RESP_ERR_NO_ERROR) {
                 log::info("kafka", "created topic {} (replication factor {})", name, rf);
-            } else if (e != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS && failure.empty()) {
+            } else if (e == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
+                // Left as it is: its partitions and settings are the cluster operator's (or an earlier node's).
+                log::info("kafka", "topic {} exists: not created", name);
+            } else if (failure.empty()) {
                 const char* why = rd_kafka_topic_result_error_string(results[i]);
                 failure = std::string("topic ") + name + ": " + (why ? why : rd_kafka_err2str(e));
             }
@@ -87,6 +145,8 @@ void ensure_topics(const KafkaConfig& config, std::chrono::milliseconds timeout)
     if (event) rd_kafka_event_destroy(event);
     rd_kafka_queue_destroy(queue);
     if (!failure.empty()) throw std::runtime_error(failure);
+    const auto at_least = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    wait_until_served(admin.get(), wanted, std::max(deadline, at_least));
 }
 
 }  // namespace coupon::messaging

@@ -1,5 +1,6 @@
 #pragma once
-// A real coupon-server process on port 0 with the embedded broker and a SQLite file in a temp dir.
+// A real coupon-server process on port 0 with the embedded broker (or the Kafka cluster a test names in
+// extra_env) and its E2eDatabase (SQLite in a temp dir, or PostgreSQL).
 #include <boost/json.hpp>
 
 #include <chrono>
@@ -32,6 +33,9 @@ struct RunningServer {
             {"COUPON_SERVER_DATA_DIR", dir.path() + "/data"},
             {"COUPON_DATABASE_URL", database->url()},
             {"COUPON_ADMIN_TOKEN", kAdminToken},
+            // The embedded broker unless a test says otherwise, even in a shell that exported a real
+            // cluster's address (eval "$(scripts/kafkatmp start)").
+            {"COUPON_KAFKA_BOOTSTRAP_SERVERS", ""},
             {"COUPON_KAFKA_CONSUMER_SESSION_TIMEOUT_MS", "6000"},
             {"COUPON_KAFKA_CONSUMER_HEARTBEAT_INTERVAL_MS", "1000"},
         };
