@@ -157,7 +157,7 @@ TEST_CASE("Expect: 100-continue gets its interim answer", "[http][transport]") {
     CHECK(reply.body == R"({"a":1})");
 }
 
-TEST_CASE("an answer from another thread reaches the client; one for a closed connection is dropped",
+TEST_CASE("an answer from another thread reaches the client, and one for a closed connection is dropped",
           "[http][transport]") {
     Parked parked;
     HttpServer server(test_config(), parking_router(parked));

@@ -36,7 +36,7 @@ TEST_CASE("sqlite:// followed by an absolute path is accepted", "[sqlite]") {
     CHECK(std::filesystem::exists(dir.path() + "/x.db"));
 }
 
-TEST_CASE("a postgresql URL selects PostgreSQL; an unreachable one fails at open without the password",
+TEST_CASE("a postgresql URL selects PostgreSQL, and an unreachable one fails at open without the password",
           "[sqlite]") {
     for (const char* url : {"postgresql://coupon:s3cret@/coupons?host=/nonexistent-dir&port=1",
                             "postgres:///coupons?host=/nonexistent-dir&port=1&password=s3cret"}) {

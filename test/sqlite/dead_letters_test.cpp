@@ -114,7 +114,7 @@ TEST_CASE("a poison record is stored without a request and touches no outcome", 
     CHECK(found->error == "payload is not JSON");
 }
 
-TEST_CASE("find returns every field; key, payload and header values round-trip byte for byte",
+TEST_CASE("find returns every field, and key, payload and header values round-trip byte for byte",
           "[store][dead-letter]") {
     test::StoreFixture f;
     auto stored = letter(3, "2026-12-01T10:00:00.123Z", test::request("r3", 42, 7));
@@ -199,7 +199,7 @@ TEST_CASE("list pages by id and filters from <= created_at < to", "[store][dead-
     CHECK(zoned.total == 3);
 }
 
-TEST_CASE("mark_replayed stamps the letter; a per-thread store sees the same table", "[store][dead-letter]") {
+TEST_CASE("mark_replayed stamps the letter, and a per-thread store sees the same table", "[store][dead-letter]") {
     test::StoreFixture f;
     auto consumer_side = f.db->dead_letter_store();
     auto d = letter(1, "2026-12-01T10:00:00Z", test::request("r1", 1, 7));
