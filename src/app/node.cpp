@@ -12,6 +12,7 @@
 #include "commands.hpp"
 #include "coupon/domain/log.hpp"
 #include "module_configs.hpp"
+#include "systemd_notify.hpp"
 
 namespace coupon::app {
 
@@ -111,7 +112,10 @@ void Node::database_opened(std::unique_ptr<store::Database> database) {
         ::kill(::getpid(), SIGTERM);
         return;
     }
-    if (server_) log::info("app", "consumers started; /ready answers 200 once they have their partitions");
+    if (server_) {
+        log::info("app", "consumers started; /ready answers 200 once they have their partitions");
+        systemd_notify("STATUS=serving");
+    }
 }
 
 void Node::start_consumers() {

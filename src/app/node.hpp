@@ -32,7 +32,7 @@ public:
     // Starts everything; throws with a clear message when a part cannot start (start-up is where we fail fast).
     // A PostgreSQL server that cannot be reached is not such a part: the node starts without it (HTTP,
     // producer, result listener), answers /ready and database-backed routes 503, keeps trying in the
-    // background, and starts its consumers once the database answers (docs/operations.md).
+    // background, and starts its consumers once the database answers (README, "Starting without the database").
     void start();
     // Refuse new requests (503), drain the embedded broker's backlog (own broker only: it is memory only)
     // within server.shutdown_timeout_ms, then finish in-flight requests and batches, commit, flush, and
@@ -42,6 +42,8 @@ public:
     // within a second. A database or broker outage is readiness (/ready), never liveness: a watchdog that
     // waited on the database would have systemd restart every node into the same outage.
     bool healthy() const;
+    // start() returned without the database (it is being awaited in the background).
+    bool waiting_for_database() const { return !consumers_started_.load(); }
 
 private:
     http::ReadyReport ready_report() const;

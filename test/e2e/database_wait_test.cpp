@@ -77,6 +77,7 @@ TEST_CASE("a node starts without its database, is alive but not ready, and serve
 
     // Alive: systemd hears READY=1 and then the watchdog, although the database never answered.
     CHECK(notify.next_containing("READY=1", 10s));
+    CHECK(notify.seen().find("STATUS=waiting for the database") != std::string::npos);
     CHECK(notify.next_containing("WATCHDOG=1", 5s));
     CHECK(node.get("/health").status == 200);
     const auto ready = node.get("/ready");
