@@ -23,7 +23,9 @@ std::optional<domain::CouponPolicy> DatabaseGate::find_policy(domain::PolicyId i
 std::optional<domain::IssueResult> DatabaseGate::find_result(const std::string& request_id) {
     return database().queries().find_result(request_id);
 }
-std::vector<domain::Coupon> DatabaseGate::coupons_of(domain::UserId user) { return database().queries().coupons_of(user); }
+std::vector<domain::Coupon> DatabaseGate::coupons_of(domain::UserId user) {
+    return database().queries().coupons_of(user);
+}
 std::vector<domain::PolicyId> DatabaseGate::sold_out_policies() { return database().queries().sold_out_policies(); }
 bool DatabaseGate::ping() { return attached() && database().queries().ping(); }
 
@@ -34,6 +36,8 @@ domain::DeadLetterPage DatabaseGate::list(const domain::DeadLetterQuery& query) 
     return database().dead_letters().list(query);
 }
 std::optional<domain::DeadLetter> DatabaseGate::find(std::int64_t id) { return database().dead_letters().find(id); }
-void DatabaseGate::mark_replayed(std::int64_t id, domain::TimePoint at) { database().dead_letters().mark_replayed(id, at); }
+void DatabaseGate::mark_replayed(std::int64_t id, domain::TimePoint at) {
+    database().dead_letters().mark_replayed(id, at);
+}
 
 }  // namespace coupon::app

@@ -74,7 +74,8 @@ void DatabaseWaiter::run() {
         last_error_ = std::move(error);
         if (steady_clock::now() - logged_at >= kLogEvery) {
             logged_at = steady_clock::now();
-            log::warn("app", "still waiting for the database ({} s, {} attempt(s)): {}", waited, attempts_, last_error_);
+            log::warn("app", "still waiting for the database ({} s, {} attempt(s)): {}", waited, attempts_,
+                      last_error_);
         }
     }
 }

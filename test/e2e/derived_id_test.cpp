@@ -12,6 +12,7 @@
 #include "e2e_fixture.hpp"
 
 using namespace coupon::test;
+using namespace std::chrono_literals;
 
 namespace {
 
@@ -55,7 +56,7 @@ TEST_CASE("a record without requestId in a new broker incarnation is a new reque
     const std::string bootstrap1 = first_line(files.path() + "/bootstrap");
 
     produce_spring_record(bootstrap1, key, R"({"userId":1,"couponPolicyId":)" + key + "}", files.path());
-    REQUIRE(wait_for_count(*server.database, "SELECT COUNT(*) FROM coupon WHERE user_id = 1", 1, std::chrono::seconds(30)));
+    REQUIRE(wait_for_count(*server.database, "SELECT COUNT(*) FROM coupon WHERE user_id = 1", 1, 30s));
 
     // Same database, fresh embedded broker: the topic starts again at offset 0.
     REQUIRE(server.process->stop(SIGTERM) == 0);
@@ -64,7 +65,7 @@ TEST_CASE("a record without requestId in a new broker incarnation is a new reque
     produce_spring_record(bootstrap2, key, R"({"userId":2,"couponPolicyId":)" + key + "}", files.path());
 
     // User 2's record is decided on its own (old code: it inherited user 1's ISSUED and got nothing).
-    CHECK(wait_for_count(*server.database, "SELECT COUNT(*) FROM coupon WHERE user_id = 2", 1, std::chrono::seconds(30)));
+    CHECK(wait_for_count(*server.database, "SELECT COUNT(*) FROM coupon WHERE user_id = 2", 1, 30s));
     CHECK(server.database->count("SELECT COUNT(*) FROM coupon_issue_request") == 2);
     CHECK(server.database->count("SELECT COUNT(DISTINCT request_id) FROM coupon_issue_request") == 2);
     // Both were read at the same place, which is what the derived id used to be made of.
