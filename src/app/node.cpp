@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <signal.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <thread>
@@ -10,6 +13,7 @@
 #include "commands.hpp"
 #include "coupon/domain/log.hpp"
 #include "module_configs.hpp"
+#include "systemd_notify.hpp"
 
 namespace coupon::app {
 
@@ -34,8 +38,22 @@ void Node::start() {
         messaging::ensure_topics(kafka, std::chrono::seconds(30));
     }
 
-    database_ = store::Database::open(database_config_of(config_));
-    log::info("app", "database ready ({})", database_->backend_name());  // the store logged the (redacted) URL
+    kafka_ = kafka;
+    gate_ = std::make_unique<DatabaseGate>();
+    waiter_ = std::make_unique<DatabaseWaiter>(
+        database_config_of(config_), [this](std::unique_ptr<store::Database> db) { database_opened(std::move(db)); });
+    std::unique_ptr<store::Database> database;
+    std::string unreachable;
+    try {
+        database = store::Database::open(database_config_of(config_));
+        log::info("app", "database ready ({})", database->backend_name());  // the store logged the (redacted) URL
+    } catch (const store::DatabaseUnreachable& e) {
+        // Any other error (bad URL or settings, a failing migration) still stops the start here.
+        unreachable = e.what();
+        log::warn("app", "{}; starting without the database: /ready and database-backed routes answer 503, "
+                         "consumers start when it answers (retrying every {} ms at most)",
+                  unreachable, DatabaseWaiter::kMaxPause.count());
+    }
 
     board_ = std::make_unique<http::OutcomeBoard>();
     listener_ = std::make_unique<messaging::ResultListener>(
@@ -51,28 +69,67 @@ void Node::start() {
     sink_->start();
     if (guard_) guarded_sink_ = std::make_unique<messaging::GuardedRequestSink>(*sink_, *guard_, kafka.topics.issue);
 
-    consumers_ = std::make_unique<messaging::IssueConsumerGroup>(
-        kafka, [db = database_.get()] { return db->issue_store(); }, clock_,
-        messaging::IssueConsumerGroup::TestHooks{}, guard_.get());
-    consumers_->start();
+    if (database) database_opened(std::move(database));
 
-    dead_letters_ = std::make_unique<messaging::DeadLetterConsumer>(
-        kafka, [db = database_.get()] { return db->dead_letter_store(); }, clock_);
-    dead_letters_->start();
     replayer_ = std::make_unique<messaging::KafkaReplayer>(kafka, std::chrono::seconds(10), guard_.get());
     replayer_->start();
 
     const http::HttpConfig http_config = http_config_of(config_);
     if (http_config.admin_token.empty()) log::info("app", "admin.token is empty: admin endpoints are disabled");
     server_ = std::make_unique<http::HttpServer>(
-        http_config, http::make_routes({front_sink(), database_->queries(), *board_, clock_, [this] { return ready_report(); },
-                                        &database_->dead_letters(), replayer_.get()},
+        http_config, http::make_routes({front_sink(), *gate_, *board_, clock_, [this] { return ready_report(); },
+                                        gate_.get(), replayer_.get()},
                                        http_config));
     server_->start();
     log::info("app", "HTTP listening on {}:{}", http_config.address, server_->port());
-    wait_for_assignment();
     serving_ = true;
+    if (!consumers_started_.load()) {
+        waiter_->start(unreachable);
+        log::warn("app", "coupon-server started, NOT ready: waiting for the database");
+        return;
+    }
+    wait_for_assignment();
     log::info("app", "coupon-server ready");
+}
+
+void Node::database_opened(std::unique_ptr<store::Database> database) {
+    std::lock_guard lock(database_mutex_);
+    if (stopping_.load()) return;  // closed again unused: stop() is tearing the node down
+    database_ = std::move(database);
+    gate_->attach(database_.get());
+    if (board_ && server_) {
+        // Came late: make_routes could not seed the sold-out set; do it now (best effort, as there).
+        try {
+            for (const auto policy : database_->queries().sold_out_policies()) board_->mark_sold_out(policy);
+        } catch (const std::exception& e) {
+            log::warn("app", "cannot read sold-out policies, will learn them from results: {}", e.what());
+        }
+    }
+    try {
+        start_consumers();
+    } catch (const std::exception& e) {
+        if (!server_) throw;  // at start-up: the caller fails the start
+        // Later, on the waiter's thread: nothing can decide requests; stop the node the normal way.
+        log::error("app", "cannot start the consumers: {}; stopping", e.what());
+        ::kill(::getpid(), SIGTERM);
+        return;
+    }
+    if (server_) {
+        log::info("app", "consumers started; /ready answers 200 once they have their partitions");
+        systemd_notify("STATUS=serving");
+    }
+}
+
+void Node::start_consumers() {
+    consumers_ = std::make_unique<messaging::IssueConsumerGroup>(
+        kafka_, [db = database_.get()] { return db->issue_store(); }, clock_,
+        messaging::IssueConsumerGroup::TestHooks{}, guard_.get());
+    consumers_->start();
+
+    dead_letters_ = std::make_unique<messaging::DeadLetterConsumer>(
+        kafka_, [db = database_.get()] { return db->dead_letter_store(); }, clock_);
+    dead_letters_->start();
+    consumers_started_ = true;
 }
 
 domain::RequestSink& Node::front_sink() {
@@ -127,10 +184,15 @@ void Node::wait_for_assignment() {
 
 http::ReadyReport Node::ready_report() const {
     http::ReadyReport report;
-    const bool db_up = database_->queries().ping();
+    const bool db_open = gate_->attached();
+    const bool db_up = db_open && gate_->ping();
     const bool assigned = this->assigned();
-    report.components["database"] = db_up ? "UP" : "DOWN: no answer";
-    report.components["consumers"] = assigned ? "UP" : "DOWN: waiting for partition assignment";
+    std::string waiting = db_open ? std::string() : waiter_->status();
+    if (!db_open && waiting.empty()) waiting = "waiting for the database";
+    report.components["database"] = db_up ? "UP" : db_open ? "DOWN: no answer" : "DOWN: " + waiting;
+    report.components["consumers"] = assigned            ? "UP"
+                                      : consumers_started_ ? "DOWN: waiting for partition assignment"
+                                                          : "DOWN: not started, waiting for the database";
     report.components["kafka"] = broker_ ? "UP (embedded)" : "UP";
     report.ready = db_up && assigned;
     if (stopping_.load()) {
@@ -142,15 +204,20 @@ http::ReadyReport Node::ready_report() const {
 }
 
 bool Node::assigned() const {
-    return consumers_ && consumers_->assigned() && dead_letters_ && dead_letters_->assigned();
+    // consumers_ may be set by the waiter's thread: read it only once the flag says it is there.
+    return consumers_started_.load() && consumers_->assigned() && dead_letters_->assigned();
 }
 
-bool Node::healthy() const { return database_ && database_->queries().ping(); }
+bool Node::healthy() const { return server_ && server_->responsive(std::chrono::seconds(1)); }
 
 void Node::stop() {
     const auto timeout = std::chrono::milliseconds(config_.server.shutdown_timeout_ms);
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     stopping_ = true;
+    if (waiter_) waiter_->stop();  // joins; a database_opened() in progress finishes first
+    {
+        std::lock_guard lock(database_mutex_);  // and one that starts later sees stopping_
+    }
     if (serving_) {
         serving_ = false;
         drain(deadline);
@@ -177,7 +244,10 @@ void Node::stop() {
     guard_.reset();
     listener_.reset();
     board_.reset();
+    consumers_started_ = false;
+    waiter_.reset();
     database_.reset();
+    gate_.reset();
     broker_.reset();
 }
 

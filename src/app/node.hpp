@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <mutex>
 
 #include "coupon/app/config.hpp"
 #include "coupon/domain/clock.hpp"
@@ -18,6 +19,8 @@
 #include "coupon/messaging/kafka_request_sink.hpp"
 #include "coupon/messaging/result_listener.hpp"
 #include "coupon/store/database.hpp"
+#include "database_gate.hpp"
+#include "database_waiter.hpp"
 
 namespace coupon::app {
 
@@ -27,13 +30,20 @@ public:
     ~Node();
 
     // Starts everything; throws with a clear message when a part cannot start (start-up is where we fail fast).
+    // A PostgreSQL server that cannot be reached is not such a part: the node starts without it (HTTP,
+    // producer, result listener), answers /ready and database-backed routes 503, keeps trying in the
+    // background, and starts its consumers once the database answers (README, "Starting without the database").
     void start();
     // Refuse new requests (503), drain the embedded broker's backlog (own broker only: it is memory only)
     // within server.shutdown_timeout_ms, then finish in-flight requests and batches, commit, flush, and
     // release the broker.
     void stop();
-    // Liveness for the systemd watchdog: the database answers.
+    // Liveness for the systemd watchdog: the process, not its dependencies. Every HTTP I/O thread answers
+    // within a second. A database or broker outage is readiness (/ready), never liveness: a watchdog that
+    // waited on the database would have systemd restart every node into the same outage.
     bool healthy() const;
+    // start() returned without the database (it is being awaited in the background).
+    bool waiting_for_database() const { return !consumers_started_.load(); }
 
 private:
     http::ReadyReport ready_report() const;
@@ -43,11 +53,20 @@ private:
     // take every accepted record off the issue, retry and dead-letter topics, and log what is left.
     void drain(std::chrono::steady_clock::time_point deadline);
     domain::RequestSink& front_sink();
+    // The database is open: route the HTTP side to it, learn the sold-out policies, start the consumers.
+    // On the caller's thread at start-up, or on the waiter's thread later.
+    void database_opened(std::unique_ptr<store::Database> database);
+    void start_consumers();
 
     Config config_;
     domain::SystemClock clock_;
     std::unique_ptr<messaging::EmbeddedBroker> broker_;
-    std::unique_ptr<store::Database> database_;
+    std::unique_ptr<store::Database> database_;  // set once; by the waiter's thread when it came late
+    std::unique_ptr<DatabaseGate> gate_;           // what the HTTP routes use
+    std::unique_ptr<DatabaseWaiter> waiter_;
+    std::mutex database_mutex_;                    // database_opened() vs stop()
+    std::atomic<bool> consumers_started_{false};   // consumers_ and dead_letters_ are set and running
+    messaging::KafkaConfig kafka_;                 // as the parts were started with (embedded address filled in)
     std::unique_ptr<http::OutcomeBoard> board_;
     std::unique_ptr<messaging::ResultListener> listener_;
     std::unique_ptr<messaging::BacklogGuard> guard_;  // embedded broker only; outlives its users below

@@ -16,7 +16,9 @@ int run_server(const Config& config) {
         log::error("app", "cannot start: {}", e.what());
         return 1;
     }
-    systemd_notify("READY=1\nSTATUS=serving");
+    // READY=1 even while the database is awaited: the process is up; /ready is the traffic signal.
+    systemd_notify(node.waiting_for_database() ? "READY=1\nSTATUS=waiting for the database"
+                                               : "READY=1\nSTATUS=serving");
     int sig = 0;
     {
         SystemdWatchdog watchdog([&node] { return node.healthy(); });

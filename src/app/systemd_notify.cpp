@@ -24,8 +24,10 @@ bool systemd_notify(const std::string& state) {
     const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (fd < 0) return false;
     const auto addr_len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + len);
-    const bool sent = ::sendto(fd, state.data(), state.size(), MSG_NOSIGNAL, reinterpret_cast<sockaddr*>(&addr),
-                               addr_len) == static_cast<ssize_t>(state.size());
+    // MSG_DONTWAIT: a receiver whose queue is full (a datagram socket queues only a few messages) costs a
+    // lost ping, never a blocked thread; a watchdog thread stuck here would also block the stop.
+    const bool sent = ::sendto(fd, state.data(), state.size(), MSG_NOSIGNAL | MSG_DONTWAIT,
+                               reinterpret_cast<sockaddr*>(&addr), addr_len) == static_cast<ssize_t>(state.size());
     ::close(fd);
     return sent;
 }

@@ -27,8 +27,9 @@ BatchPlan plan_batch(const std::vector<IssueRequest>& batch,
     std::unordered_map<std::string, std::size_t> decided_here;  // request id -> index in plan.results
 
     for (const IssueRequest& request : batch) {
-        // A record delivered again (consumer restart, producer retry stored twice) keeps its first outcome.
-        if (auto it = known.find(request.request_id); it != known.end() && is_final(it->second.outcome)) {
+        // A record delivered again (consumer restart, producer retry stored twice) keeps its first outcome,
+        // FAILED included: only an operator's replay decides a dead-lettered request again.
+        if (auto it = known.find(request.request_id); it != known.end() && settles(it->second, request)) {
             plan.results.push_back(it->second);
             continue;
         }

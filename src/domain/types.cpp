@@ -56,6 +56,10 @@ std::optional<Outcome> parse_outcome(std::string_view text) {
 
 bool is_final(Outcome outcome) { return outcome != Outcome::Pending && outcome != Outcome::Failed; }
 
+bool settles(const IssueResult& stored, const IssueRequest& request) {
+    return is_final(stored.outcome) || (stored.outcome == Outcome::Failed && !request.replay);
+}
+
 bool CouponPolicy::open_at(TimePoint now) const {
     if (issue_start_at && now < *issue_start_at) return false;
     if (issue_end_at && now > *issue_end_at) return false;

@@ -472,6 +472,31 @@ void HttpServer::start() {
 
 std::uint16_t HttpServer::port() const { return impl_->port; }
 
+bool HttpServer::responsive(std::chrono::milliseconds within) const {
+    std::vector<std::shared_ptr<Loop>> loops;
+    {
+        std::lock_guard lock(impl_->lifecycle);
+        if (!impl_->started || impl_->stopped) return false;
+        loops = impl_->loops;
+    }
+    // Shared with the posted no-ops: one that runs after the wait gave up must not touch freed memory.
+    struct Answers {
+        std::mutex mutex;
+        std::condition_variable all;
+        std::size_t left = 0;
+    };
+    auto answers = std::make_shared<Answers>();
+    answers->left = loops.size();
+    for (const auto& loop : loops) {
+        net::post(loop->ioc, [answers] {
+            std::lock_guard lock(answers->mutex);
+            if (--answers->left == 0) answers->all.notify_all();
+        });
+    }
+    std::unique_lock lock(answers->mutex);
+    return answers->all.wait_for(lock, within, [&] { return answers->left == 0; });
+}
+
 void HttpServer::stop() { stop(impl_->shared->config.drain_timeout); }
 
 void HttpServer::stop(std::chrono::milliseconds drain) {

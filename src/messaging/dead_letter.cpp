@@ -148,14 +148,26 @@ RetryInfo read_retry_info(const rd_kafka_message_t& message) {
         if (auto n = read_number_header(*v)) info.original_partition = static_cast<std::int32_t>(*n);
     }
     if (auto v = last_header(message, kOriginalOffsetHeader)) info.original_offset = read_number_header(*v);
+    if (auto v = last_header(message, kOriginalTimestampHeader)) {
+        info.original_timestamp = read_number_header(*v);
+    } else if (auto s = last_header(message, kSpringOriginalTimestampHeader)) {
+        info.original_timestamp = read_number_header(*s);
+    }
     return info;
 }
 
 RecordOrigin original_origin(const rd_kafka_message_t& message, const RetryInfo& info) {
+    const std::string_view key =
+        message.key ? std::string_view(static_cast<const char*>(message.key), message.key_len) : std::string_view{};
     if (info.original_topic && info.original_partition && info.original_offset) {
-        return {*info.original_topic, *info.original_partition, *info.original_offset};
+        // A forwarded record's own timestamp is the forward's; without the header, -1 (stable at every hop, as
+        // forward_record writes the header whenever the first record had a timestamp).
+        return {*info.original_topic, *info.original_partition, *info.original_offset,
+                info.original_timestamp.value_or(-1), key};
     }
-    return {rd_kafka_topic_name(message.rkt), message.partition, message.offset};
+    rd_kafka_timestamp_type_t type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE;
+    const std::int64_t timestamp = rd_kafka_message_timestamp(&message, &type);
+    return {rd_kafka_topic_name(message.rkt), message.partition, message.offset, timestamp, key};
 }
 
 }  // namespace coupon::messaging

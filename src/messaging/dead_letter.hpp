@@ -32,8 +32,12 @@ inline constexpr const char* kOriginalTimestampHeader = "retry_topic-original-ti
 inline constexpr const char* kOriginalTopicHeader = "kafka_original-topic";
 inline constexpr const char* kOriginalPartitionHeader = "kafka_original-partition";
 inline constexpr const char* kOriginalOffsetHeader = "kafka_original-offset";
+inline constexpr const char* kSpringOriginalTimestampHeader = "kafka_original-timestamp";
 inline constexpr const char* kExceptionClassHeader = "kafka_exception-fqcn";
 inline constexpr const char* kExceptionMessageHeader = "kafka_exception-message";
+// Set by an operator's dead-letter replay (value: the dead letter's id). Only such a record may replace a
+// stored FAILED outcome; it travels with the record through the retry topics (a coupon_ header is ours).
+inline constexpr const char* kReplayHeader = "coupon_replay-of";
 // Set when a forwarded record's value had to be cut or replaced: the original value's size in bytes (text).
 inline constexpr const char* kOriginalSizeHeader = "coupon_original-value-bytes";
 
@@ -71,11 +75,13 @@ struct RetryInfo {
     std::optional<std::string> original_topic;
     std::optional<std::int32_t> original_partition;
     std::optional<std::int64_t> original_offset;
+    // retry_topic-original-timestamp, else Spring's DLT kafka_original-timestamp.
+    std::optional<std::int64_t> original_timestamp;
 };
 RetryInfo read_retry_info(const rd_kafka_message_t& message);
 // A record on a retry topic or the DLT is still the main topic's record: a missing requestId is derived from
-// where it was first read (kafka_original-*), so it keeps the identity it got at its first delivery.
-// The result refers to `info`'s strings.
+// where it was first read (kafka_original-*, the original timestamp header, the unchanged key), so it keeps
+// the identity it got at its first delivery. The result refers to `info`'s strings and `message`'s key.
 RecordOrigin original_origin(const rd_kafka_message_t& message, const RetryInfo& info);
 
 std::string big_endian_32(std::int32_t v);

@@ -50,6 +50,7 @@ BatchWork IssueHandler::process(const Batch& batch, const GiveUp&) {
         const RecordOrigin origin = original_origin(m, info);
         auto decoded = decode_request(payload_of(m), last_header(m, kTypeIdHeader.data()), origin);
         if (decoded.value) {
+            decoded.value->replay = last_header(m, kReplayHeader).has_value();
             requests.push_back(std::move(*decoded.value));
             request_index.push_back(i);
             continue;

@@ -6,6 +6,7 @@
 #include "coupon/messaging/backlog_guard.hpp"
 #include "coupon/messaging/message_codec.hpp"
 #include "coupon/messaging/partitioner.hpp"
+#include "dead_letter.hpp"
 #include "producer.hpp"
 #include "publish_pipeline.hpp"
 
@@ -39,6 +40,8 @@ struct KafkaReplayer::Impl {
             r.value = letter.payload;
         }
         r.headers.emplace_back(std::string(kTypeIdHeader), type_id);
+        // Marks the operator's decision: this copy may replace the stored FAILED (a plain duplicate may not).
+        r.headers.emplace_back(kReplayHeader, std::to_string(letter.id));
         return r;
     }
 };

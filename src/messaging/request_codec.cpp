@@ -15,7 +15,32 @@ std::int64_t positive_id(const json::object& o, std::string_view key) {
     if (!v) return 0;
     return read_int64(*v).value_or(0);
 }
+// FNV-1a 64: fixed by its definition, so an id derived by one build is derived the same by the next
+// (std::hash promises neither).
+std::uint64_t fnv1a(std::uint64_t h, std::string_view bytes) {
+    for (const char c : bytes) {
+        h ^= static_cast<unsigned char>(c);
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+constexpr std::uint64_t kFnvBasis = 0xcbf29ce484222325ULL;
+constexpr std::size_t kMaxRequestIdChars = 128;
+
 }  // namespace
+
+std::string derived_request_id(const RecordOrigin& origin, std::string_view value) {
+    // The key's length first: ("ab","c") and ("a","bc") must not hash alike.
+    std::uint64_t h = fnv1a(kFnvBasis, std::to_string(origin.key.size()) + ":");
+    h = fnv1a(fnv1a(h, origin.key), value);
+    const std::int64_t timestamp = origin.timestamp < 0 ? 0 : origin.timestamp;
+    std::string id = fmt::format("{}-{}-{}-{}-{:016x}", origin.topic, origin.partition, origin.offset, timestamp, h);
+    if (id.size() > kMaxRequestIdChars) {
+        id = fmt::format("{:016x}-{}-{}-{}-{:016x}", fnv1a(kFnvBasis, origin.topic), origin.partition, origin.offset,
+                         timestamp, h);
+    }
+    return id;
+}
 
 std::string request_key(const domain::IssueRequest& request) { return std::to_string(request.policy_id); }
 
@@ -59,9 +84,7 @@ Decoded<domain::IssueRequest> decode_request(std::string_view value, std::option
     }
     auto request_id = read_string(o, "requestId");
     // The seed's records carry no requestId; derive a stable one so a redelivery keeps its identity.
-    r.request_id = request_id && !request_id->empty()
-                       ? std::move(*request_id)
-                       : fmt::format("{}-{}-{}", origin.topic, origin.partition, origin.offset);
+    r.request_id = request_id && !request_id->empty() ? std::move(*request_id) : derived_request_id(origin, value);
     // Bounded and plain before any database or log line sees it: an 8 KB id or one with NUL or invalid
     // UTF-8 would fail its whole batch on PostgreSQL, every time.
     if (!domain::valid_request_id(r.request_id)) {

@@ -24,6 +24,15 @@ SessionKeeper keeper_for(const PgSessionSettings& settings) {
                          [settings](soci::session& sql) { reconnect_postgresql(sql, settings); }};
 }
 
+// Opening a connection is the one step whose failure says "the server is not there (yet)".
+void connect_or_unreachable(soci::session& sql, const PgSessionSettings& settings) {
+    try {
+        open_postgresql(sql, settings);
+    } catch (const std::exception& e) {
+        throw DatabaseUnreachable(e.what());
+    }
+}
+
 // A lost connection has ended its transaction on the server already: nothing to roll back then.
 const WriteStyle kPgWrites{[](soci::session& sql) { sql.begin(); }, postgresql_connected};
 
@@ -32,7 +41,7 @@ public:
     PostgresqlBackend(PgSessionSettings settings, std::size_t pool_size)
         : settings_(std::move(settings)), pool_(pool_size), queries_(pool_, keeper_for(settings_)),
           dead_letters_(pool_, keeper_for(settings_), kPgWrites) {
-        for (std::size_t i = 0; i < pool_size; ++i) open_postgresql(pool_.at(i), settings_);
+        for (std::size_t i = 0; i < pool_size; ++i) connect_or_unreachable(pool_.at(i), settings_);
     }
 
     std::string name() const override { return "postgresql"; }
@@ -64,7 +73,7 @@ private:
 
 void migrate(const PgSessionSettings& settings) {
     soci::session sql;
-    open_postgresql(sql, settings);
+    connect_or_unreachable(sql, settings);
     // Two nodes starting at once: the second waits for the first's migration, then finds it recorded.
     const MigrationDialect dialect{[](soci::session& s) {
                                        s.begin();
@@ -86,8 +95,10 @@ std::unique_ptr<Backend> open_postgresql_backend(const std::string& url, const D
     } catch (const std::exception& e) {
         std::string reason = e.what();
         while (!reason.empty() && (reason.back() == '\n' || reason.back() == ' ')) reason.pop_back();
-        throw std::runtime_error(fmt::format("database.url: cannot open PostgreSQL database '{}': {}",
-                                             redact_database_url(url), reason));
+        const std::string message =
+            fmt::format("database.url: cannot open PostgreSQL database '{}': {}", redact_database_url(url), reason);
+        if (dynamic_cast<const DatabaseUnreachable*>(&e) != nullptr) throw DatabaseUnreachable(message);
+        throw std::runtime_error(message);
     }
 }
 

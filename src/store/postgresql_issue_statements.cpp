@@ -27,8 +27,10 @@ const std::string kInsertCoupons =
     "SELECT * FROM unnest(CAST(:u AS bigint[]), CAST(:p AS bigint[]), CAST(:r AS text[]), "
     "CAST(:part AS integer[]), CAST(:off AS bigint[]), CAST(:at AS text[])) "
     "RETURNING id, user_id, coupon_policy_id";
-// A FAILED (dead-lettered) row gives way to the replayed decision; a final outcome never changes. The
-// caller compares the returned ids with the decisions to name a request that was refused.
+// A FAILED (dead-lettered) row gives way only to an operator's replay (:replayed); any other copy of the
+// request must not turn a FAILED the client was told into a coupon, even when the dead letter committed
+// after this transaction read the outcomes (READ COMMITTED). A final outcome never changes. The caller
+// compares the returned ids with the decisions to name a request that was refused.
 const std::string kUpsertOutcomes =
     "INSERT INTO coupon_issue_request(request_id, user_id, coupon_policy_id, outcome, coupon_id, "
     "kafka_partition, kafka_offset, requested_at, decided_at, remaining, error) "
@@ -39,7 +41,8 @@ const std::string kUpsertOutcomes =
     "coupon_policy_id = EXCLUDED.coupon_policy_id, outcome = EXCLUDED.outcome, coupon_id = EXCLUDED.coupon_id, "
     "kafka_partition = EXCLUDED.kafka_partition, kafka_offset = EXCLUDED.kafka_offset, "
     "decided_at = EXCLUDED.decided_at, remaining = EXCLUDED.remaining, error = EXCLUDED.error "
-    "WHERE coupon_issue_request.outcome IN ('PENDING', 'FAILED') "
+    "WHERE coupon_issue_request.outcome = 'PENDING' OR (coupon_issue_request.outcome = 'FAILED' AND "
+    "coupon_issue_request.request_id = ANY(CAST(:replayed AS text[]))) "
     "RETURNING request_id";
 // Conditional: a policy whose stock the delta would exceed is not updated, and the caller checks that
 // every policy was.
@@ -79,6 +82,7 @@ PgIssueStatements::PgIssueStatements(soci::session& s) : sql(s) {
                                 &outcome.remaining, &outcome.error}) {
         upsert_outcomes.exchange(use(*column));
     }
+    upsert_outcomes.exchange(use(replayed));
     upsert_outcomes.exchange(into(written_request));
     prepare_statement(upsert_outcomes, kUpsertOutcomes);
 

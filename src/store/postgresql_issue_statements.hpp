@@ -39,6 +39,7 @@ struct PgIssueStatements {
         std::string request, user, policy, outcome, coupon, partition, offset, requested_at, decided_at,
             remaining, error;
     } outcome;
+    std::string replayed;  // ids of the operator's replays: the only decisions that may replace FAILED
     std::string written_request;
     soci::statement upsert_outcomes{sql};
 

@@ -107,8 +107,10 @@ void PgIssueTransaction::insert_coupons(std::vector<IssueDecision>& decisions) {
 
 void PgIssueTransaction::upsert_outcomes(const std::vector<IssueDecision>& decisions) {
     PgArray request, user, policy, outcome, coupon, partition, offset, requested_at, decided_at, remaining, error;
+    PgArray replayed;
     for (const IssueDecision& d : decisions) {
         request.add(d.request.request_id);
+        if (d.request.replay) replayed.add(d.request.request_id);
         user.add(d.request.user_id);
         policy.add(d.request.policy_id);
         outcome.add(to_string(d.result.outcome));
@@ -141,6 +143,7 @@ void PgIssueTransaction::upsert_outcomes(const std::vector<IssueDecision>& decis
     o.decided_at = decided_at.take();
     o.remaining = remaining.take();
     o.error = error.take();
+    st_.replayed = replayed.take();
     std::unordered_set<std::string> written;
     st_.upsert_outcomes.execute();
     while (st_.upsert_outcomes.fetch()) written.insert(st_.written_request);

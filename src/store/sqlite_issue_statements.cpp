@@ -23,8 +23,9 @@ const std::string kFindHolders =
 const std::string kInsertCoupon =
     "INSERT INTO coupon(user_id, coupon_policy_id, request_id, kafka_partition, kafka_offset, issued_at) "
     "VALUES(:u, :p, :r, :part, :off, :at)";
-// A FAILED (dead-lettered) row gives way to the replayed decision; a final outcome never changes, and
-// the caller checks that one row changed.
+// A FAILED (dead-lettered) row gives way only to an operator's replay (:rep = 1); any other copy of the
+// request must not turn a FAILED the client was told into a coupon. A final outcome never changes. The
+// caller checks that one row changed.
 const std::string kUpsertOutcome =
     "INSERT INTO coupon_issue_request(request_id, user_id, coupon_policy_id, outcome, coupon_id, "
     "kafka_partition, kafka_offset, requested_at, decided_at, remaining, error) "
@@ -33,7 +34,7 @@ const std::string kUpsertOutcome =
     "coupon_policy_id = excluded.coupon_policy_id, outcome = excluded.outcome, coupon_id = excluded.coupon_id, "
     "kafka_partition = excluded.kafka_partition, kafka_offset = excluded.kafka_offset, "
     "decided_at = excluded.decided_at, remaining = excluded.remaining, error = excluded.error "
-    "WHERE coupon_issue_request.outcome IN ('PENDING', 'FAILED')";
+    "WHERE coupon_issue_request.outcome = 'PENDING' OR (coupon_issue_request.outcome = 'FAILED' AND :rep = 1)";
 const std::string kAddIssued =
     "UPDATE coupon_policy SET issued_quantity = issued_quantity + :d1 "
     "WHERE id = :id AND issued_quantity + :d2 <= total_quantity";
@@ -73,6 +74,7 @@ IssueStatements::IssueStatements(soci::session& s) : sql(s) {
     upsert_outcome.exchange(use(decided_at));
     upsert_outcome.exchange(use(remaining));
     upsert_outcome.exchange(use(error, error_ind));
+    upsert_outcome.exchange(use(replay));
     prepare_statement(upsert_outcome, kUpsertOutcome);
 
     add_issued.exchange(use(delta));

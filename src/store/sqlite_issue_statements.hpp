@@ -30,6 +30,7 @@ struct IssueStatements {
     int partition = -1;
     std::string request_id, outcome, requested_at, decided_at, issued_at, error;
     soci::indicator coupon_ind = soci::i_null, error_ind = soci::i_null;
+    int replay = 0;  // 1: an operator's replay, which may replace a stored FAILED
     soci::statement insert_coupon{sql};
     soci::statement upsert_outcome{sql};
     long long delta = 0;

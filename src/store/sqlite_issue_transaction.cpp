@@ -75,6 +75,7 @@ void SqliteIssueTransaction::write_one(IssueDecision& d) {
     st_.remaining = d.result.remaining;
     st_.error = d.result.error;
     st_.error_ind = d.result.error.empty() ? soci::i_null : soci::i_ok;
+    st_.replay = d.request.replay ? 1 : 0;
     st_.upsert_outcome.execute(true);
     if (st_.upsert_outcome.get_affected_rows() != 1) {
         throw StoreError(fmt::format("request {} already has a final outcome", d.request.request_id));

@@ -11,7 +11,7 @@ using namespace coupon;
 using namespace coupon::messaging;
 
 namespace {
-const RecordOrigin kOrigin{"coupon-issue-topic", 3, 42};
+const RecordOrigin kOrigin{"coupon-issue-topic", 3, 42, 1764583200123, "7"};
 }
 
 TEST_CASE("codec: issue request round trip keeps every field", "[codec]") {
@@ -33,12 +33,15 @@ TEST_CASE("codec: issue request round trip keeps every field", "[codec]") {
     CHECK(d.value->offset == 42);
 }
 
-TEST_CASE("codec: a Spring-style record without requestId gets one from topic, partition and offset", "[codec]") {
+TEST_CASE("codec: a Spring-style record without requestId gets one from where it was read and what it holds",
+          "[codec]") {
     const std::string spring = R"({"userId":"15","couponPolicyId":7,"requestedAt":"2026-12-01T10:00:00.123456",)"
                                R"("somethingNew":{"x":[1,2]}})";
     auto d = decode_request(spring, std::string_view(kRequestClassName), kOrigin);
     REQUIRE(d.value);
-    CHECK(d.value->request_id == "coupon-issue-topic-3-42");
+    CHECK(d.value->request_id == derived_request_id(kOrigin, spring));
+    CHECK(d.value->request_id.rfind("coupon-issue-topic-3-42-1764583200123-", 0) == 0);
+    CHECK(d.value->request_id.size() == std::string("coupon-issue-topic-3-42-1764583200123-").size() + 16);
     CHECK(d.value->user_id == 15);
     CHECK(d.value->requested_at == *domain::parse_time("2026-12-01T10:00:00.123Z"));
 
@@ -52,6 +55,38 @@ TEST_CASE("codec: a Spring-style record without requestId gets one from topic, p
     CHECK(e.value->requested_at.time_since_epoch().count() == 1700000000000);
     auto none = decode_request(R"({"userId":1,"couponPolicyId":2})", std::nullopt, kOrigin);
     REQUIRE(none.value);
+}
+
+TEST_CASE("codec: a derived id is stable for one record and differs for another at the same offset", "[codec]") {
+    const std::string value = R"({"userId":1,"couponPolicyId":7})";
+    CHECK(derived_request_id(kOrigin, value) == derived_request_id(kOrigin, value));
+    // The same topic/partition/offset in a new broker incarnation: another time, key or value.
+    RecordOrigin later = kOrigin;
+    later.timestamp += 1;
+    CHECK(derived_request_id(later, value) != derived_request_id(kOrigin, value));
+    CHECK(derived_request_id(kOrigin, R"({"userId":2,"couponPolicyId":7})") != derived_request_id(kOrigin, value));
+    RecordOrigin other_key = kOrigin;
+    other_key.key = "8";
+    CHECK(derived_request_id(other_key, value) != derived_request_id(kOrigin, value));
+    // Key and value are hashed apart: moving a byte from one to the other is another record.
+    RecordOrigin ab = kOrigin, a = kOrigin;
+    ab.key = "ab";
+    a.key = "a";
+    CHECK(derived_request_id(ab, "c") != derived_request_id(a, "bc"));
+    // FNV-1a 64 is fixed by its definition: the id of a record never changes between builds.
+    RecordOrigin empty = kOrigin;
+    empty.key = "";
+    CHECK(derived_request_id(empty, "") == "coupon-issue-topic-3-42-1764583200123-" + std::string("07fc0e07b4bd112f"));
+    // No timestamp: 0. A topic name too long for an id is replaced by its hash; the id stays valid.
+    RecordOrigin untimed = kOrigin;
+    untimed.timestamp = -1;
+    CHECK(derived_request_id(untimed, value).rfind("coupon-issue-topic-3-42-0-", 0) == 0);
+    const std::string long_topic(200, 't');
+    RecordOrigin long_origin = kOrigin;
+    long_origin.topic = long_topic;
+    const std::string long_id = derived_request_id(long_origin, value);
+    CHECK(long_id.size() <= 128);
+    CHECK(domain::valid_request_id(long_id));
 }
 
 TEST_CASE("codec: poison records are detected with a reason", "[codec]") {

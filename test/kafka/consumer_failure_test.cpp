@@ -85,11 +85,16 @@ TEST_CASE("group: a poison record goes to the DLT with Spring's headers and the 
     const auto poison_before = counter_value("coupon_kafka_poison_records_total");
 
     auto group = f.make_group();
-    const std::string spring_id = topic + "-" + std::to_string(spring.partition) + "-" + std::to_string(spring.offset);
-    REQUIRE(wait_until([&] {
+    const std::string spring_id =
+        derived_request_id({topic, spring.partition, spring.offset, spring.timestamp, key}, spring.value);
+    const bool all = wait_until([&] {
         const auto s = f.store.snapshot();
         return s.results.count("good-1") && s.results.count("good-2") && s.results.count(spring_id);
-    }));
+    });
+    std::string ids;
+    for (const auto& [id, r] : f.store.snapshot().results) ids += id + " ";
+    INFO("expected " << spring_id << ", stored " << ids);
+    REQUIRE(all);
     CHECK(f.store.snapshot().results.size() == 3);
     CHECK(f.store.snapshot().results.at(spring_id).outcome == domain::Outcome::Issued);
     CHECK(wait_until([&] { return f.committed_offset(good2.partition) == good2.offset + 1; }));

@@ -204,9 +204,11 @@ TEST_CASE("replay: a dead-lettered request gets a normal outcome, and replaying 
     // Ours, with a request id; and the seed's Spring record: no requestId, the full class name as type.
     f.produce_raw(f.config.topics.dlt, key, messaging::encode_request(make_request(1, policy, "replay-ours")),
                   dlt_headers("couponIssueRequest", issue, 0, 42));
-    f.produce_raw(f.config.topics.dlt, key, R"({"userId":2,"couponPolicyId":)" + key + "}",
+    const std::string spring_value = R"({"userId":2,"couponPolicyId":)" + key + "}";
+    f.produce_raw(f.config.topics.dlt, key, spring_value,
                   dlt_headers(std::string(messaging::kRequestClassName), issue, 1, 7));
-    const std::string spring_id = issue + "-1-7";  // derived from where it was first read
+    // Derived from where it was first read (no original timestamp header: -1) and its key and value.
+    const std::string spring_id = messaging::derived_request_id({issue, 1, 7, -1, key}, spring_value);
     auto group = f.make_group();
     auto dlt = f.make_dlt_consumer();
     REQUIRE(published.wait_for(2, 20s));

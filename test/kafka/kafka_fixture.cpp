@@ -191,13 +191,18 @@ RawRecord KafkaFixture::produce_raw(const std::string& topic, const std::string&
     Kafka k{new_client(RD_KAFKA_PRODUCER, conf)};
     rd_kafka_headers_t* h = rd_kafka_headers_new(headers.size());
     for (const auto& [n, v] : headers) rd_kafka_header_add(h, n.c_str(), -1, v.data(), static_cast<ssize_t>(v.size()));
+    // Set here rather than read from the delivery report (librdkafka 2.0.2 reports no usable one there).
+    const std::int64_t timestamp = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                       std::chrono::system_clock::now().time_since_epoch()).count();
     REQUIRE(rd_kafka_producev(k.rk, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_KEY(key.data(), key.size()),
+                              RD_KAFKA_V_TIMESTAMP(timestamp),
                               RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()), RD_KAFKA_V_HEADERS(h),
                               RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR_NO_ERROR);
     REQUIRE(rd_kafka_flush(k.rk, 10000) == RD_KAFKA_RESP_ERR_NO_ERROR);
     RawRecord out = *result;
     delete result;
     REQUIRE(out.offset >= 0);
+    out.timestamp = timestamp;
     out.key = key;
     out.value = value;
     out.headers = headers;

@@ -27,6 +27,7 @@ bool wait_until(const std::function<bool()>& condition, std::chrono::millisecond
 struct RawRecord {
     std::int32_t partition = -1;
     std::int64_t offset = -1;
+    std::int64_t timestamp = -1;  // CreateTime, epoch millis, as produced
     std::string key;
     std::string value;
     std::map<std::string, std::string> headers;

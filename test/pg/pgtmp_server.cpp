@@ -44,6 +44,8 @@ PgTmpServer::~PgTmpServer() {
 }
 
 void PgTmpServer::restart() { pgtmp("restart '" + dir_ + "'"); }
+void PgTmpServer::halt() { pgtmp("halt '" + dir_ + "'"); }
+void PgTmpServer::resume() { pgtmp("resume '" + dir_ + "'"); }
 
 namespace {
 

@@ -18,6 +18,9 @@ public:
 
     // Fast shutdown and start of the same data directory: connections die, data stays.
     void restart();
+    // Fast shutdown, data kept (the socket goes away: "connection refused"), and the start after it.
+    void halt();
+    void resume();
     const std::string& dir() const { return dir_; }
     const std::string& url() const { return url_; }  // postgresql://postgres@/coupon_test?host=...&port=...
 

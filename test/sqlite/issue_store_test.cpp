@@ -104,7 +104,7 @@ TEST_CASE("a batch mixing every outcome is decided as one by one, and the tables
     CHECK(q.find_result("r6").value().outcome == Outcome::SoldOut);
 }
 
-TEST_CASE("a FAILED outcome is replaced by the replayed decision, a final one never", "[store]") {
+TEST_CASE("FAILED is final for any copy of the request; only an operator's replay decides it again", "[store]") {
     test::StoreFixture f;
     const test::FixedClock clock(test::at("2026-12-01T10:00:00Z"));
     const auto policy = f.db->queries().create_policy(test::new_policy("p", 5));
@@ -118,20 +118,75 @@ TEST_CASE("a FAILED outcome is replaced by the replayed decision, a final one ne
     CHECK(failed->outcome == Outcome::Failed);
     CHECK(failed->error == "poison: broker said no");
     CHECK(f.db->record_failed(r9, "failed again"));  // FAILED may be overwritten by FAILED
-
-    const auto replayed = issuer.apply({r9});
-    REQUIRE(replayed.at(0).outcome == Outcome::Issued);
     RawDb raw(f.url);
+
+    // A twin copy (a duplicate stored by the producer, a redelivery) decided after the dead letter: the
+    // client was told 500 COUPON_ISSUE_FAILED, so the twin is answered FAILED and issues nothing.
+    const auto twin = issuer.apply({r9});
+    CHECK(twin.at(0).outcome == Outcome::Failed);
+    CHECK(twin.at(0).error == "failed again");
+    CHECK(raw.column("SELECT outcome FROM coupon_issue_request") == std::vector<std::string>{"FAILED"});
+    CHECK(raw.scalar("SELECT COUNT(*) FROM coupon") == 0);
+    CHECK(raw.scalar("SELECT issued_quantity FROM coupon_policy") == 0);
+
+    // The operator's replay is the one copy that decides it again.
+    auto replay = r9;
+    replay.replay = true;
+    const auto replayed = issuer.apply({replay});
+    REQUIRE(replayed.at(0).outcome == Outcome::Issued);
     CHECK(raw.column("SELECT outcome || ' ' || coalesce(error, 'no error') FROM coupon_issue_request") ==
           std::vector<std::string>{"ISSUED no error"});
     CHECK(raw.scalar("SELECT COUNT(*) FROM coupon") == 1);
 
-    // Once decided, a late dead-letter write and a redelivery change nothing.
+    // Once decided, a late dead-letter write, a redelivery and another replay change nothing.
     CHECK_FALSE(f.db->record_failed(r9, "too late"));
-    const auto again = issuer.apply({r9});
-    CHECK(again.at(0).outcome == Outcome::Issued);
-    CHECK(again.at(0).coupon_id == replayed.at(0).coupon_id);
+    for (const auto& copy : {r9, replay}) {
+        const auto again = issuer.apply({copy});
+        CHECK(again.at(0).outcome == Outcome::Issued);
+        CHECK(again.at(0).coupon_id == replayed.at(0).coupon_id);
+    }
     CHECK(raw.column("SELECT outcome FROM coupon_issue_request") == std::vector<std::string>{"ISSUED"});
     CHECK(raw.scalar("SELECT COUNT(*) FROM coupon") == 1);
     CHECK(raw.scalar("SELECT issued_quantity FROM coupon_policy") == 1);
+}
+
+TEST_CASE("the store itself refuses to turn FAILED into a decision unless it is a replay", "[store]") {
+    // The decision was planned on a stale read: on PostgreSQL (READ COMMITTED) the dead letter may commit
+    // FAILED between this transaction's read of the outcomes and its write. The write must not go through.
+    test::StoreFixture f;
+    const auto policy = f.db->queries().create_policy(test::new_policy("p", 5));
+    auto store = f.db->issue_store();
+    auto r9 = request("r9", 7, policy.id);
+    CHECK(f.db->record_failed(r9, "dead-lettered meanwhile"));
+
+    const auto decision_for = [&](const domain::IssueRequest& r) {
+        domain::IssueDecision d{r, {}};
+        d.result.request_id = r.request_id;
+        d.result.user_id = r.user_id;
+        d.result.policy_id = r.policy_id;
+        d.result.outcome = Outcome::Issued;
+        d.result.decided_at = test::at("2026-12-01T10:00:00Z");
+        d.result.issued_at = d.result.decided_at;
+        d.result.remaining = 4;
+        return std::vector<domain::IssueDecision>{d};
+    };
+    RawDb raw(f.url);
+    {
+        auto decisions = decision_for(r9);
+        auto tx = store->begin();
+        tx->lock_policies({policy.id});
+        CHECK_THROWS_AS(tx->write(decisions, {{policy.id, 1}}), domain::StoreError);
+    }  // rolled back
+    CHECK(raw.column("SELECT outcome FROM coupon_issue_request") == std::vector<std::string>{"FAILED"});
+    CHECK(raw.scalar("SELECT COUNT(*) FROM coupon") == 0);
+    CHECK(raw.scalar("SELECT issued_quantity FROM coupon_policy") == 0);
+
+    r9.replay = true;
+    auto decisions = decision_for(r9);
+    auto tx = store->begin();
+    tx->lock_policies({policy.id});
+    tx->write(decisions, {{policy.id, 1}});
+    tx->commit();
+    CHECK(raw.column("SELECT outcome FROM coupon_issue_request") == std::vector<std::string>{"ISSUED"});
+    CHECK(raw.scalar("SELECT COUNT(*) FROM coupon") == 1);
 }

@@ -131,7 +131,8 @@ TEST_CASE("a failed store commits nothing and the retried batch decides the same
     CHECK(f.issuer.apply({req("r1", 1, 7)})[0].outcome == Outcome::Issued);
 }
 
-TEST_CASE("a dead-lettered request replayed later gets a normal outcome", "[domain]") {
+TEST_CASE("a dead-lettered request stays FAILED for its copies; the operator's replay gets a normal outcome",
+          "[domain]") {
     Fixture f;
     f.store.add_policy(policy(7, 1));
     // Simulate the DLT consumer's record: outcome FAILED, nothing issued.
@@ -141,7 +142,13 @@ TEST_CASE("a dead-lettered request replayed later gets a normal outcome", "[doma
         tx->write(d, {});
         tx->commit();
     }
-    CHECK(f.issuer.apply({req("r1", 1, 7)})[0].outcome == Outcome::Issued);
+    // A twin copy (not a replay): the client was told FAILED, so FAILED it stays.
+    CHECK(f.issuer.apply({req("r1", 1, 7)})[0].outcome == Outcome::Failed);
+    CHECK(f.store.snapshot().policies.at(7).issued_quantity == 0);
+    IssueRequest replay = req("r1", 1, 7);
+    replay.replay = true;
+    CHECK(f.issuer.apply({replay})[0].outcome == Outcome::Issued);
+    CHECK(f.issuer.apply({replay})[0].outcome == Outcome::Issued);
     CHECK(f.issuer.apply({req("r1", 1, 7)})[0].outcome == Outcome::Issued);
     CHECK(f.store.snapshot().policies.at(7).issued_quantity == 1);
 }

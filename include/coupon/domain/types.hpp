@@ -47,6 +47,9 @@ struct IssueRequest {
     // Where the consumer read it; -1 when not read from Kafka (yet).
     std::int32_t partition = -1;
     std::int64_t offset = -1;
+    // Re-published by an operator's dead-letter replay: the one kind of record that may replace a stored
+    // FAILED outcome. Any other copy of a FAILED request is answered FAILED (docs/request-states.md).
+    bool replay = false;
 };
 
 struct IssueResult {
@@ -61,6 +64,10 @@ struct IssueResult {
     std::int64_t remaining = -1;
     std::string error;                     // reason, for Failed
 };
+
+// Whether `stored` answers `request` as it is: any final outcome, and FAILED unless the request is an
+// operator's replay. A client told FAILED must never find that a twin copy got the coupon after all.
+bool settles(const IssueResult& stored, const IssueRequest& request);
 
 struct CouponPolicy {
     PolicyId id = 0;

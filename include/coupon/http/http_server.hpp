@@ -29,6 +29,9 @@ public:
     // config.drain_timeout (or `drain`), then closes the rest and joins the threads. Idempotent.
     void stop();
     void stop(std::chrono::milliseconds drain);
+    // Liveness: every I/O thread ran a posted no-op within `within` (none is blocked or busy for longer).
+    // False before start() and after stop(). Thread-safe; blocks the caller for at most `within`.
+    bool responsive(std::chrono::milliseconds within) const;
 
 private:
     struct Impl;

@@ -3,6 +3,7 @@
 // and hands out the domain ports. No SOCI or C library header here: the backend lives behind a pointer.
 #include <chrono>
 #include <memory>
+#include <stdexcept>
 #include <string>
 
 #include "coupon/domain/coupon_queries.hpp"
@@ -34,11 +35,19 @@ struct DatabaseConfig {
 
 class Backend;
 
+// Database::open could not connect to the database server (PostgreSQL down, unreachable, refusing the
+// login): the configuration may well be right, so a node waits for it instead of exiting.
+class DatabaseUnreachable : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
 class Database {
 public:
     // SQLite: creates the file's directory if missing, sets WAL + synchronous=NORMAL + busy timeout.
     // PostgreSQL: connects the pool. Both apply pending migrations (on PostgreSQL under an advisory lock,
-    // so nodes may start together). Throws std::runtime_error naming the problem (start-up only).
+    // so nodes may start together). Throws DatabaseUnreachable when PostgreSQL cannot be connected to, else
+    // std::runtime_error naming the problem (bad configuration, a migration that fails).
     static std::unique_ptr<Database> open(const DatabaseConfig& config);
     ~Database();
     Database(const Database&) = delete;
