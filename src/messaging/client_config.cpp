@@ -1,6 +1,7 @@
 #include "client_config.hpp"
 
 #include <atomic>
+#include <mutex>
 #include <stdexcept>
 #include <unistd.h>
 
@@ -55,7 +56,12 @@ Properties role_defaults(const KafkaConfig& config, ClientRole role) {
                          {"enable.auto.offset.store", "false"},
                          {"isolation.level", "read_committed"},
                          {"session.timeout.ms", "30000"},
-                         {"partition.assignment.strategy", "cooperative-sticky"}};
+                         // Eager, not cooperative-sticky: librdkafka before 2.3 aborts in the sticky assignor
+                         // when a member closes or loses its assignment before its first one (upstream #4381:
+                         // rd_kafka_sticky_assignor_state_destroy, seen in the kafka tier), and a commit during
+                         // an incremental rebalance makes the assignment lost (upstream #4059: the "(lost)"
+                         // revokes every few seconds and "generation id is not valid" of issue 8 item 13).
+                         {"partition.assignment.strategy", "range"}};
             // A caught-up consumer on the mock waits the full fetch.wait.max.ms, new data or not.
             if (config.embedded_broker) p["fetch.wait.max.ms"] = "10";
             return p;
@@ -85,7 +91,30 @@ void set_property(rd_kafka_conf_t* conf, const std::string& name, const std::str
     }
 }
 
+namespace {
+
+// Once per process: the cooperative protocol was asked for on a librdkafka with its known aborts.
+void warn_if_cooperative_is_unsafe(const KafkaConfig& config) {
+    static std::once_flag once;
+    for (const Properties* p : {&config.consumer, &config.common}) {
+        auto it = p->find("partition.assignment.strategy");
+        if (it == p->end() || it->second.find("cooperative") == std::string::npos) continue;
+        constexpr int kFirstSafe = 0x020300ff;  // librdkafka 2.3.0 (fixes upstream #4381)
+        if (rd_kafka_version() >= kFirstSafe) return;
+        std::call_once(once, [&] {
+            log::warn("rdkafka", "partition.assignment.strategy={} on librdkafka {}: its cooperative protocol aborts "
+                      "the process when a member closes during a rebalance (upstream #4381, fixed in 2.3.0) and "
+                      "loses assignments on commits during a rebalance (upstream #4059); the default (range) is safe",
+                      it->second, rd_kafka_version_str());
+        });
+        return;
+    }
+}
+
+}  // namespace
+
 ConfHandle make_conf(const KafkaConfig& config, ClientRole role, const Properties& overrides) {
+    if (role == ClientRole::GroupConsumer) warn_if_cooperative_is_unsafe(config);
     ConfHandle conf(rd_kafka_conf_new());
     rd_kafka_conf_set_log_cb(conf.get(), log_callback);
     rd_kafka_conf_set_error_cb(conf.get(), error_callback);

@@ -73,10 +73,14 @@ void OffsetCommitter::on_result(rd_kafka_resp_err_t err, const rd_kafka_topic_pa
 bool OffsetCommitter::commit_now(rd_kafka_t* consumer, const std::set<std::int32_t>& partitions) {
     Offsets now;
     for (std::int32_t p : partitions) {
-        auto it = pending_.find(p);
-        if (it == pending_.end()) continue;
-        now.emplace(*it);
-        pending_.erase(it);
+        for (Offsets* from : {&pending_, &sent_}) {
+            auto it = from->find(p);
+            if (it == from->end()) continue;
+            auto& slot = now[p];
+            slot = std::max(slot, it->second);
+            // Taken from the commit in flight too: its result, whatever it is, no longer decides p.
+            from->erase(it);
+        }
     }
     if (now.empty()) return true;
     PartitionList list(rd_kafka_topic_partition_list_new(static_cast<int>(now.size())));

@@ -23,7 +23,10 @@ public:
     // Sends what is pending for `owned` partitions unless a commit is already in flight; the result is
     // posted to `results` (the worker's consumer queue) and handled when the worker polls it.
     void commit_async(rd_kafka_t* consumer, rd_kafka_queue_t* results, const std::set<std::int32_t>& owned);
-    // Commits what is pending for `partitions` now and waits (revoke, stop). False when the broker refused.
+    // Commits what is pending or in flight for `partitions` now and waits (revoke, stop). The in-flight part
+    // matters on a revoke: an asynchronous commit sent just before a rebalance is refused for its old
+    // generation, and its offsets would otherwise be dropped with the partition, so the next owner decided
+    // those records again (seen on real Kafka). False when the broker refused.
     bool commit_now(rd_kafka_t* consumer, const std::set<std::int32_t>& partitions);
     // The partitions moved to another member: their pending offsets are its to commit.
     void forget(const std::set<std::int32_t>& partitions);
