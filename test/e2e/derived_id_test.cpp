@@ -10,29 +10,18 @@
 #include <thread>
 
 #include "e2e_fixture.hpp"
+#include "foreign_record.hpp"
 
 using namespace coupon::test;
 using namespace std::chrono_literals;
 
 namespace {
 
-std::string first_line(const std::string& path) {
-    std::ifstream in(path);
-    std::string text;
-    std::getline(in, text);
-    return text;
-}
-
 // The seed's record as a Spring producer writes it: no requestId, the class name as type, key = policy id
 // (Java's murmur2 partitioner: the same key lands on the same partition in every incarnation).
 void produce_spring_record(const std::string& bootstrap, const std::string& key, const std::string& value,
                            const std::string& dir) {
-    const std::string file = dir + "/spring-record";
-    std::ofstream(file, std::ios::binary) << value;
-    const std::string command = "kcat -P -b " + bootstrap + " -t coupon-issue-topic -k " + key +
-                                " -H __TypeId__=kr.hhplus.be.server.coupon.domain.event.CouponIssueRequest"
-                                " -X topic.partitioner=murmur2_random " + file + " 2>&1";
-    REQUIRE(std::system(command.c_str()) == 0);
+    produce_foreign(bootstrap, key, value, dir, "kr.hhplus.be.server.coupon.domain.event.CouponIssueRequest");
 }
 
 bool wait_for_count(E2eDatabase& db, const std::string& sql, long long expected, std::chrono::seconds timeout) {

@@ -9,28 +9,11 @@
 #include <thread>
 
 #include "e2e_fixture.hpp"
+#include "foreign_record.hpp"
 
 using namespace coupon::test;
 
 namespace {
-
-std::string read_file(const std::string& path) {
-    std::ifstream in(path);
-    std::string text;
-    std::getline(in, text);
-    return text;
-}
-
-// Writes `value` to the issue topic with key `key` as another Kafka client would (kcat, Java's partitioner).
-void produce_foreign(const std::string& bootstrap, const std::string& key, const std::string& value,
-                     const std::string& dir) {
-    const std::string file = dir + "/foreign-record";
-    std::ofstream(file, std::ios::binary) << value;
-    const std::string command = "kcat -P -b " + bootstrap + " -t coupon-issue-topic -k " + key +
-                                " -H __TypeId__=couponIssueRequest -X message.max.bytes=2000000"
-                                " -X topic.partitioner=murmur2_random " + file + " 2>&1";
-    REQUIRE(std::system(command.c_str()) == 0);
-}
 
 // The dead letters listed by the admin API, once the DLT consumer stored `count` of them (or the deadline).
 boost::json::array dead_letters(const RunningServer& s, std::size_t count) {
@@ -87,7 +70,7 @@ TEST_CASE("an undecodable record near the broker's size limit is dead-lettered c
     const std::int64_t policy = server.create_policy(10);
     const std::string key = std::to_string(policy);
     // 999,700 bytes: the broker takes it, but the DLT forward adds headers and would pass 1,000,000.
-    produce_foreign(read_file(files.path() + "/bootstrap"), key, std::string(999'700, 'x'), files.path());
+    produce_foreign(first_line(files.path() + "/bootstrap"), key, std::string(999'700, 'x'), files.path());
 
     // The same partition must keep moving: a request for that policy is decided.
     const auto reply = server.post("/api/coupons/7", R"({"couponPolicyId":)" + key + "}");
@@ -109,7 +92,7 @@ TEST_CASE("a request id no column should hold (8 KB) is poison: dead-lettered, b
     const std::string key = std::to_string(policy);
     const std::string value = R"({"userId":5,"couponPolicyId":)" + key + R"(,"requestId":")" + std::string(8192, 'r') +
                               R"("})";
-    produce_foreign(read_file(files.path() + "/bootstrap"), key, value, files.path());
+    produce_foreign(first_line(files.path() + "/bootstrap"), key, value, files.path());
 
     const auto reply = server.post("/api/coupons/6", R"({"couponPolicyId":)" + key + "}");
     const std::string id = str(json_of(reply), "requestId");
@@ -127,7 +110,7 @@ TEST_CASE("a requestedAt no stored row can hold (year 33658) is poison: dead-let
     const std::int64_t policy = server.create_policy(10);
     const std::string key = std::to_string(policy);
     // Epoch milliseconds in the year 33658: as ISO text it has five year digits, which nothing reads back.
-    produce_foreign(read_file(files.path() + "/bootstrap"), key,
+    produce_foreign(first_line(files.path() + "/bootstrap"), key,
                     R"({"userId":8,"couponPolicyId":)" + key + R"(,"requestId":"far-future","requestedAt":1000000000000000})",
                     files.path());
 
