@@ -1,6 +1,7 @@
 # Build-time step: writes a .cpp holding every *.sql file of one directory as a string, so the server
 # does not depend on its working directory or an installed sql/ tree.
 #   cmake -DSQL_DIR=<dir> -DOUT=<file.cpp> -DFUNCTION=<name> -P embed_sql.cmake
+include(${CMAKE_CURRENT_LIST_DIR}/../../cmake/CouponEmbed.cmake)
 file(GLOB files "${SQL_DIR}/*.sql")
 list(SORT files)
 set(delim "coupon_sql")
@@ -8,10 +9,7 @@ set(entries "")
 foreach(f IN LISTS files)
   get_filename_component(name "${f}" NAME)
   file(READ "${f}" text)
-  string(FIND "${text}" ")${delim}\"" clash)
-  if(NOT clash EQUAL -1)
-    message(FATAL_ERROR "${f} contains the raw-string delimiter )${delim}\"")
-  endif()
+  coupon_check_raw_string("${text}" "${delim}" "${f}")
   string(APPEND entries "    {\"${name}\", R\"${delim}(${text})${delim}\"},\n")
 endforeach()
 if(entries STREQUAL "")
@@ -30,11 +28,4 @@ ${body}
 
 }  // namespace coupon::store
 ")
-# Rewrite only on change, so an untouched migration set does not recompile.
-if(EXISTS "${OUT}")
-  file(READ "${OUT}" old)
-  if(old STREQUAL content)
-    return()
-  endif()
-endif()
-file(WRITE "${OUT}" "${content}")
+coupon_write_if_changed("${OUT}" "${content}")
