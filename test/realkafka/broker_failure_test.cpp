@@ -66,11 +66,8 @@ double wait_recovered(const RealKafka& kafka, const std::string& topic, int node
 
 TEST_CASE("realkafka: the hot partition's leader is killed mid-flood and restarted: every accepted request ends once",
           "[realkafka]") {
-    const auto kafka = RealKafka::from_environment();
-    if (!kafka) {
-        WARN(kNoClusterMessage);
-        return;
-    }
+    const auto kafka = cluster_or_skip();
+    if (!kafka) return;
     REQUIRE_FALSE(kafka->dir.empty());  // the fault needs scripts/kafkatmp's cluster
     const TestTopics topics = unique_topics("brokerkill");
     RunningServer server(topics.env(*kafka));

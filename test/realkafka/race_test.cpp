@@ -14,17 +14,8 @@ using namespace coupon::test;
 
 TEST_CASE("realkafka: 2,000 concurrent requests from 500 users for stock 100 issue exactly 100, no user twice",
           "[realkafka]") {
-    const auto kafka = RealKafka::from_environment();
-    if (!kafka) {
-        WARN(kNoClusterMessage);
-        return;
-    }
-#ifdef COUPON_REALKAFKA_PG
-    if (!std::getenv("COUPON_TEST_PG_URL")) {
-        WARN("SKIPPED: COUPON_TEST_PG_URL is not set (eval \"$(scripts/pgtmp start)\"; scripts/test does)");
-        return;
-    }
-#endif
+    const auto kafka = cluster_or_skip();
+    if (!kafka) return;
     const TestTopics topics = unique_topics("race");
     RunningServer server(topics.env(*kafka));
     const auto start = std::chrono::steady_clock::now();

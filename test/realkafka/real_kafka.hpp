@@ -2,7 +2,10 @@
 // The Apache Kafka cluster of the realkafka tier (scripts/kafkatmp, started by scripts/test) seen from a
 // test: its address, topics of a test's own, and what the cluster says about them, read with librdkafka's
 // C API directly (metadata, DescribeConfigs, a plain consumer), independent of coupon-server's code.
+#include <catch2/catch.hpp>
+
 #include <chrono>
+#include <cstdlib>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -24,6 +27,23 @@ struct RealKafka {
     // scripts/kafkatmp <command> <dir> <node>: kill-broker, start-broker, pause-broker, resume-broker.
     void broker(const std::string& command, int node) const;
 };
+
+// The cluster a test runs against, or nullopt after a Catch2 WARN saying why the test is skipped: no cluster
+// given, or (realkafka_pg_tests) no PostgreSQL.
+inline std::optional<RealKafka> cluster_or_skip() {
+    auto kafka = RealKafka::from_environment();
+    if (!kafka) {
+        WARN(kNoClusterMessage);
+        return std::nullopt;
+    }
+#ifdef COUPON_REALKAFKA_PG
+    if (!std::getenv("COUPON_TEST_PG_URL")) {
+        WARN("SKIPPED: COUPON_TEST_PG_URL is not set (eval \"$(scripts/pgtmp start)\"; scripts/test does)");
+        return std::nullopt;
+    }
+#endif
+    return kafka;
+}
 
 // Topic names and a consumer group of one test's own, so tests share the cluster without sharing records.
 struct TestTopics {

@@ -40,17 +40,8 @@ std::vector<KafkaRecord> records_of(const RealKafka& kafka, const std::string& t
 
 TEST_CASE("realkafka: a request the database refuses passes retry-1000, retry-2000 and the DLT on their due times",
           "[realkafka]") {
-    const auto kafka = RealKafka::from_environment();
-    if (!kafka) {
-        WARN(kNoClusterMessage);
-        return;
-    }
-#ifdef COUPON_REALKAFKA_PG
-    if (!std::getenv("COUPON_TEST_PG_URL")) {
-        WARN("SKIPPED: COUPON_TEST_PG_URL is not set (eval \"$(scripts/pgtmp start)\"; scripts/test does)");
-        return;
-    }
-#endif
+    const auto kafka = cluster_or_skip();
+    if (!kafka) return;
     const TestTopics topics = unique_topics("retry");
     RunningServer server(topics.env(*kafka));
     const std::int64_t policy = server.create_policy(10);

@@ -26,11 +26,8 @@ std::size_t count_of(const std::string& text, const std::string& needle) {
 
 TEST_CASE("realkafka: a node creates the five topics with the seed's settings and a second node creates none",
           "[realkafka]") {
-    const auto kafka = RealKafka::from_environment();
-    if (!kafka) {
-        WARN(kNoClusterMessage);
-        return;
-    }
+    const auto kafka = cluster_or_skip();
+    if (!kafka) return;
     const auto brokers = live_brokers(kafka->bootstrap);
     REQUIRE(brokers.size() >= 3);  // the seed's replication factor 3 is then not clamped
     const TestTopics topics = unique_topics("topics");
@@ -93,10 +90,7 @@ struct OneBrokerCluster {
 
 TEST_CASE("realkafka: on a 1-broker cluster the replication factor is clamped to 1 and the log says so",
           "[realkafka]") {
-    if (!RealKafka::from_environment()) {
-        WARN(kNoClusterMessage);
-        return;
-    }
+    if (!cluster_or_skip()) return;
     const auto start = std::chrono::steady_clock::now();
     OneBrokerCluster single;
     WARN("1-broker cluster started in "
