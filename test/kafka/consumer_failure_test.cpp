@@ -28,7 +28,7 @@ TEST_CASE("group: offsets are committed only after the database commit (crash in
         ++hook_calls;
         throw std::runtime_error("simulated crash");
     };
-    auto first = f.make_group(hooks);
+    auto first = f.make_group(hooks, KafkaFixture::Settle::No);
     REQUIRE(wait_until([&] { return hook_calls.load() > 0; }));
     first->stop();
     first.reset();

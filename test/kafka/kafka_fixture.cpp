@@ -89,15 +89,25 @@ messaging::IssueConsumerGroup::StoreFactory KafkaFixture::store_factory() {
     return [this] { return std::make_unique<StoreSession>(store); };
 }
 
-std::unique_ptr<messaging::IssueConsumerGroup> KafkaFixture::make_group(messaging::IssueConsumerGroup::TestHooks hooks) {
+namespace {
+void require_settled(const messaging::IssueConsumerGroup& group) {
+    INFO("every member of the group and its retry groups holds an assignment");
+    REQUIRE(wait_until([&] { return group.assigned(); }));
+}
+}  // namespace
+
+std::unique_ptr<messaging::IssueConsumerGroup> KafkaFixture::make_group(messaging::IssueConsumerGroup::TestHooks hooks,
+                                                                        Settle settle) {
     auto group = std::make_unique<messaging::IssueConsumerGroup>(config, store_factory(), clock, std::move(hooks));
     group->start();
+    if (settle == Settle::Yes) require_settled(*group);
     return group;
 }
 
 std::unique_ptr<messaging::IssueConsumerGroup> KafkaFixture::make_group_with_clock(const domain::Clock& c) {
     auto group = std::make_unique<messaging::IssueConsumerGroup>(config, store_factory(), c);
     group->start();
+    require_settled(*group);
     return group;
 }
 

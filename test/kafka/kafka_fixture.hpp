@@ -56,7 +56,14 @@ struct KafkaFixture {
     domain::PolicyId add_policy(std::int64_t total);
     // One IssueStore per worker, all backed by `store` (one database).
     messaging::IssueConsumerGroup::StoreFactory store_factory();
-    std::unique_ptr<messaging::IssueConsumerGroup> make_group(messaging::IssueConsumerGroup::TestHooks hooks = {});
+    // Starts a group and waits until every member of every topic holds its assignment: on the mock broker a
+    // member that joins late rebalances the group, the revoke's commit is refused (the mock refuses commits
+    // while a group is joining; a real broker takes them) and the next owner decides those records again and
+    // publishes their results twice. Tests about anything but rebalancing start from a settled group.
+    // `Settle::No` for a group whose members are meant to fail before or while they are assigned.
+    enum class Settle { Yes, No };
+    std::unique_ptr<messaging::IssueConsumerGroup> make_group(messaging::IssueConsumerGroup::TestHooks hooks = {},
+                                                              Settle settle = Settle::Yes);
     std::unique_ptr<messaging::IssueConsumerGroup> make_group_with_clock(const domain::Clock& clock);
     // The DLT consumer over the same in-memory database.
     std::unique_ptr<messaging::DeadLetterConsumer> make_dlt_consumer();
