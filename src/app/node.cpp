@@ -73,12 +73,13 @@ void Node::start() {
 
     replayer_ = std::make_unique<messaging::KafkaReplayer>(kafka, std::chrono::seconds(10), guard_.get());
     replayer_->start();
+    stored_requests_ = std::make_unique<messaging::IssueTopicReader>(kafka);
 
     const http::HttpConfig http_config = http_config_of(config_);
     if (http_config.admin_token.empty()) log::info("app", "admin.token is empty: admin endpoints are disabled");
     server_ = std::make_unique<http::HttpServer>(
         http_config, http::make_routes({front_sink(), *gate_, *board_, clock_, [this] { return ready_report(); },
-                                        gate_.get(), replayer_.get()},
+                                        gate_.get(), replayer_.get(), stored_requests_.get()},
                                        http_config));
     server_->start();
     log::info("app", "HTTP listening on {}:{}", http_config.address, server_->port());
@@ -239,6 +240,7 @@ void Node::stop() {
     consumers_.reset();
     dead_letters_.reset();
     replayer_.reset();
+    stored_requests_.reset();
     guarded_sink_.reset();
     sink_.reset();
     guard_.reset();

@@ -15,6 +15,7 @@
 #include "coupon/messaging/guarded_request_sink.hpp"
 #include "coupon/messaging/embedded_broker.hpp"
 #include "coupon/messaging/issue_consumer_group.hpp"
+#include "coupon/messaging/issue_topic_reader.hpp"
 #include "coupon/messaging/kafka_replayer.hpp"
 #include "coupon/messaging/kafka_request_sink.hpp"
 #include "coupon/messaging/result_listener.hpp"
@@ -75,6 +76,7 @@ private:
     std::unique_ptr<messaging::IssueConsumerGroup> consumers_;
     std::unique_ptr<messaging::DeadLetterConsumer> dead_letters_;
     std::unique_ptr<messaging::KafkaReplayer> replayer_;
+    std::unique_ptr<messaging::IssueTopicReader> stored_requests_;  // GET of a request this node does not remember
     std::unique_ptr<http::HttpServer> server_;
     bool serving_ = false;                 // start() finished: stop() drains
     std::atomic<bool> stopping_{false};    // stop() began: /ready answers 503 while the node drains

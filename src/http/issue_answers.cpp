@@ -1,35 +1,38 @@
 #include "issue_answers.hpp"
 
 #include <boost/json.hpp>
+#include <fmt/format.h>
 
 #include "coupon/http/status_map.hpp"
 #include "json_views.hpp"
 
 namespace coupon::http {
-namespace {
 
-std::string status_url(const std::string& request_id) { return "/api/coupon-requests/" + request_id; }
+std::string status_url(const std::string& request_id, domain::RecordLocation where) {
+    std::string url = "/api/coupon-requests/" + request_id;
+    if (where.known()) url += fmt::format("?at={}-{}", where.partition, where.offset);
+    return url;
+}
 
-}  // namespace
-
-Response pending_response(const std::string& request_id, std::int64_t retry_after) {
+Response pending_response(const std::string& request_id, std::int64_t retry_after, domain::RecordLocation where) {
+    std::string url = status_url(request_id, where);
     boost::json::object body{
         {"status", "PENDING"},
         {"requestId", request_id},
-        {"statusUrl", status_url(request_id)},
+        {"statusUrl", url},
     };
     auto response = json_response(202, boost::json::serialize(body));
-    response.headers.set("Location", status_url(request_id));
+    response.headers.set("Location", std::move(url));
     response.headers.set("Retry-After", std::to_string(retry_after));
     return response;
 }
 
-Response outcome_response(const domain::IssueResult& result, std::int64_t retry_after) {
+Response outcome_response(const domain::IssueResult& result, std::int64_t retry_after, domain::RecordLocation where) {
     const auto mapped = status_for(result.outcome);
     if (result.outcome == domain::Outcome::Issued) {
         return json_response(mapped.status, boost::json::serialize(issued_json(result)));
     }
-    if (mapped.code.empty()) return pending_response(result.request_id, retry_after);
+    if (mapped.code.empty()) return pending_response(result.request_id, retry_after, where);
     return error_response(mapped.status, mapped.code, domain::describe(result.outcome),
                           {{"requestId", result.request_id}});
 }

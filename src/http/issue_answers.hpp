@@ -9,10 +9,14 @@
 
 namespace coupon::http {
 
+// The status URL of a request: /api/coupon-requests/{id}, plus ?at=<partition>-<offset> when it is known
+// where the broker stored it, so that any node can answer PENDING for it (docs/request-states.md).
+std::string status_url(const std::string& request_id, domain::RecordLocation where = {});
 // 202 PENDING: stored by the broker, no outcome yet; Location and Retry-After lead to the status URL.
-Response pending_response(const std::string& request_id, std::int64_t retry_after);
+Response pending_response(const std::string& request_id, std::int64_t retry_after, domain::RecordLocation where = {});
 // The outcome: 200 with the coupon, or its error status and code (202 PENDING for a Pending result).
-Response outcome_response(const domain::IssueResult& result, std::int64_t retry_after);
+Response outcome_response(const domain::IssueResult& result, std::int64_t retry_after,
+                          domain::RecordLocation where = {});
 // 202 UNCONFIRMED: the broker has not said (yet) whether it stored the request. Not an acceptance, but
 // the client can follow the request at its status URL.
 Response unconfirmed_response(const std::string& request_id, std::int64_t retry_after);

@@ -55,13 +55,14 @@ Handler make_issue_handler(Context context) {
         board.wait(issue.request_id, std::chrono::steady_clock::now() + context->config.issue_wait,
                    [pending](std::optional<IssueResult> result) { pending->on_answer(std::move(result)); });
         try {
-            context->deps.sink.submit(issue, [pending, &refusals](AcceptStatus status, const std::string& detail) {
+            context->deps.sink.submit(issue, [pending, &refusals](AcceptStatus status, const std::string& detail,
+                                                                  domain::RecordLocation where) {
                 // Runs on a broker thread: nothing may escape into the Kafka client.
                 try {
                     if (status == AcceptStatus::Overloaded || status == AcceptStatus::Unavailable) {
                         refusals.fetch_add(1, std::memory_order_relaxed);
                     }
-                    pending->on_stored(status, detail);
+                    pending->on_stored(status, detail, where);
                 } catch (const std::exception& e) {
                     log::error("http", "answering an issue request failed: {}", e.what());
                 }

@@ -27,7 +27,7 @@ PendingIssue::PendingIssue(std::string request_id, Respond respond, OutcomeBoard
       async_(async),
       retry_after_(retry_after) {}
 
-void PendingIssue::on_stored(AcceptStatus status, const std::string& detail) {
+void PendingIssue::on_stored(AcceptStatus status, const std::string& detail, domain::RecordLocation where) {
     Broker verdict = Broker::Stored;
     if (status == AcceptStatus::Unknown) verdict = Broker::Unknown;
     if (status == AcceptStatus::Overloaded || status == AcceptStatus::Unavailable) verdict = Broker::Refused;
@@ -35,6 +35,7 @@ void PendingIssue::on_stored(AcceptStatus status, const std::string& detail) {
     std::optional<IssueResult> early;  // an outcome that came before the acknowledgement
     {
         std::lock_guard lock(mutex_);
+        where_ = where;  // read by stored_response() once broker_ says Stored (under this mutex)
         broker_ = verdict;
         told_unconfirmed = told_unconfirmed_;
         early = early_result_;
@@ -96,8 +97,8 @@ void PendingIssue::on_answer(std::optional<IssueResult> result) {
 }
 
 Response PendingIssue::stored_response(const std::optional<IssueResult>& result) const {
-    if (async_ || !result) return pending_response(request_id_, retry_after_);
-    return outcome_response(*result, retry_after_);
+    if (async_ || !result) return pending_response(request_id_, retry_after_, where_);
+    return outcome_response(*result, retry_after_, where_);
 }
 
 void PendingIssue::answer_unconfirmed() {

@@ -24,7 +24,7 @@ public:
     PendingIssue(std::string request_id, Respond respond, OutcomeBoard& board, bool async, std::int64_t retry_after);
 
     // The sink's verdict; runs once, possibly long after the client was answered.
-    void on_stored(domain::AcceptStatus status, const std::string& detail);
+    void on_stored(domain::AcceptStatus status, const std::string& detail, domain::RecordLocation where = {});
     // The board's answer: the outcome, or nullopt at the deadline (or when the board stops).
     void on_answer(std::optional<domain::IssueResult> result);
 
@@ -42,6 +42,7 @@ private:
     const std::int64_t retry_after_;
     std::mutex mutex_;
     Broker broker_ = Broker::Waiting;
+    domain::RecordLocation where_;  // where the broker stored it, for the status URL
     bool told_unconfirmed_ = false;                    // the client got 202 UNCONFIRMED (or will, at once)
     std::optional<domain::IssueResult> early_result_;  // the board answered before the broker did
 };

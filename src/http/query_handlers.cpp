@@ -61,7 +61,40 @@ Handler make_request_status_handler(Context context) {
             }
             return void(respond(undecided_response(id, local->state, context->config.retry_after_seconds)));
         }
-        respond(error_response(404, "REQUEST_NOT_FOUND", "no request with id " + id));
+        // Not remembered here (another node took it, or this node restarted or forgot it): the issue topic
+        // knows, if the client says where to look (the status URL of every accepted request does).
+        const auto query = parse_query(request.query);
+        const auto at = query.find("at");
+        if (at == query.end()) {
+            return void(respond(error_response(
+                404, "REQUEST_NOT_FOUND",
+                "no request with id " + id + " (a request accepted by another node is found with its statusUrl)")));
+        }
+        const auto where = parse_record_location(at->second);
+        if (!where) {
+            return void(respond(error_response(400, "INVALID_QUERY_PARAMETER",
+                                               "at must be <partition>-<offset>, two non-negative integers",
+                                               {{"field", "at"}})));
+        }
+        using Answer = domain::StoredRequests::Answer;
+        const Answer answer = context->deps.stored_requests ? context->deps.stored_requests->holds(id, *where)
+                                                            : Answer::DoesNotHold;
+        if (answer == Answer::CannotTell) {
+            auto response = error_response(503, "BROKER_UNAVAILABLE", "cannot read the request's record now");
+            response.headers.set("Retry-After", std::to_string(context->config.retry_after_seconds));
+            return void(respond(std::move(response)));
+        }
+        if (answer == Answer::DoesNotHold) {
+            return void(respond(error_response(404, "REQUEST_NOT_FOUND",
+                                               "no request with id " + id + " at " + std::string(at->second))));
+        }
+        // Stored, and the database has no outcome yet (read above, before the record): every accepted request
+        // is decided exactly once, so it is on its way. Read the database again: it may have been decided
+        // between the first read and the record's.
+        if (auto result = context->deps.queries.find_result(id)) {
+            return void(respond(json_response(200, boost::json::serialize(request_status_json(*result)))));
+        }
+        respond(undecided_response(id, OutcomeBoard::State::Pending, context->config.retry_after_seconds));
     };
 }
 

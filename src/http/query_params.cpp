@@ -1,5 +1,7 @@
 #include "query_params.hpp"
 
+#include <charconv>
+
 namespace coupon::http {
 namespace {
 
@@ -42,6 +44,25 @@ std::map<std::string, std::string, std::less<>> parse_query(std::string_view que
         out.emplace(percent_decoded(name), percent_decoded(value));
     }
     return out;
+}
+
+std::optional<domain::RecordLocation> parse_record_location(std::string_view text) {
+    const auto dash = text.find('-');
+    if (dash == std::string_view::npos) return std::nullopt;
+    const auto digits = [](std::string_view part, auto& value) {
+        if (part.empty() || part.size() > 19) return false;
+        for (char c : part) {
+            if (c < '0' || c > '9') return false;
+        }
+        const auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), value);
+        return ec == std::errc{} && end == part.data() + part.size();
+    };
+    domain::RecordLocation where;
+    if (!digits(text.substr(0, dash), where.partition) || !digits(text.substr(dash + 1), where.offset)) {
+        return std::nullopt;
+    }
+    if (where.partition >= 1'000'000) return std::nullopt;
+    return where;
 }
 
 }  // namespace coupon::http

@@ -1,8 +1,11 @@
 #pragma once
 // The query string of a request target ("from=...&size=50") as name -> value.
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
+
+#include "coupon/domain/request_sink.hpp"
 
 namespace coupon::http {
 
@@ -13,5 +16,9 @@ std::map<std::string, std::string, std::less<>> parse_query(std::string_view que
 // %XX escapes decoded (a malformed escape stays as written); used for path segments too, where a client's
 // URL encoder may have escaped a character such as ':' (RFC 3986: the same segment either way).
 std::string percent_decoded(std::string_view text);
+
+// "<partition>-<offset>" (the `at` of a status URL): decimal digits only, partition below 1,000,000,
+// offset a non-negative 64-bit integer; nullopt otherwise.
+std::optional<domain::RecordLocation> parse_record_location(std::string_view text);
 
 }  // namespace coupon::http

@@ -16,7 +16,7 @@ void GuardedRequestSink::submit(const domain::IssueRequest& request, Done done) 
     if (!guard_.try_reserve(BacklogGuard::Slot{topic_, partition, record.bytes})) {
         MessagingMetrics::get().refused_overloaded.fetch_add(1, std::memory_order_relaxed);
         try {
-            if (done) done(AcceptStatus::Overloaded, "partition backlog limit reached");
+            if (done) done(AcceptStatus::Overloaded, "partition backlog limit reached", {});
         } catch (const std::exception& e) {
             log::error("kafka", "request callback threw: {}", e.what());
         }
@@ -24,12 +24,12 @@ void GuardedRequestSink::submit(const domain::IssueRequest& request, Done done) 
     }
     // The inner sink calls back exactly once, also when it refuses without producing.
     inner_.produce(record, [this, partition, done = std::move(done)](AcceptStatus status, const std::string& detail,
-                                                                     std::int64_t offset) {
+                                                                     domain::RecordLocation where) {
         // A record that may have been stored (Unknown) is counted as stored: the estimate must not fall below
         // the truth.
         guard_.on_delivery(topic_, partition, status == AcceptStatus::Accepted || status == AcceptStatus::Unknown,
-                           offset);
-        if (done) done(status, detail);
+                           where.offset);
+        if (done) done(status, detail, where);
     });
 }
 

@@ -22,10 +22,11 @@ struct KafkaRequestSink::Impl {
 
     explicit Impl(KafkaConfig c) : config(std::move(c)), producer(config, "requests") {}
 
-    static void report(const DoneAt& done, AcceptStatus status, const std::string& detail, std::int64_t offset) {
+    static void report(const Done& done, AcceptStatus status, const std::string& detail,
+                       domain::RecordLocation where = {}) {
         // `done` belongs to the front end; nothing it throws may reach librdkafka or the caller's loop.
         try {
-            if (done) done(status, detail, offset);
+            if (done) done(status, detail, where);
         } catch (const std::exception& e) {
             log::error("kafka", "request callback threw: {}", e.what());
         } catch (...) {
@@ -33,10 +34,10 @@ struct KafkaRequestSink::Impl {
         }
     }
 
-    void refuse(const DoneAt& done, AcceptStatus status, const std::string& detail) {
+    void refuse(const Done& done, AcceptStatus status, const std::string& detail) {
         (status == AcceptStatus::Overloaded ? metrics.refused_overloaded : metrics.refused_unavailable)
             .fetch_add(1, std::memory_order_relaxed);
-        report(done, status, detail, -1);
+        report(done, status, detail);
     }
 };
 
@@ -66,13 +67,9 @@ EncodedRequest KafkaRequestSink::encode(const domain::IssueRequest& request) con
     return record;
 }
 
-void KafkaRequestSink::submit(const domain::IssueRequest& request, Done done) {
-    produce(encode(request), [done = std::move(done)](AcceptStatus status, const std::string& detail, std::int64_t) {
-        if (done) done(status, detail);
-    });
-}
+void KafkaRequestSink::submit(const domain::IssueRequest& request, Done done) { produce(encode(request), std::move(done)); }
 
-void KafkaRequestSink::produce(const EncodedRequest& encoded, DoneAt done) {
+void KafkaRequestSink::produce(const EncodedRequest& encoded, Done done) {
     Impl& s = *impl_;
     if (!s.accepting.load(std::memory_order_acquire)) {
         s.refuse(done, AcceptStatus::Unavailable, "shutting down");
@@ -86,15 +83,16 @@ void KafkaRequestSink::produce(const EncodedRequest& encoded, DoneAt done) {
     record.partition = encoded.partition;
     s.metrics.produced.fetch_add(1, std::memory_order_relaxed);
     Impl* impl = &s;
-    const rd_kafka_resp_err_t err = s.producer.produce(record, [impl, done](const Producer::Report& r) {
+    const std::int32_t partition = encoded.partition;
+    const rd_kafka_resp_err_t err = s.producer.produce(record, [impl, partition, done](const Producer::Report& r) {
         const rd_kafka_resp_err_t e = r.err;
         if (e == RD_KAFKA_RESP_ERR_NO_ERROR) {
             impl->metrics.accepted.fetch_add(1, std::memory_order_relaxed);
-            Impl::report(done, AcceptStatus::Accepted, "", r.offset);
+            Impl::report(done, AcceptStatus::Accepted, "", {partition, r.offset < 0 ? -1 : r.offset});
         } else if (r.status != RD_KAFKA_MSG_STATUS_NOT_PERSISTED) {
             // Sent, then timed out (or purged in flight): only the topic knows whether it is there.
             log::warn("kafka", "request record may or may not be stored: {}: {}", rd_kafka_err2name(e), r.reason);
-            Impl::report(done, AcceptStatus::Unknown, std::string(rd_kafka_err2name(e)) + ": " + r.reason, -1);
+            Impl::report(done, AcceptStatus::Unknown, std::string(rd_kafka_err2name(e)) + ": " + r.reason);
         } else {
             impl->refuse(done, AcceptStatus::Unavailable, std::string(rd_kafka_err2name(e)) + ": " + r.reason);
         }

@@ -85,8 +85,9 @@ TEST_CASE("no outcome within issue_wait answers 202 with Location and Retry-Afte
     REQUIRE(api.sink.submitted().size() == 1);
     CHECK(id == api.sink.submitted()[0].request_id);
     CHECK(str(body, "status") == "PENDING");
-    CHECK(str(body, "statusUrl") == "/api/coupon-requests/" + id);
-    CHECK(reply.header("location") == "/api/coupon-requests/" + id);
+    // Where the broker stored it (the fake sink says partition 3, offset 41): any node can look it up.
+    CHECK(str(body, "statusUrl") == "/api/coupon-requests/" + id + "?at=3-41");
+    CHECK(reply.header("location") == "/api/coupon-requests/" + id + "?at=3-41");
     CHECK(reply.header("retry-after") == "3");
     // The node still knows the request as pending, so a status query says so.
     const auto status = api.get("/api/coupon-requests/" + id);
@@ -105,7 +106,7 @@ TEST_CASE("Prefer: respond-async answers 202 as soon as the broker stored it", "
     CHECK(std::chrono::steady_clock::now() - started < 1s);
     REQUIRE(reply.status == 202);
     const std::string id = str(json_of(reply), "requestId");
-    CHECK(reply.header("location") == "/api/coupon-requests/" + id);
+    CHECK(reply.header("location") == "/api/coupon-requests/" + id + "?at=3-41");
     CHECK_FALSE(reply.header("retry-after").empty());
     CHECK(api.board.is_pending(id));
 }

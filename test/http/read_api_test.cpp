@@ -56,6 +56,48 @@ TEST_CASE("a request accepted here and not decided yet is PENDING, an unknown on
     }
 }
 
+TEST_CASE("a request this node does not remember is PENDING from its status URL when the issue topic holds it",
+          "[http][read]") {
+    // Issue 8 item 8: another node's request (or this node's before a restart) was 404 although accepted.
+    ApiHarness api;
+    api.stored_requests.store("req-elsewhere", {3, 41});
+    const auto pending = api.get("/api/coupon-requests/req-elsewhere?at=3-41");
+    INFO(pending.body);
+    CHECK(pending.status == 200);
+    CHECK(str(json_of(pending), "status") == "PENDING");
+    CHECK(pending.headers.count("retry-after") == 1);
+
+    // Decided meanwhile: the database answers first, the topic is not read.
+    const int lookups = api.stored_requests.lookups();
+    api.queries.results["req-elsewhere"] =
+        result_for({"req-elsewhere", 42, 7, at(1'795'000'000'000)}, Outcome::Issued);
+    CHECK(str(json_of(api.get("/api/coupon-requests/req-elsewhere?at=3-41")), "status") == "ISSUED");
+    CHECK(api.stored_requests.lookups() == lookups);
+
+    // Another request's place, an empty place, no place: not found.
+    CHECK(api.get("/api/coupon-requests/req-other?at=3-41").status == 404);
+    CHECK(api.get("/api/coupon-requests/req-other?at=3-42").status == 404);
+    const auto bare = api.get("/api/coupon-requests/req-other");
+    CHECK(bare.status == 404);
+    CHECK(str(json_of(bare), "message").find("statusUrl") != std::string::npos);
+
+    // A place that is not <partition>-<offset>.
+    for (const std::string at_value : {"3", "-41", "3-", "a-1", "3-41x", "1000000-1", "3-99999999999999999999",
+                                       "+3-41", "3--41", ""}) {
+        INFO(at_value);
+        const auto reply = api.get("/api/coupon-requests/req-other?at=" + at_value);
+        CHECK(reply.status == 400);
+        CHECK(str(json_of(reply), "code") == "INVALID_QUERY_PARAMETER");
+    }
+
+    // The broker does not answer: neither "pending" nor "not found" can be said.
+    api.stored_requests.store("req-later", {0, 7});
+    api.stored_requests.broker_down = true;
+    const auto unknown = api.get("/api/coupon-requests/req-later?at=0-7");
+    CHECK(unknown.status == 503);
+    CHECK(str(json_of(unknown), "code") == "BROKER_UNAVAILABLE");
+}
+
 TEST_CASE("a request id in the path may be percent-encoded, as URL encoders write ':'", "[http][read]") {
     // Found by the schemathesis run (docs/openapi.yaml allows ':' in a request id): "r%3A1" was answered
     // 400 INVALID_REQUEST_ID although it is the same path segment as "r:1" (RFC 3986 section 2.1).

@@ -48,7 +48,7 @@ void FakeSink::submit(const domain::IssueRequest& request, Done done) {
         submitted_.push_back(request);
     }
     const auto status = answer;
-    runner_.after(ack_delay, [status, done] { done(status, "fake sink"); });
+    runner_.after(ack_delay, [status, done, where = accepted_at] { done(status, "fake sink", where); });
     if (status == domain::AcceptStatus::Accepted && decide) {
         if (auto result = decide(request)) {
             runner_.after(outcome_delay, [this, result = *result] { board_.publish(result); });
@@ -167,9 +167,24 @@ HttpConfig test_config() {
     return config;
 }
 
+domain::StoredRequests::Answer FakeStoredRequests::holds(const std::string& request_id,
+                                                        domain::RecordLocation where) {
+    ++lookups_;
+    if (broker_down.load()) return Answer::CannotTell;
+    std::lock_guard lock(mutex_);
+    const auto it = records_.find({where.partition, where.offset});
+    return it != records_.end() && it->second == request_id ? Answer::Holds : Answer::DoesNotHold;
+}
+
+void FakeStoredRequests::store(const std::string& request_id, domain::RecordLocation where) {
+    std::lock_guard lock(mutex_);
+    records_[{where.partition, where.offset}] = request_id;
+}
+
 ApiHarness::ApiHarness(HttpConfig c) : config(std::move(c)) {
     server = std::make_unique<HttpServer>(
-        config, make_routes(ApiDeps{sink, queries, board, clock, [this] { return ready_report; }, &dead_letters, &replayer},
+        config, make_routes(ApiDeps{sink, queries, board, clock, [this] { return ready_report; }, &dead_letters, &replayer,
+                                    &stored_requests},
                             config));
     server->start();
     port = server->port();

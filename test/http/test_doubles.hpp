@@ -52,6 +52,7 @@ public:
     // What the broker says, and when.
     domain::AcceptStatus answer = domain::AcceptStatus::Accepted;
     std::chrono::milliseconds ack_delay{0};
+    domain::RecordLocation accepted_at{3, 41};  // where an accepted request is "stored"
     // The consumer's decision (nullopt: none arrives) and when it is published, counted from submit().
     std::function<std::optional<domain::IssueResult>(const domain::IssueRequest&)> decide;
     std::chrono::milliseconds outcome_delay{0};
@@ -114,6 +115,21 @@ private:
     std::vector<std::int64_t> replayed_;
 };
 
+// The issue topic as a set of (request id, place); `broker_down` answers CannotTell.
+class FakeStoredRequests : public domain::StoredRequests {
+public:
+    Answer holds(const std::string& request_id, domain::RecordLocation where) override;
+    void store(const std::string& request_id, domain::RecordLocation where);
+    int lookups() const { return lookups_.load(); }
+
+    std::atomic<bool> broker_down{false};
+
+private:
+    mutable std::mutex mutex_;
+    std::map<std::pair<std::int32_t, std::int64_t>, std::string> records_;
+    std::atomic<int> lookups_{0};
+};
+
 class FixedClock : public domain::Clock {
 public:
     domain::TimePoint now() const override { return at; }
@@ -141,6 +157,7 @@ struct ApiHarness {
     coupon::test::InMemoryStore dead_letter_db;
     coupon::test::InMemoryDeadLetters dead_letters{dead_letter_db};
     FakeReplayer replayer;
+    FakeStoredRequests stored_requests;
     std::unique_ptr<HttpServer> server;
     std::uint16_t port = 0;
 };

@@ -260,15 +260,15 @@ domain::IssueRequest make_request(domain::UserId user, domain::PolicyId policy, 
 Verdict submit_and_wait(domain::RequestSink& sink, const domain::IssueRequest& request) {
     auto promise = std::make_shared<std::promise<Verdict>>();
     auto future = promise->get_future();
-    sink.submit(request, [promise](domain::AcceptStatus status, const std::string& detail) {
-        promise->set_value(Verdict{status, detail});
+    sink.submit(request, [promise](domain::AcceptStatus status, const std::string& detail, domain::RecordLocation where) {
+        promise->set_value(Verdict{status, detail, where});
     });
     REQUIRE(future.wait_for(30s) == std::future_status::ready);
     return future.get();
 }
 
 domain::RequestSink::Done VerdictCollector::expect(const std::string& request_id) {
-    return [this, request_id](domain::AcceptStatus status, const std::string&) {
+    return [this, request_id](domain::AcceptStatus status, const std::string&, domain::RecordLocation) {
         std::lock_guard lock(mutex_);
         verdicts_[request_id] = status;
     };

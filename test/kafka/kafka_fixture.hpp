@@ -91,6 +91,7 @@ domain::IssueRequest make_request(domain::UserId user, domain::PolicyId policy, 
 struct Verdict {
     domain::AcceptStatus status = domain::AcceptStatus::Unavailable;
     std::string detail;
+    domain::RecordLocation where;
 };
 Verdict submit_and_wait(domain::RequestSink& sink, const domain::IssueRequest& request);
 

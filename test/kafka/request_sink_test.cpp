@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "coupon/messaging/issue_topic_reader.hpp"
 #include "coupon/messaging/kafka_request_sink.hpp"
 #include "coupon/messaging/message_codec.hpp"
 #include "coupon/messaging/partitioner.hpp"
@@ -34,6 +35,35 @@ TEST_CASE("sink: an accepted request is on the issue topic with key, Java partit
     CHECK(decoded.value->request_id == "req-accepted");
     CHECK(decoded.value->user_id == 42);
     CHECK(decoded.value->requested_at == request.requested_at);
+    sink.stop();
+}
+
+TEST_CASE("sink: an accepted request's place is reported and the issue topic holds it there for any reader",
+          "[sink]") {
+    KafkaFixture f(10);
+    KafkaRequestSink sink(f.config);
+    sink.start();
+    const Verdict first = submit_and_wait(sink, make_request(42, 7, "req-placed-1"));
+    const Verdict second = submit_and_wait(sink, make_request(43, 7, "req-placed-2"));
+    REQUIRE(first.status == domain::AcceptStatus::Accepted);
+    REQUIRE(second.status == domain::AcceptStatus::Accepted);
+    REQUIRE(first.where.known());
+    CHECK(first.where.partition == partition_for_key("7", 10));
+    CHECK(second.where.partition == first.where.partition);
+    CHECK(second.where.offset == first.where.offset + 1);
+    const auto records = f.read_topic(f.config.topics.issue, 2);
+    REQUIRE(records.size() == 2);
+    CHECK(records[0].offset == first.where.offset);
+
+    using Answer = domain::StoredRequests::Answer;
+    IssueTopicReader reader(f.config);  // a reader of its own, as another node would have
+    CHECK(reader.holds("req-placed-1", first.where) == Answer::Holds);
+    CHECK(reader.holds("req-placed-2", second.where) == Answer::Holds);
+    CHECK(reader.holds("req-placed-1", first.where) == Answer::Holds);  // remembered
+    CHECK(reader.holds("req-placed-2", first.where) == Answer::DoesNotHold);       // another request there
+    CHECK(reader.holds("req-placed-1", {first.where.partition, 2}) == Answer::DoesNotHold);  // beyond the end
+    CHECK(reader.holds("req-placed-1", {(first.where.partition + 1) % 10, 0}) == Answer::DoesNotHold);  // empty
+    CHECK(reader.holds("req-placed-1", {10, 0}) == Answer::DoesNotHold);  // no such partition
     sink.stop();
 }
 

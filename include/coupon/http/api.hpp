@@ -22,6 +22,7 @@
 #include "coupon/domain/coupon_queries.hpp"
 #include "coupon/domain/dead_letters.hpp"
 #include "coupon/domain/request_sink.hpp"
+#include "coupon/domain/stored_requests.hpp"
 #include "coupon/http/http_config.hpp"
 #include "coupon/http/outcome_board.hpp"
 #include "coupon/http/router.hpp"
@@ -47,6 +48,9 @@ struct ApiDeps {
     // REPLAY_UNAVAILABLE.
     domain::DeadLetterStore* dead_letters = nullptr;
     domain::RequestReplayer* replayer = nullptr;
+    // Where GET /api/coupon-requests/{id}?at=<partition>-<offset> checks a request this node does not
+    // remember. Null: such a request is 404 as without `at`.
+    domain::StoredRequests* stored_requests = nullptr;
 };
 
 // Builds every route. Also seeds board's sold-out set from queries.sold_out_policies() (best effort:

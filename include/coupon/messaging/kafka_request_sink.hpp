@@ -24,10 +24,6 @@ struct EncodedRequest {
 
 class KafkaRequestSink final : public domain::RequestSink {
 public:
-    // Like Done, plus the offset the record was stored at (negative when stored but librdkafka does not know
-    // where, or when not stored).
-    using DoneAt = std::function<void(domain::AcceptStatus status, const std::string& detail, std::int64_t offset)>;
-
     explicit KafkaRequestSink(KafkaConfig config);
     ~KafkaRequestSink() override;
     KafkaRequestSink(const KafkaRequestSink&) = delete;
@@ -39,7 +35,7 @@ public:
     void submit(const domain::IssueRequest& request, Done done) override;
     // The two halves of submit(), for a wrapper that must know where a record goes before it is produced.
     EncodedRequest encode(const domain::IssueRequest& request) const;
-    void produce(const EncodedRequest& record, DoneAt done);
+    void produce(const EncodedRequest& record, Done done);
     // Refuses every new request (Unavailable, "shutting down") from now on; records in flight still finish.
     void close();
     // Waits until every produced record got its delivery report; false on timeout.

@@ -1,0 +1,24 @@
+#pragma once
+// Whether the issue topic holds a given request at a given place. This is how any node answers for an
+// accepted request it does not remember (taken by another node, or by itself before a restart, or pushed
+// out of its bounded memory by newer ones): the record is the proof that the request was accepted, and
+// every accepted request ends with exactly one outcome, so "stored there, no outcome yet" is PENDING.
+#include <string>
+
+#include "coupon/domain/request_sink.hpp"
+
+namespace coupon::domain {
+
+class StoredRequests {
+public:
+    enum class Answer {
+        Holds,        // the record at `where` is this request
+        DoesNotHold,  // no record there (beyond the end, deleted by retention) or another request's
+        CannotTell,   // the broker did not answer in time
+    };
+    virtual ~StoredRequests() = default;
+    // Blocks for at most the implementation's bound (a broker round trip or two); thread-safe.
+    virtual Answer holds(const std::string& request_id, RecordLocation where) = 0;
+};
+
+}  // namespace coupon::domain

@@ -1,0 +1,132 @@
+#include "coupon/messaging/issue_topic_reader.hpp"
+
+#include <librdkafka/rdkafka.h>
+
+#include <chrono>
+#include <deque>
+#include <mutex>
+#include <unordered_set>
+
+#include "client_config.hpp"
+#include "coupon/domain/log.hpp"
+#include "coupon/messaging/message_codec.hpp"
+#include "dead_letter.hpp"
+#include "record_view.hpp"
+
+namespace coupon::messaging {
+namespace {
+
+using Answer = domain::StoredRequests::Answer;
+using Clock = std::chrono::steady_clock;
+
+constexpr std::chrono::milliseconds kWatermarkTimeout{1000};
+constexpr std::chrono::milliseconds kFetchTimeout{1500};
+// Places already confirmed: a record stays where it is (until retention deletes it, days later), so a client
+// polling its status URL costs one fetch, not one per poll.
+constexpr std::size_t kRemembered = 10'000;
+
+int millis(std::chrono::milliseconds d) { return static_cast<int>(d.count()); }
+
+}  // namespace
+
+struct IssueTopicReader::Impl {
+    KafkaConfig config;
+    std::mutex mutex;  // one lookup at a time: they share the handle and its assignment
+    KafkaHandle consumer;
+    std::unordered_set<std::string> confirmed;
+    std::deque<std::string> confirmed_order;  // oldest first, to forget beyond kRemembered
+
+    static std::string place_key(const std::string& id, domain::RecordLocation where) {
+        return std::to_string(where.partition) + '-' + std::to_string(where.offset) + '/' + id;
+    }
+
+    void remember(std::string key) {
+        if (!confirmed.insert(key).second) return;
+        confirmed_order.push_back(std::move(key));
+        if (confirmed_order.size() > kRemembered) {
+            confirmed.erase(confirmed_order.front());
+            confirmed_order.pop_front();
+        }
+    }
+
+    Answer look(const std::string& request_id, domain::RecordLocation where) {
+        if (!consumer) consumer = make_client(RD_KAFKA_CONSUMER, make_conf(config, ClientRole::Listener));
+        const std::string& topic = config.topics.issue;
+        int64_t low = 0, high = 0;
+        const rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(consumer.get(), topic.c_str(), where.partition,
+                                                                         &low, &high, millis(kWatermarkTimeout));
+        if (err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART || err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION) {
+            return Answer::DoesNotHold;  // the topic has no such partition (per the broker's metadata)
+        }
+        if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+            log::warn("kafka", "looking up {}-{}@{}: {}", topic, where.partition, where.offset, rd_kafka_err2str(err));
+            return Answer::CannotTell;
+        }
+        if (where.offset < low || where.offset >= high) return Answer::DoesNotHold;
+        return fetch(request_id, where);
+    }
+
+    Answer fetch(const std::string& request_id, domain::RecordLocation where) {
+        const std::string& topic = config.topics.issue;
+        PartitionList assignment(rd_kafka_topic_partition_list_new(1));
+        rd_kafka_topic_partition_list_add(assignment.get(), topic.c_str(), where.partition)->offset = where.offset;
+        if (rd_kafka_resp_err_t err = rd_kafka_assign(consumer.get(), assignment.get())) {
+            log::warn("kafka", "looking up {}-{}@{}: assign: {}", topic, where.partition, where.offset,
+                      rd_kafka_err2str(err));
+            return Answer::CannotTell;
+        }
+        Answer answer = Answer::CannotTell;
+        const auto deadline = Clock::now() + kFetchTimeout;
+        while (Clock::now() < deadline) {
+            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+            MessageHandle m(rd_kafka_consumer_poll(consumer.get(), std::max(1, millis(left))));
+            if (!m) continue;
+            if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) continue;
+            if (m->err) {
+                // Out of range: deleted by retention between the watermarks and the fetch.
+                if (m->err == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE) answer = Answer::DoesNotHold;
+                if (m->err == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE) break;
+                continue;
+            }
+            if (m->partition != where.partition || m->offset < where.offset) continue;
+            answer = matches(*m, request_id, where) ? Answer::Holds : Answer::DoesNotHold;
+            break;
+        }
+        rd_kafka_assign(consumer.get(), nullptr);
+        return answer;
+    }
+
+    bool matches(const rd_kafka_message_t& m, const std::string& request_id, domain::RecordLocation where) const {
+        // A record the broker skipped to (a compacted or aborted one) is not the one the client was given.
+        if (m.offset != where.offset) return false;
+        const RecordOrigin origin = original_origin(m, read_retry_info(m));
+        const auto decoded = decode_request(payload_of(m), last_header(m, kTypeIdHeader.data()), origin);
+        return decoded.value && decoded.value->request_id == request_id;
+    }
+};
+
+IssueTopicReader::IssueTopicReader(KafkaConfig config) : impl_(std::make_unique<Impl>()) {
+    impl_->config = std::move(config);
+}
+
+IssueTopicReader::~IssueTopicReader() = default;
+
+domain::StoredRequests::Answer IssueTopicReader::holds(const std::string& request_id, domain::RecordLocation where) {
+    if (!where.known()) return Answer::DoesNotHold;
+    Impl& r = *impl_;
+    std::lock_guard lock(r.mutex);
+    std::string key = Impl::place_key(request_id, where);
+    if (r.confirmed.count(key) != 0) return Answer::Holds;
+    Answer answer = Answer::CannotTell;
+    try {
+        answer = r.look(request_id, where);
+    } catch (const std::exception& e) {
+        log::warn("kafka", "looking up request {}: {}", request_id, e.what());
+        r.consumer.reset();  // a fresh handle next time
+        return Answer::CannotTell;
+    }
+    if (answer == Answer::Holds) r.remember(std::move(key));
+    return answer;
+}
+
+}  // namespace coupon::messaging
