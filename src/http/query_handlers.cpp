@@ -1,6 +1,10 @@
 // The read side: request status, a user's coupons, one policy. All come from the database through
 // CouponQueries; a StoreError propagates to the router, which answers 503.
 #include <boost/json.hpp>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <optional>
 
 #include "handlers.hpp"
 #include "input.hpp"
@@ -18,9 +22,14 @@ Response invalid_id(std::string_view what, std::string_view text) {
 
 namespace {
 
+using domain::StoredRequests;
+
 // A request this node took that has no outcome: PENDING (stored, being decided), UNCONFIRMED (the broker
-// has not said whether it stored it) or NOT_QUEUED (it did not: it will never be decided).
-Response undecided_response(const std::string& id, OutcomeBoard::State state, std::int64_t retry_after) {
+// has not said whether it stored it) or NOT_QUEUED (it did not: it will never be decided). A PENDING one
+// with a known place in its partition's queue says how many are ahead and about how long it will wait;
+// Retry-After follows the estimate (1 to 60 s) instead of the configured constant.
+Response undecided_response(const std::string& id, OutcomeBoard::State state, std::int64_t retry_after,
+                            const std::optional<domain::QueuePlace>& place = std::nullopt) {
     boost::json::object body{{"requestId", id}};
     switch (state) {
         case OutcomeBoard::State::NotQueued:
@@ -34,11 +43,22 @@ Response undecided_response(const std::string& id, OutcomeBoard::State state, st
         case OutcomeBoard::State::Pending:
         case OutcomeBoard::State::Decided:  // without a result: not reached
             body["status"] = "PENDING";
+            if (place) {
+                body["position"] = place->ahead;
+                if (place->estimated_wait_ms) {
+                    body["estimatedWaitMs"] = *place->estimated_wait_ms;
+                    retry_after = std::clamp<std::int64_t>((*place->estimated_wait_ms + 999) / 1000, 1, 60);
+                }
+            }
             break;
     }
     auto response = json_response(200, boost::json::serialize(body));
     response.headers.set("Retry-After", std::to_string(retry_after));
     return response;
+}
+
+Response decided_response(const domain::IssueResult& result) {
+    return json_response(200, boost::json::serialize(request_status_json(result)));
 }
 
 }  // namespace
@@ -51,50 +71,50 @@ Handler make_request_status_handler(Context context) {
             return void(respond(error_response(400, "INVALID_REQUEST_ID",
                                                "a request id has 1 to 128 characters of [A-Za-z0-9._:-]")));
         }
-        if (auto result = context->deps.queries.find_result(id)) {
-            return void(respond(json_response(200, boost::json::serialize(request_status_json(*result)))));
+        // ?at=<partition>-<offset>: where the broker stored it (the status URL of an accepted request has it).
+        std::optional<domain::RecordLocation> where;
+        const auto query = parse_query(request.query);
+        if (const auto at = query.find("at"); at != query.end()) {
+            where = parse_record_location(at->second);
+            if (!where) {
+                return void(respond(error_response(400, "INVALID_QUERY_PARAMETER",
+                                                   "at must be <partition>-<offset>, two non-negative integers",
+                                                   {{"field", "at"}})));
+            }
         }
+        if (auto result = context->deps.queries.find_result(id)) return void(respond(decided_response(*result)));
+        StoredRequests* topic = context->deps.stored_requests;
+        const std::int64_t retry_after = context->config.retry_after_seconds;
         // Taken by this node and not decided yet: the database has no row before the decision.
         if (auto local = context->deps.board.status(id)) {
-            if (local->result) {  // decided, the row not readable yet (or the database lags)
-                return void(respond(json_response(200, boost::json::serialize(request_status_json(*local->result)))));
+            if (local->result) return void(respond(decided_response(*local->result)));  // the row lags
+            if (local->state != OutcomeBoard::State::Pending || !where || !topic) {
+                return void(respond(undecided_response(id, local->state, retry_after)));
             }
-            return void(respond(undecided_response(id, local->state, context->config.retry_after_seconds)));
+            return void(respond(undecided_response(id, local->state, retry_after, topic->place_in_queue(*where))));
         }
         // Not remembered here (another node took it, or this node restarted or forgot it): the issue topic
-        // knows, if the client says where to look (the status URL of every accepted request does).
-        const auto query = parse_query(request.query);
-        const auto at = query.find("at");
-        if (at == query.end()) {
+        // knows, if the client says where to look.
+        if (!where) {
             return void(respond(error_response(
                 404, "REQUEST_NOT_FOUND",
                 "no request with id " + id + " (a request accepted by another node is found with its statusUrl)")));
         }
-        const auto where = parse_record_location(at->second);
-        if (!where) {
-            return void(respond(error_response(400, "INVALID_QUERY_PARAMETER",
-                                               "at must be <partition>-<offset>, two non-negative integers",
-                                               {{"field", "at"}})));
-        }
-        using Answer = domain::StoredRequests::Answer;
-        const Answer answer = context->deps.stored_requests ? context->deps.stored_requests->holds(id, *where)
-                                                            : Answer::DoesNotHold;
-        if (answer == Answer::CannotTell) {
+        const auto answer = topic ? topic->holds(id, *where) : StoredRequests::Answer::DoesNotHold;
+        if (answer == StoredRequests::Answer::CannotTell) {
             auto response = error_response(503, "BROKER_UNAVAILABLE", "cannot read the request's record now");
-            response.headers.set("Retry-After", std::to_string(context->config.retry_after_seconds));
+            response.headers.set("Retry-After", std::to_string(retry_after));
             return void(respond(std::move(response)));
         }
-        if (answer == Answer::DoesNotHold) {
-            return void(respond(error_response(404, "REQUEST_NOT_FOUND",
-                                               "no request with id " + id + " at " + std::string(at->second))));
+        if (answer == StoredRequests::Answer::DoesNotHold) {
+            return void(respond(error_response(
+                404, "REQUEST_NOT_FOUND",
+                fmt::format("no request with id {} at {}-{}", id, where->partition, where->offset))));
         }
-        // Stored, and the database has no outcome yet (read above, before the record): every accepted request
-        // is decided exactly once, so it is on its way. Read the database again: it may have been decided
-        // between the first read and the record's.
-        if (auto result = context->deps.queries.find_result(id)) {
-            return void(respond(json_response(200, boost::json::serialize(request_status_json(*result)))));
-        }
-        respond(undecided_response(id, OutcomeBoard::State::Pending, context->config.retry_after_seconds));
+        // Stored, and the database had no outcome: every accepted request is decided exactly once, so it is on
+        // its way. Read the database again: it may have been decided between the first read and the record's.
+        if (auto result = context->deps.queries.find_result(id)) return void(respond(decided_response(*result)));
+        respond(undecided_response(id, OutcomeBoard::State::Pending, retry_after, topic->place_in_queue(*where)));
     };
 }
 

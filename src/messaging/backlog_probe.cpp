@@ -35,18 +35,27 @@ std::int32_t BacklogProbe::partition_count(const std::string& topic, std::int32_
     }
 }
 
-std::vector<BacklogProbe::Reading> BacklogProbe::read(const std::vector<Request>& requests) {
+std::vector<BacklogProbe::Reading> BacklogProbe::empty_readings(const std::vector<Request>& requests) const {
     std::vector<Reading> out(requests.size());
     for (std::size_t i = 0; i < requests.size(); ++i) {
         out[i].high.assign(static_cast<std::size_t>(requests[i].partitions), 0);
         out[i].done.assign(static_cast<std::size_t>(requests[i].partitions), 0);
+        if (!client_) out[i].error = "not started";
     }
-    if (!client_) {
-        for (auto& r : out) r.error = "not started";
-        return out;
-    }
+    return out;
+}
+
+std::vector<BacklogProbe::Reading> BacklogProbe::read(const std::vector<Request>& requests) {
+    std::vector<Reading> out = empty_readings(requests);
+    if (!client_) return out;
     read_committed(requests, out);
     read_watermarks(requests, out);
+    return out;
+}
+
+std::vector<BacklogProbe::Reading> BacklogProbe::read_committed(const std::vector<Request>& requests) {
+    std::vector<Reading> out = empty_readings(requests);
+    if (client_) read_committed(requests, out);
     return out;
 }
 

@@ -34,8 +34,11 @@ public:
     std::int32_t partition_count(const std::string& topic, std::int32_t fallback);
     // readings[i] answers requests[i]. Committed offsets are read before the watermarks.
     std::vector<Reading> read(const std::vector<Request>& requests);
+    // Committed offsets only (Reading::high stays 0; a partition without a commit reads 0).
+    std::vector<Reading> read_committed(const std::vector<Request>& requests);
 
 private:
+    std::vector<Reading> empty_readings(const std::vector<Request>& requests) const;
     void read_committed(const std::vector<Request>& requests, std::vector<Reading>& out);
     void read_watermarks(const std::vector<Request>& requests, std::vector<Reading>& out);
 

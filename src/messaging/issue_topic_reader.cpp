@@ -11,6 +11,7 @@
 #include "coupon/domain/log.hpp"
 #include "coupon/messaging/message_codec.hpp"
 #include "dead_letter.hpp"
+#include "partition_progress.hpp"
 #include "record_view.hpp"
 
 namespace coupon::messaging {
@@ -30,7 +31,10 @@ int millis(std::chrono::milliseconds d) { return static_cast<int>(d.count()); }
 }  // namespace
 
 struct IssueTopicReader::Impl {
+    explicit Impl(KafkaConfig c) : config(std::move(c)), progress(config) {}
+
     KafkaConfig config;
+    PartitionProgress progress;  // its own lock and client: a place is asked while no lookup holds mutex
     std::mutex mutex;  // one lookup at a time: they share the handle and its assignment
     KafkaHandle consumer;
     std::unordered_set<std::string> confirmed;
@@ -105,9 +109,7 @@ struct IssueTopicReader::Impl {
     }
 };
 
-IssueTopicReader::IssueTopicReader(KafkaConfig config) : impl_(std::make_unique<Impl>()) {
-    impl_->config = std::move(config);
-}
+IssueTopicReader::IssueTopicReader(KafkaConfig config) : impl_(std::make_unique<Impl>(std::move(config))) {}
 
 IssueTopicReader::~IssueTopicReader() = default;
 
@@ -127,6 +129,11 @@ domain::StoredRequests::Answer IssueTopicReader::holds(const std::string& reques
     }
     if (answer == Answer::Holds) r.remember(std::move(key));
     return answer;
+}
+
+std::optional<domain::QueuePlace> IssueTopicReader::place_in_queue(domain::RecordLocation where) {
+    if (!where.known()) return std::nullopt;
+    return impl_->progress.place(where);
 }
 
 }  // namespace coupon::messaging

@@ -67,12 +67,15 @@ TEST_CASE("async requests, status by id, and outcomes that survive a restart", "
     REQUIRE(accepted.status == 202);
     const std::string id = str(json_of(accepted), "requestId");
     REQUIRE_FALSE(id.empty());
-    CHECK(accepted.header("location") == "/api/coupon-requests/" + id);
+    // The status URL says where the broker stored it (?at=<partition>-<offset>).
+    const std::string location = accepted.header("location");
+    CHECK(location.rfind("/api/coupon-requests/" + id + "?at=", 0) == 0);
+    CHECK(str(json_of(accepted), "statusUrl") == location);
     CHECK_FALSE(accepted.header("retry-after").empty());
 
     std::string status;
     for (int i = 0; i < 100 && (status.empty() || status == "PENDING"); ++i) {
-        status = str(json_of(server.get("/api/coupon-requests/" + id)), "status");
+        status = str(json_of(server.get(i % 2 ? location : "/api/coupon-requests/" + id)), "status");
         if (status == "PENDING") std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     CHECK(status == "ISSUED");
@@ -83,6 +86,7 @@ TEST_CASE("async requests, status by id, and outcomes that survive a restart", "
     REQUIRE(server.process->stop(SIGTERM) == 0);
     server.start();
     CHECK(str(json_of(server.get("/api/coupon-requests/" + id)), "status") == "ISSUED");
+    CHECK(str(json_of(server.get(location)), "status") == "ISSUED");
     const auto coupons = json_of(server.get("/api/users/7/coupons"));
     CHECK(coupons.at("coupons").as_array().size() == 1);
     // The restarted node knows the policy is sold out from the database, before any Kafka traffic.

@@ -61,11 +61,16 @@ TEST_CASE("a request this node does not remember is PENDING from its status URL 
     // Issue 8 item 8: another node's request (or this node's before a restart) was 404 although accepted.
     ApiHarness api;
     api.stored_requests.store("req-elsewhere", {3, 41});
+    api.stored_requests.decided_up_to = 11;  // 30 requests of partition 3 are ahead of offset 41
+    api.stored_requests.decided_per_second = 10;
     const auto pending = api.get("/api/coupon-requests/req-elsewhere?at=3-41");
     INFO(pending.body);
     CHECK(pending.status == 200);
-    CHECK(str(json_of(pending), "status") == "PENDING");
-    CHECK(pending.headers.count("retry-after") == 1);
+    const auto body = json_of(pending);
+    CHECK(str(body, "status") == "PENDING");
+    CHECK(body.at("position").as_int64() == 30);
+    CHECK(body.at("estimatedWaitMs").as_int64() == 3000);
+    CHECK(pending.header("retry-after") == "3");  // from the estimate, not the configured 1 s
 
     // Decided meanwhile: the database answers first, the topic is not read.
     const int lookups = api.stored_requests.lookups();
@@ -80,6 +85,13 @@ TEST_CASE("a request this node does not remember is PENDING from its status URL 
     const auto bare = api.get("/api/coupon-requests/req-other");
     CHECK(bare.status == 404);
     CHECK(str(json_of(bare), "message").find("statusUrl") != std::string::npos);
+
+    // The topic knows the place but not the rate yet: a position, no estimate, the configured Retry-After.
+    api.stored_requests.decided_per_second = 0;
+    api.stored_requests.store("req-no-rate", {3, 40});
+    const auto no_rate = json_of(api.get("/api/coupon-requests/req-no-rate?at=3-40"));
+    CHECK(no_rate.at("position").as_int64() == 29);
+    CHECK(no_rate.if_contains("estimatedWaitMs") == nullptr);
 
     // A place that is not <partition>-<offset>.
     for (const std::string at_value : {"3", "-41", "3-", "a-1", "3-41x", "1000000-1", "3-99999999999999999999",

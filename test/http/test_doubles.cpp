@@ -176,6 +176,13 @@ domain::StoredRequests::Answer FakeStoredRequests::holds(const std::string& requ
     return it != records_.end() && it->second == request_id ? Answer::Holds : Answer::DoesNotHold;
 }
 
+std::optional<domain::QueuePlace> FakeStoredRequests::place_in_queue(domain::RecordLocation where) {
+    if (broker_down.load()) return std::nullopt;
+    domain::QueuePlace place{std::max<std::int64_t>(0, where.offset - decided_up_to.load()), std::nullopt};
+    if (decided_per_second.load() > 0) place.estimated_wait_ms = place.ahead * 1000 / decided_per_second.load();
+    return place;
+}
+
 void FakeStoredRequests::store(const std::string& request_id, domain::RecordLocation where) {
     std::lock_guard lock(mutex_);
     records_[{where.partition, where.offset}] = request_id;

@@ -119,10 +119,14 @@ private:
 class FakeStoredRequests : public domain::StoredRequests {
 public:
     Answer holds(const std::string& request_id, domain::RecordLocation where) override;
+    std::optional<domain::QueuePlace> place_in_queue(domain::RecordLocation where) override;
     void store(const std::string& request_id, domain::RecordLocation where);
     int lookups() const { return lookups_.load(); }
 
     std::atomic<bool> broker_down{false};
+    // Every partition has decided up to `decided_up_to`, at `decided_per_second` (0: no estimate).
+    std::atomic<std::int64_t> decided_up_to{0};
+    std::atomic<std::int64_t> decided_per_second{0};
 
 private:
     mutable std::mutex mutex_;

@@ -3,11 +3,19 @@
 // accepted request it does not remember (taken by another node, or by itself before a restart, or pushed
 // out of its bounded memory by newer ones): the record is the proof that the request was accepted, and
 // every accepted request ends with exactly one outcome, so "stored there, no outcome yet" is PENDING.
+#include <cstdint>
+#include <optional>
 #include <string>
 
 #include "coupon/domain/request_sink.hpp"
 
 namespace coupon::domain {
+
+// A stored request's place in its partition's queue, from the issue group's committed offsets.
+struct QueuePlace {
+    std::int64_t ahead = 0;                        // requests of the partition before it, not decided yet
+    std::optional<std::int64_t> estimated_wait_ms;  // ahead / the partition's recent decide rate; none when idle
+};
 
 class StoredRequests {
 public:
@@ -19,6 +27,9 @@ public:
     virtual ~StoredRequests() = default;
     // Blocks for at most the implementation's bound (a broker round trip or two); thread-safe.
     virtual Answer holds(const std::string& request_id, RecordLocation where) = 0;
+    // The place of the record at `where` in its partition's queue; nullopt when the broker does not say.
+    // Same bounds as holds().
+    virtual std::optional<QueuePlace> place_in_queue(RecordLocation where) = 0;
 };
 
 }  // namespace coupon::domain

@@ -3,6 +3,7 @@
 // id. Used by GET /api/coupon-requests/{id}?at=<partition>-<offset> for a request this node does not
 // remember. One lookup at a time on one consumer handle (manual assignment, no group, never commits),
 // created at the first lookup; each lookup is bounded (about 2 s) and confirmed places are remembered.
+// Places in the queue come from the issue group's committed offsets (PartitionProgress).
 #include <memory>
 #include <string>
 
@@ -19,6 +20,7 @@ public:
     IssueTopicReader& operator=(const IssueTopicReader&) = delete;
 
     Answer holds(const std::string& request_id, domain::RecordLocation where) override;
+    std::optional<domain::QueuePlace> place_in_queue(domain::RecordLocation where) override;
 
 private:
     struct Impl;

@@ -1,0 +1,43 @@
+#pragma once
+// How far the issue group has decided each partition of the issue topic, and how fast: read from the group's
+// committed offsets (any node can, member or not), sampled on demand at most every 250 ms and kept for
+// 10 s. A stored request's place in the queue is its offset minus the committed offset; its estimated wait
+// is that place divided by the partition's decide rate over the kept samples (from the last one before the
+// partition started moving).
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+#include "backlog_probe.hpp"
+#include "coupon/domain/stored_requests.hpp"
+#include "coupon/messaging/kafka_config.hpp"
+
+namespace coupon::messaging {
+
+class PartitionProgress {
+public:
+    explicit PartitionProgress(const KafkaConfig& config) : config_(config), probe_(config) {}
+
+    // nullopt when the broker did not answer (or the partition does not exist). Thread-safe; blocks for at
+    // most one committed-offsets request (5 s bound) when the newest sample is older than 250 ms.
+    std::optional<domain::QueuePlace> place(domain::RecordLocation where);
+
+private:
+    using Clock = std::chrono::steady_clock;
+    struct Sample {
+        Clock::time_point at;
+        std::vector<std::int64_t> done;  // per partition: the committed offset (0 without a commit)
+    };
+    bool refresh();  // with mutex_ held; false when the broker did not answer
+
+    const KafkaConfig& config_;
+    BacklogProbe probe_;
+    std::mutex mutex_;
+    std::int32_t partitions_ = 0;
+    std::deque<Sample> samples_;  // oldest first
+};
+
+}  // namespace coupon::messaging
