@@ -2,6 +2,9 @@
 // CouponQueries; a StoreError propagates to the router, which answers 503.
 #include <boost/json.hpp>
 
+#include <variant>
+
+#include "authenticator.hpp"
 #include "handlers.hpp"
 #include "input.hpp"
 #include "json_views.hpp"
@@ -45,32 +48,46 @@ Response undecided_response(const std::string& id, OutcomeBoard::State state, st
 
 Handler make_request_status_handler(Context context) {
     return [context](Request&& request, Respond respond) {
+        // With auth.mode jwt or header only the request's own user (or an admin) sees its outcome; another
+        // user's request is answered as if unknown, so ids reveal nothing either.
+        std::optional<Identity> caller;
+        if (context->auth) {
+            auto who = context->auth->authenticate(request);
+            if (auto* refused = std::get_if<Response>(&who)) return void(respond(std::move(*refused)));
+            caller = std::move(std::get<Identity>(who));
+        }
+        const auto hidden = [&caller](const domain::IssueResult& result) {
+            return caller && !caller->admin && caller->user != std::to_string(result.user_id);
+        };
         // "r%3A1" is "r:1": '%' is not a request-id character, so decoding first is unambiguous.
         const std::string id = percent_decoded(request.param("requestId"));
         if (!valid_request_id(id)) {
             return void(respond(error_response(400, "INVALID_REQUEST_ID",
                                                "a request id has 1 to 128 characters of [A-Za-z0-9._:-]")));
         }
+        const auto unknown = [&id] { return error_response(404, "REQUEST_NOT_FOUND", "no request with id " + id); };
         if (auto result = context->deps.queries.find_result(id)) {
+            if (hidden(*result)) return void(respond(unknown()));
             return void(respond(json_response(200, boost::json::serialize(request_status_json(*result)))));
         }
         // Taken by this node and not decided yet: the database has no row before the decision.
         if (auto local = context->deps.board.status(id)) {
+            if (local->result && hidden(*local->result)) return void(respond(unknown()));
             if (local->result) {  // decided, the row not readable yet (or the database lags)
                 return void(respond(json_response(200, boost::json::serialize(request_status_json(*local->result)))));
             }
             return void(respond(undecided_response(id, local->state, context->config.retry_after_seconds)));
         }
-        respond(error_response(404, "REQUEST_NOT_FOUND", "no request with id " + id));
+        respond(unknown());
     };
 }
 
 Handler make_user_coupons_handler(Context context) {
     return [context](Request&& request, Respond respond) {
-        const auto user = parse_id(request.param("userId"));
-        if (!user) return void(respond(invalid_id("userId", request.param("userId"))));
-        const auto coupons = context->deps.queries.coupons_of(*user);
-        respond(json_response(200, boost::json::serialize(user_coupons_json(*user, coupons))));
+        std::int64_t user = 0;
+        if (auto refused = admit_user(*context, request, user)) return void(respond(std::move(*refused)));
+        const auto coupons = context->deps.queries.coupons_of(user);
+        respond(json_response(200, boost::json::serialize(user_coupons_json(user, coupons))));
     };
 }
 
