@@ -81,6 +81,7 @@ std::string read_text_file(const std::string& key, const std::string& path) {
 }
 
 void validate_auth(AuthSettings& a) {
+    if (a.mode.empty()) a.mode = "none";  // COUPON_AUTH_MODE= clears it, like the other keys
     require_one_of("auth.mode", a.mode, {"none", "jwt", "header"});
     if (a.mode == "header") {
         if (a.header.empty()) throw ConfigError("auth.header: header mode needs the header's name, e.g. X-User-Id");
