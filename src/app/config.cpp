@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "config_binder.hpp"
+#include "coupon/http/admin_auth.hpp"
 #include "coupon/domain/redact.hpp"
 
 extern char** environ;
@@ -68,7 +69,7 @@ void refuse_promise_breakers(const Config& c) {
     }
 }
 
-constexpr std::size_t kMinAdminToken = 16;
+constexpr std::size_t kMinAdminToken = http::kMinAdminTokenLength;
 constexpr std::size_t kMinJwtSecret = 32;  // RFC 7518 3.2: an HS256 key at least as long as its hash
 
 std::string read_text_file(const std::string& key, const std::string& path) {

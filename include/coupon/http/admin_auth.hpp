@@ -1,6 +1,7 @@
 #pragma once
 // The admin check shared by every admin endpoint, public so routes the app adds (e.g. dead-letter
 // inspection and replay) guard themselves the same way.
+#include <cstddef>
 #include <optional>
 #include <string_view>
 
