@@ -31,7 +31,8 @@ struct Refusals {
     static domain::Metrics::Value& counter(const char* reason) {
         return domain::Metrics::global().counter(
             "coupon_http_auth_refused_total",
-            "user-route requests refused by auth.mode: missing (401), invalid (401) or forbidden (403, another user)",
+            "requests refused by auth.mode: missing (401), invalid (401) or forbidden (403, another user); an admin "
+            "route tried with a bad JWT counts here as invalid too",
             std::string("reason=\"") + reason + "\"");
     }
 
