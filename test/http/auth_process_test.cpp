@@ -72,7 +72,15 @@ TEST_CASE("auth.mode none is a start-up warning; jwt mode checks tokens end to e
     const auto own = http(port, {"POST", "/api/coupons/42", body, {{"Authorization", "Bearer " + token}}});
     INFO(own.body);
     CHECK((own.status == 404 || own.status == 202));
+    // A wrong admin token: 401, a WARN line, and the counter.
+    const auto wrong_admin = http(port, {"POST", "/api/coupon-policies", R"({"name":"x","totalQuantity":1})",
+                                         {{"Authorization", "Bearer wrong-admin-token-guess"}}});
+    CHECK(wrong_admin.status == 401);
+    CHECK(server.wait_for_log("WARN  [auth] admin POST /api/coupon-policies refused", std::chrono::seconds(5)));
+    CHECK(http(port, {"GET", "/metrics", "", {}}).body.find("coupon_http_admin_auth_failures_total 1") !=
+          std::string::npos);
     const auto log = server.log();
+    CHECK(log.find("wrong-admin-token-guess") == std::string::npos);
     CHECK(log.find("auth.mode jwt") != std::string::npos);
     CHECK(log.find("refused") != std::string::npos);  // the refusals are logged
     CHECK(log.find(kTestJwtSecret) == std::string::npos);
