@@ -124,6 +124,15 @@ public:
     std::variant<Identity, Response> authenticate(const Request& request) const override {
         auto& refusals = Refusals::get();
         const auto value = request.headers.get(header_);
+        // Two values would leave it to chance which user the gateway meant: none is trusted.
+        std::size_t count = 0;
+        for (const auto& field : request.headers) count += iequals(field.first, header_) ? 1 : 0;
+        if (count > 1) {
+            refusals.note(refusals.invalid, request, "more than one " + header_ + " header");
+            auto response = error_response(401, "UNAUTHORIZED", "exactly one " + header_ + " header is required");
+            response.headers.set("WWW-Authenticate", R"(Header realm="coupon-server")");
+            return response;
+        }
         if (!value || value->empty()) {
             refusals.note(refusals.missing, request, "no " + header_ + " header");
             auto response = error_response(401, "UNAUTHORIZED", "the " + header_ + " header is required");

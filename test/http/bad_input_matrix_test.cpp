@@ -25,6 +25,7 @@ struct Case {
     std::string code;      // expected error code, "" for 2xx or unchecked
     bool jwt = false;      // against the server in auth.mode=jwt
     bool closes = false;   // the connection must be closed after the answer
+    bool header = false;   // against the server in auth.mode=header (X-User-Id)
 };
 
 std::string request(const std::string& method, const std::string& target, const std::string& body = {},
@@ -196,6 +197,10 @@ std::vector<Case> matrix() {
         {"token for another user", issue("42", ok, bearer(token("43"))), 403, "FORBIDDEN", true},
         {"token for user 42 on path 042", issue("042", ok, bearer(token("42"))), 400, "INVALID_ID", true},
         {"valid token", issue("42", ok, bearer(token("42"))), 200, "", true},
+        {"gateway header twice (header mode)", issue("42", ok, "X-User-Id: 42\r\nX-User-Id: 43\r\n"), 401,
+         "UNAUTHORIZED", false, false, true},
+        {"gateway header for another user (header mode)", issue("42", ok, "X-User-Id: 43\r\n"), 403, "FORBIDDEN",
+         false, false, true},
     };
 }
 
@@ -210,14 +215,17 @@ TEST_CASE("the bad-input matrix: each case gets its documented answer and the se
     config.auth.mode = AuthConfig::Mode::Jwt;
     config.auth.jwt.secret = coupon::test::kTestJwtSecret;
     ApiHarness jwt(config);
-    for (auto* api : {&open, &jwt}) {
+    config.auth.mode = AuthConfig::Mode::Header;
+    config.auth.header = "X-User-Id";
+    ApiHarness gateway(config);
+    for (auto* api : {&open, &jwt, &gateway}) {
         api->sink.decide = [](const IssueRequest& request) { return result_for(request, Outcome::Issued); };
     }
     const auto cases = matrix();
     REQUIRE(cases.size() >= 60);
     for (const auto& c : cases) {
         {
-            auto& api = c.jwt ? jwt : open;
+            auto& api = c.jwt ? jwt : c.header ? gateway : open;
             Connection connection(api.port);
             REQUIRE(connection.send_raw(c.wire));
             const auto reply = connection.read_reply(3s);
