@@ -6,6 +6,8 @@
 #include <sstream>
 
 #include "config_binder.hpp"
+#include "coupon/http/admin_auth.hpp"
+#include "coupon/domain/redact.hpp"
 
 extern char** environ;
 
@@ -61,10 +63,46 @@ void refuse_promise_breakers(const Config& c) {
             if (breaks) {
                 throw ConfigError(fmt::format("{}: {}={} breaks the service's promise (acks=all, offsets committed "
                                               "only after the outcome is stored, earliest reset)",
-                                              key, name, value));
+                                              key, name, domain::shown_property_value(name, value)));
             }
         }
     }
+}
+
+constexpr std::size_t kMinAdminToken = http::kMinAdminTokenLength;
+constexpr std::size_t kMinJwtSecret = 32;  // RFC 7518 3.2: an HS256 key at least as long as its hash
+
+std::string read_text_file(const std::string& key, const std::string& path) {
+    std::ifstream in(path);
+    if (!in) throw ConfigError(fmt::format("{}: cannot read {}", key, path));
+    std::stringstream text;
+    text << in.rdbuf();
+    if (text.str().empty()) throw ConfigError(fmt::format("{}: {} is empty", key, path));
+    return text.str();
+}
+
+void validate_auth(AuthSettings& a) {
+    if (a.mode.empty()) a.mode = "none";  // COUPON_AUTH_MODE= clears it, like the other keys
+    require_one_of("auth.mode", a.mode, {"none", "jwt", "header"});
+    if (a.mode == "header") {
+        if (a.header.empty()) throw ConfigError("auth.header: header mode needs the header's name, e.g. X-User-Id");
+        const bool token = a.header.find_first_not_of("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                                      "abcdefghijklmnopqrstuvwxyz") == std::string::npos;
+        if (!token) throw ConfigError(fmt::format("auth.header: '{}' is not a header name", a.header));
+    }
+    auto& j = a.jwt;
+    if (!j.secret_file.empty()) j.secret = read_secret_file("auth.jwt.secret_file", j.secret_file);
+    if (!j.public_key_file.empty()) j.public_key = read_text_file("auth.jwt.public_key_file", j.public_key_file);
+    if (a.mode != "jwt") return;
+    if (j.secret.empty() == j.public_key.empty()) {
+        throw ConfigError("auth.jwt: jwt mode needs exactly one key: auth.jwt.secret (or secret_file) for HS256, or "
+                          "auth.jwt.public_key_file for RS256/ES256");
+    }
+    if (!j.secret.empty() && j.secret.size() < kMinJwtSecret) {
+        throw ConfigError(fmt::format("auth.jwt.secret: {} bytes is too short for HS256; use at least {}",
+                                      j.secret.size(), kMinJwtSecret));
+    }
+    if (j.user_claim.empty()) throw ConfigError("auth.jwt.user_claim: must not be empty");
 }
 
 void validate(Config& c) {
@@ -72,10 +110,18 @@ void validate(Config& c) {
     require_one_of("server.log_level", c.server.log_level, {"debug", "info", "warn", "error"});
     if (c.http.address.empty()) throw ConfigError("http.address: must not be empty");
     if (!c.admin.token_file.empty()) c.admin.token = read_secret_file("admin.token_file", c.admin.token_file);
+    if (!c.admin.token.empty() && c.admin.token.size() < kMinAdminToken) {
+        // The length only: the value is a secret even when it is a bad one.
+        throw ConfigError(fmt::format("admin.token: {} characters is too short to be a secret; use at least {} "
+                                      "(e.g. head -c 24 /dev/urandom | base64)",
+                                      c.admin.token.size(), kMinAdminToken));
+    }
+    validate_auth(c.auth);
     const auto& url = c.database.url;
     if (!url.empty() && !url.starts_with("sqlite:") && !url.starts_with("postgresql://") &&
         !url.starts_with("postgres://")) {
-        throw ConfigError(fmt::format("database.url: '{}' is neither sqlite:<path> nor postgresql://...", url));
+        throw ConfigError(fmt::format("database.url: '{}' is neither sqlite:<path> nor postgresql://...",
+                                      domain::redact_url(url)));
     }
     if (url.empty()) c.database.url = "sqlite:" + c.server.data_dir + "/coupons.db";
     require_one_of("kafka.producer.acks", c.kafka.producer.acks, {"all", "-1", "1", "0"});
@@ -92,7 +138,8 @@ void validate(Config& c) {
     }
     const auto& hook = c.kafka.dead_letter.webhook;
     if (!hook.empty() && !hook.starts_with("http://")) {
-        throw ConfigError(fmt::format("kafka.dead_letter.webhook: '{}' is not an http:// URL", hook));
+        throw ConfigError(
+            fmt::format("kafka.dead_letter.webhook: '{}' is not an http:// URL", domain::redact_url(hook)));
     }
     if (c.kafka.consumer.group_id.empty()) throw ConfigError("kafka.consumer.group_id: must not be empty");
     refuse_promise_breakers(c);

@@ -157,7 +157,9 @@ void ConfigBinder::bind(const std::string& key, Properties& field, const std::st
         if (item.empty()) continue;
         const auto eq = item.find('=');
         if (eq == std::string::npos || eq == 0) {
-            throw ConfigError(fmt::format("{}: expected name=value[,name=value...], got '{}' (from {})", key, item, env));
+            // The item is not repeated: a mistyped "sasl.password secret" would put the secret in the log.
+            throw ConfigError(fmt::format("{}: expected name=value[,name=value...], got an item without '=' (from {})",
+                                          key, env));
         }
         field[trim(item.substr(0, eq))] = trim(item.substr(eq + 1));
     }

@@ -34,6 +34,21 @@ void bind_all(Config& c, ConfigBinder& b) {
     b.bind("admin.token", c.admin.token, "bearer token of the admin endpoints; empty disables them, except on the embedded default, where a token is generated into <server.data_dir>/admin_token");
     b.bind("admin.token_file", c.admin.token_file, "file holding the admin token (overrides admin.token)");
 
+    b.bind("auth.mode", c.auth.mode,
+           "who may claim for a user: none (anyone; warned at start), jwt (Authorization: Bearer <JWT>) or header "
+           "(a trusted gateway's header); docs/auth.md");
+    b.bind("auth.header", c.auth.header, "header mode: the header holding the caller's user id, e.g. X-User-Id");
+    b.bind("auth.jwt.secret", c.auth.jwt.secret, "HS256 key (at least 32 bytes); secret: use the variable or secret_file");
+    b.bind("auth.jwt.secret_file", c.auth.jwt.secret_file, "file holding the HS256 key (overrides auth.jwt.secret)");
+    b.bind("auth.jwt.public_key_file", c.auth.jwt.public_key_file,
+           "PEM public key: RSA verifies RS256, EC P-256 verifies ES256 (instead of a secret)");
+    b.bind("auth.jwt.leeway_s", c.auth.jwt.leeway_s, 0, 600, "clock skew allowed on exp and nbf, in seconds");
+    b.bind("auth.jwt.issuer", c.auth.jwt.issuer, "required iss claim (empty: not checked)");
+    b.bind("auth.jwt.audience", c.auth.jwt.audience, "required aud claim, a string or one of an array (empty: not checked)");
+    b.bind("auth.jwt.user_claim", c.auth.jwt.user_claim, "claim holding the user id (string or integer)");
+    b.bind("auth.jwt.admin_claim", c.auth.jwt.admin_claim,
+           "claim granting the admin endpoints when it is true, \"admin\", or an array holding \"admin\" (empty: none)");
+
     b.bind("database.url", c.database.url,
            "sqlite:<path> or postgresql://...; empty: sqlite:<server.data_dir>/coupons.db");
     b.bind("database.pool_size", c.database.pool_size, 1, 256, "connections for HTTP reads");

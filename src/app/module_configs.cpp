@@ -54,6 +54,17 @@ http::HttpConfig http_config_of(const Config& c) {
     h.drain_timeout = std::chrono::milliseconds(c.server.shutdown_timeout_ms);
     h.retry_after_seconds = c.http.retry_after_seconds;
     h.admin_token = c.admin.token;
+    h.auth.mode = c.auth.mode == "jwt"      ? http::AuthConfig::Mode::Jwt
+                  : c.auth.mode == "header" ? http::AuthConfig::Mode::Header
+                                            : http::AuthConfig::Mode::None;
+    h.auth.header = c.auth.header;
+    h.auth.jwt.secret = c.auth.jwt.secret;
+    h.auth.jwt.public_key = c.auth.jwt.public_key;
+    h.auth.jwt.leeway_seconds = c.auth.jwt.leeway_s;
+    h.auth.jwt.issuer = c.auth.jwt.issuer;
+    h.auth.jwt.audience = c.auth.jwt.audience;
+    h.auth.jwt.user_claim = c.auth.jwt.user_claim;
+    h.auth.jwt.admin_claim = c.auth.jwt.admin_claim;
     h.max_connections = static_cast<std::size_t>(c.http.max_connections);
     h.blocking_threads = static_cast<std::size_t>(c.http.blocking_threads);
     h.blocking_queue = static_cast<std::size_t>(c.http.blocking_queue);

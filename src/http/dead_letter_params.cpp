@@ -6,7 +6,7 @@
 namespace coupon::http {
 
 std::optional<Response> dead_letter_gate(const ApiContext& context, const Request& request, bool replays) {
-    if (auto denied = check_admin(context.config.admin_token, request)) return denied;
+    if (auto denied = check_admin(context.config.admin_token, request, context.auth.get())) return denied;
     if (context.deps.dead_letters == nullptr) {
         return error_response(503, "DEAD_LETTERS_UNAVAILABLE", "this node keeps no dead-letter store");
     }

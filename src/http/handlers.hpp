@@ -1,15 +1,20 @@
 #pragma once
 // The API's handlers, one factory per endpoint; make_routes() puts them in the table.
+#include <cstdint>
 #include <memory>
+#include <optional>
 
 #include "coupon/http/api.hpp"
 #include "coupon/http/message.hpp"
 
 namespace coupon::http {
 
+class Authenticator;
+
 struct ApiContext {
     ApiDeps deps;
     HttpConfig config;
+    std::shared_ptr<const Authenticator> auth;  // null: auth.mode=none
 };
 using Context = std::shared_ptr<const ApiContext>;
 
@@ -29,6 +34,11 @@ Handler make_dead_letter_list_handler(Context context);  // GET /api/admin/dead-
 // null when the app wired no replayer (the gate answers 503 before it is used).
 Handler make_dead_letter_replay_handler(Context context, std::shared_ptr<ReplayWorker> worker);
 Handler make_dead_letter_replay_all_handler(Context context, std::shared_ptr<ReplayWorker> worker);
+
+// The gate of the routes acting for the user in the path ("userId"): 401 (no valid credential), 400 (the
+// id), 403 (another user), in that order; nullopt and `user` filled when the request may go on. With
+// auth.mode=none it only reads the id.
+std::optional<Response> admit_user(const ApiContext& context, const Request& request, std::int64_t& user);
 
 // 400 INVALID_ID naming what was wrong.
 Response invalid_id(std::string_view what, std::string_view text);

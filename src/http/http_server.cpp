@@ -167,6 +167,11 @@ private:
 
     void on_header(beast::error_code ec) {
         if (ec) return on_read_error(ec);
+        // A request's body length is Content-Length or chunked, nothing else (RFC 9112 6.3): Beast would
+        // read "Transfer-Encoding: gzip" as no body, and the body's bytes as the next request.
+        if (!parser_->chunked() && parser_->get().count(bhttp::field::transfer_encoding) > 0) {
+            return send_error(400, "BAD_REQUEST", "malformed HTTP request: only the chunked transfer coding is accepted");
+        }
         const auto expect = parser_->get()[bhttp::field::expect];
         if (beast::iequals(expect, "100-continue") && !parser_->is_done()) {
             // curl and others wait for this before sending a body.
@@ -271,6 +276,8 @@ private:
         response_.body() = std::move(answer.body);
         response_.keep_alive(keep);
         response_.prepare_payload();
+        // HEAD: the headers a GET would get, Content-Length included, and no body (RFC 9110 9.3.2).
+        if (method_ == "HEAD") response_.body().clear();
         stream_.expires_after(config().read_timeout);  // a client that does not read its answer is dropped too
         bhttp::async_write(stream_, response_, [self = shared_from_this(), keep](beast::error_code ec, std::size_t) {
             if (ec) return self->close();

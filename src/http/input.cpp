@@ -8,6 +8,9 @@ namespace coupon::http {
 
 std::optional<std::int64_t> parse_id(std::string_view text) {
     if (text.empty() || text.size() > 19) return std::nullopt;  // INT64_MAX has 19 digits
+    // One spelling per id (docs/errors.md): "007" would be user 7 under another name, which the auth check
+    // compares as text and caches and logs would tell apart.
+    if (text.front() == '0') return std::nullopt;
     for (char c : text) {
         if (c < '0' || c > '9') return std::nullopt;
     }

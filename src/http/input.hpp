@@ -13,7 +13,8 @@
 
 namespace coupon::http {
 
-// A positive 64-bit id written as plain decimal digits; nullopt for 0, signs, non-digits and overflow.
+// A positive 64-bit id written as plain decimal digits without leading zeros (its one canonical form);
+// nullopt for 0, "007", signs, non-digits and overflow.
 std::optional<std::int64_t> parse_id(std::string_view text);
 // A positive id from JSON: an integer, or a string of digits (Jackson accepts "7" for a Long too).
 std::optional<std::int64_t> id_from_json(const boost::json::value& value);

@@ -26,8 +26,8 @@ Handler make_issue_handler(Context context) {
     auto& refusals = domain::Metrics::global().counter(
         "coupon_http_issue_refused_total", "issue requests certainly not stored (answered 503, or NOT_QUEUED)");
     return [context, &short_circuits, &refusals](Request&& request, Respond respond) {
-        const auto user = parse_id(request.param("userId"));
-        if (!user) return void(respond(invalid_id("userId", request.param("userId"))));
+        std::int64_t user = 0;
+        if (auto refused = admit_user(*context, request, user)) return void(respond(std::move(*refused)));
         Response error;
         auto body = parse_object(request.body, error);
         if (!body) return void(respond(std::move(error)));
@@ -46,7 +46,7 @@ Handler make_issue_handler(Context context) {
         }
 
         const auto now = context->deps.clock.now();
-        domain::IssueRequest issue{new_request_id(now), *user, *policy, now};
+        domain::IssueRequest issue{new_request_id(now), user, *policy, now};
         const bool async = prefers_async(request.headers);
         auto pending = std::make_shared<PendingIssue>(issue.request_id, respond, board, async,
                                                       context->config.retry_after_seconds);

@@ -66,7 +66,7 @@ std::optional<Invalid> read_policy(const boost::json::object& body, domain::NewC
 
 Handler make_policy_create_handler(Context context) {
     return [context](Request&& request, Respond respond) {
-        if (auto denied = check_admin(context->config.admin_token, request)) return void(respond(std::move(*denied)));
+        if (auto denied = check_admin(context->config.admin_token, request, context->auth.get())) return void(respond(std::move(*denied)));
         Response error;
         auto body = parse_object(request.body, error);
         if (!body) return void(respond(std::move(error)));

@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <optional>
+#include <variant>
 
+#include "authenticator.hpp"
 #include "handlers.hpp"
 #include "input.hpp"
 #include "json_views.hpp"
@@ -65,6 +67,14 @@ Response decided_response(const domain::IssueResult& result) {
 
 Handler make_request_status_handler(Context context) {
     return [context](Request&& request, Respond respond) {
+        // With auth.mode jwt or header only the request's own user (or an admin) sees its outcome; another
+        // user's request is answered as if unknown, so ids reveal nothing either.
+        std::optional<Identity> caller;
+        if (context->auth) {
+            auto who = context->auth->authenticate(request);
+            if (auto* refused = std::get_if<Response>(&who)) return void(respond(std::move(*refused)));
+            caller = std::move(std::get<Identity>(who));
+        }
         // "r%3A1" is "r:1": '%' is not a request-id character, so decoding first is unambiguous.
         const std::string id = percent_decoded(request.param("requestId"));
         if (!valid_request_id(id)) {
@@ -82,12 +92,17 @@ Handler make_request_status_handler(Context context) {
                                                    {{"field", "at"}})));
             }
         }
-        if (auto result = context->deps.queries.find_result(id)) return void(respond(decided_response(*result)));
+        const auto unknown = [&id] { return error_response(404, "REQUEST_NOT_FOUND", "no request with id " + id); };
+        const auto decided = [&](const domain::IssueResult& result) {
+            const bool hidden = caller && !caller->admin && caller->user != std::to_string(result.user_id);
+            return hidden ? unknown() : decided_response(result);
+        };
+        if (auto result = context->deps.queries.find_result(id)) return void(respond(decided(*result)));
         StoredRequests* topic = context->deps.stored_requests;
         const std::int64_t retry_after = context->config.retry_after_seconds;
         // Taken by this node and not decided yet: the database has no row before the decision.
         if (auto local = context->deps.board.status(id)) {
-            if (local->result) return void(respond(decided_response(*local->result)));  // the row lags
+            if (local->result) return void(respond(decided(*local->result)));  // the row lags
             if (local->state != OutcomeBoard::State::Pending || !where || !topic) {
                 return void(respond(undecided_response(id, local->state, retry_after)));
             }
@@ -113,17 +128,17 @@ Handler make_request_status_handler(Context context) {
         }
         // Stored, and the database had no outcome: every accepted request is decided exactly once, so it is on
         // its way. Read the database again: it may have been decided between the first read and the record's.
-        if (auto result = context->deps.queries.find_result(id)) return void(respond(decided_response(*result)));
+        if (auto result = context->deps.queries.find_result(id)) return void(respond(decided(*result)));
         respond(undecided_response(id, OutcomeBoard::State::Pending, retry_after, topic->place_in_queue(*where)));
     };
 }
 
 Handler make_user_coupons_handler(Context context) {
     return [context](Request&& request, Respond respond) {
-        const auto user = parse_id(request.param("userId"));
-        if (!user) return void(respond(invalid_id("userId", request.param("userId"))));
-        const auto coupons = context->deps.queries.coupons_of(*user);
-        respond(json_response(200, boost::json::serialize(user_coupons_json(*user, coupons))));
+        std::int64_t user = 0;
+        if (auto refused = admit_user(*context, request, user)) return void(respond(std::move(*refused)));
+        const auto coupons = context->deps.queries.coupons_of(user);
+        respond(json_response(200, boost::json::serialize(user_coupons_json(user, coupons))));
     };
 }
 

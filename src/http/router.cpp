@@ -73,13 +73,16 @@ std::vector<RouteInfo> Router::routes() const {
 void Router::dispatch(Request&& request, Respond respond) const {
     // A trailing slash or a doubled one does not make another resource: "/health/" is "/health".
     const auto segments = split_path(request.path);
+    // HEAD is GET without the body (RFC 9110 9.3.2): the server drops the body when it writes the answer.
+    const bool head = request.method == "HEAD";
     std::string allow;
     for (const auto& route : routes_) {
         std::map<std::string, std::string, std::less<>> params;
         if (!match(route.segments, segments, params)) continue;
-        if (route.method != request.method) {
+        if (route.method != request.method && !(head && route.method == "GET")) {
             if (!allow.empty()) allow += ", ";
             allow += route.method;
+            if (route.method == "GET") allow += ", HEAD";
             continue;
         }
         request.path_params = std::move(params);

@@ -45,7 +45,7 @@ private:
     void loop();
 
     HttpTarget target_;
-    std::string url_;
+    std::string url_;  // for log lines: any password in it hidden
     std::chrono::milliseconds timeout_;
     std::size_t capacity_;
     std::mutex mutex_;

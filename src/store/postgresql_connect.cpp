@@ -9,6 +9,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "coupon/domain/redact.hpp"
+
 namespace coupon::store {
 namespace {
 
@@ -77,26 +79,6 @@ bool postgresql_transaction_failed(soci::session& sql) {
     return PQtransactionStatus(open_connection(sql)) == PQTRANS_INERROR;
 }
 
-std::string redact_database_url(const std::string& url) {
-    std::string out = url;
-    // postgresql://user:password@host/...
-    if (const auto scheme = out.find("://"); scheme != std::string::npos) {
-        const auto start = scheme + 3;
-        const auto at = out.find('@', start);
-        const auto slash = out.find('/', start);
-        if (at != std::string::npos && (slash == std::string::npos || at < slash)) {
-            if (const auto colon = out.find(':', start); colon != std::string::npos && colon < at) {
-                out.replace(colon + 1, at - colon - 1, "***");
-            }
-        }
-    }
-    // ...?password=secret&...
-    for (auto pos = out.find("password="); pos != std::string::npos; pos = out.find("password=", pos + 1)) {
-        const auto value = pos + 9;
-        const auto end = out.find('&', value);
-        out.replace(value, (end == std::string::npos ? out.size() : end) - value, "***");
-    }
-    return out;
-}
+std::string redact_database_url(const std::string& url) { return domain::redact_url(url); }
 
 }  // namespace coupon::store

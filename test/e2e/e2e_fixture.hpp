@@ -15,7 +15,7 @@
 
 namespace coupon::test {
 
-inline constexpr const char* kAdminToken = "e2e-admin-token";
+inline constexpr const char* kAdminToken = "e2e-admin-token-0123";  // admin.token needs 16 characters
 
 struct RunningServer {
     TempDir dir;

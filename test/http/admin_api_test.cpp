@@ -11,7 +11,7 @@ namespace {
 const std::string kPolicy = R"({"name":"Welcome 3000","totalQuantity":1000,"discountType":"AMOUNT",)"
                             R"("discountValue":3000,"issueStartAt":"2026-12-01T10:00:00+09:00",)"
                             R"("issueEndAt":"2026-12-01T23:59:59+09:00"})";
-const HeaderMap kAdmin{{"Authorization", "Bearer secret-token"}};
+const HeaderMap kAdmin{{"Authorization", "Bearer secret-token-0123"}};
 
 }  // namespace
 
@@ -28,20 +28,20 @@ TEST_CASE("admin endpoints are disabled without a configured token", "[http][adm
 TEST_CASE("a missing or wrong admin token is 401", "[http][admin]") {
     ApiHarness api;
     for (const auto& headers : {HeaderMap{}, HeaderMap{{"Authorization", "Bearer wrong-token"}},
-                                HeaderMap{{"Authorization", "Bearer secret-token-and-more"}},
-                                HeaderMap{{"Authorization", "Basic secret-token"}},
-                                HeaderMap{{"Authorization", "secret-token"}}}) {
+                                HeaderMap{{"Authorization", "Bearer secret-token-0123-and-more"}},
+                                HeaderMap{{"Authorization", "Basic secret-token-0123"}},
+                                HeaderMap{{"Authorization", "secret-token-0123"}}}) {
         const auto reply = api.post("/api/coupon-policies", kPolicy, headers);
         CHECK(reply.status == 401);
         CHECK(str(json_of(reply), "code") == "UNAUTHORIZED");
-        CHECK(reply.header("www-authenticate") == "Bearer");
+        CHECK(reply.header("www-authenticate") == R"(Bearer realm="coupon-server")");
     }
     CHECK(api.queries.policies.empty());
 }
 
 TEST_CASE("the right admin token creates a policy: 201 with Location", "[http][admin]") {
     ApiHarness api;
-    const auto reply = api.post("/api/coupon-policies", kPolicy, {{"authorization", "bearer secret-token"}});
+    const auto reply = api.post("/api/coupon-policies", kPolicy, {{"authorization", "bearer secret-token-0123"}});
     INFO(reply.body);
     REQUIRE(reply.status == 201);
     const auto body = json_of(reply);

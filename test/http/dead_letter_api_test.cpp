@@ -12,7 +12,7 @@ using domain::AcceptStatus;
 
 namespace {
 
-const HeaderMap kAdmin{{"Authorization", "Bearer secret-token"}};
+const HeaderMap kAdmin{{"Authorization", "Bearer secret-token-0123"}};
 
 domain::TimePoint at(const char* iso) { return domain::parse_time(iso).value(); }
 

@@ -63,9 +63,10 @@ bool Connection::send_raw(const std::string& bytes, std::chrono::milliseconds ti
     return ec && !*ec;
 }
 
-Reply Connection::read_reply(std::chrono::milliseconds timeout) {
+Reply Connection::read_reply(std::chrono::milliseconds timeout, bool head) {
     bhttp::response_parser<bhttp::string_body> parser;
     parser.body_limit(16 * 1024 * 1024);
+    parser.skip(head);
     auto ec = impl_->run([&](auto done) { bhttp::async_read(impl_->stream, impl_->buffer, parser, done); }, timeout);
     Reply reply;
     if (!ec || *ec) return reply;
@@ -83,7 +84,7 @@ Reply Connection::request(const std::string& method, const std::string& target, 
     if (!body.empty() || method == "POST") wire += "Content-Length: " + std::to_string(body.size()) + "\r\n";
     wire += "\r\n" + body;
     if (!send_raw(wire, timeout)) return {};
-    return read_reply(timeout);
+    return read_reply(timeout, method == "HEAD");
 }
 
 bool Connection::closed_within(std::chrono::milliseconds timeout) {
@@ -101,6 +102,12 @@ bool Connection::closed_within(std::chrono::milliseconds timeout) {
 void Connection::close() {
     beast::error_code ec;
     impl_->stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+    impl_->stream.socket().close(ec);
+}
+
+void Connection::abort() {
+    beast::error_code ec;
+    impl_->stream.socket().set_option(net::socket_base::linger(true, 0), ec);
     impl_->stream.socket().close(ec);
 }
 

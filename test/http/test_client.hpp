@@ -32,10 +32,13 @@ public:
                   const HeaderMap& headers = {}, std::chrono::milliseconds timeout = 5s);
     // Writes bytes as they are; returns false when the write failed.
     bool send_raw(const std::string& bytes, std::chrono::milliseconds timeout = 5s);
-    Reply read_reply(std::chrono::milliseconds timeout = 5s);
+    // head: the answer to a HEAD request (headers only, whatever Content-Length says).
+    Reply read_reply(std::chrono::milliseconds timeout = 5s, bool head = false);
     // True when the server closes the connection within `timeout` (reads and discards anything else).
     bool closed_within(std::chrono::milliseconds timeout);
     void close();
+    // Closes with a TCP reset (SO_LINGER 0), like a client that crashed.
+    void abort();
 
 private:
     struct Impl;

@@ -163,7 +163,7 @@ HttpConfig test_config() {
     config.idle_timeout = 5s;
     config.drain_timeout = 2s;
     config.retry_after_seconds = 1;
-    config.admin_token = "secret-token";
+    config.admin_token = "secret-token-0123";
     return config;
 }
 

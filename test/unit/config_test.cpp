@@ -62,12 +62,12 @@ TEST_CASE("environment variables override the file", "[config]") {
     const Config c = load_config(file.path.string(), {{"COUPON_HTTP_PORT", "9100"},
                                                       {"COUPON_KAFKA_BOOTSTRAP_SERVERS", "k1:9092,k2:9092"},
                                                       {"COUPON_DATABASE_URL", "postgresql://u@db/coupons"},
-                                                      {"COUPON_ADMIN_TOKEN", "s3cret"},
+                                                      {"COUPON_ADMIN_TOKEN", "s3cret-admin-token"},
                                                       {"COUPON_KAFKA_PROPERTIES", "client.id=x, socket.keepalive.enable=true"}});
     CHECK(c.http.port == 9100);
     CHECK(c.kafka.bootstrap_servers == "k1:9092,k2:9092");
     CHECK(c.database.url == "postgresql://u@db/coupons");
-    CHECK(c.admin.token == "s3cret");
+    CHECK(c.admin.token == "s3cret-admin-token");
     CHECK(c.kafka.properties.at("client.id") == "x");
     CHECK(c.kafka.properties.at("socket.keepalive.enable") == "true");
     CHECK(c.kafka.producer.properties.at("socket.timeout.ms") == "2000");
@@ -90,6 +90,36 @@ TEST_CASE("bad values fail at start with the key named", "[config]") {
     CHECK_THAT(error_of("kafka:\n  retry:\n    multiplier: fast\n"), Catch::Contains("kafka.retry.multiplier"));
     CHECK_THAT(error_of("kafka:\n  retry:\n    multiplier: 0.5\n"), Catch::Contains("out of range"));
     CHECK_THAT(error_of("kafka:\n  dead_letter:\n    webhook: ftp://x\n"), Catch::Contains("kafka.dead_letter.webhook"));
+}
+
+TEST_CASE("an admin token shorter than 16 characters is refused at start", "[config]") {
+    CHECK_THAT(error_of("", {{"COUPON_ADMIN_TOKEN", "fifteen-chars.."}}),
+               Catch::Contains("admin.token") && Catch::Contains("at least 16"));
+    CHECK(error_of("", {{"COUPON_ADMIN_TOKEN", "sixteen-chars..."}}) == "no error");
+    CHECK(error_of("", {{"COUPON_ADMIN_TOKEN", ""}}) == "no error");  // empty: admin disabled
+}
+
+TEST_CASE("auth.mode and its keys", "[config]") {
+    CHECK(load_config("", {}).auth.mode == "none");
+    CHECK_THAT(error_of("", {{"COUPON_AUTH_MODE", "oauth"}}), Catch::Contains("auth.mode"));
+    CHECK_THAT(error_of("", {{"COUPON_AUTH_MODE", "header"}}), Catch::Contains("auth.header"));
+    CHECK_THAT(error_of("", {{"COUPON_AUTH_MODE", "header"}, {"COUPON_AUTH_HEADER", "X User"}}),
+               Catch::Contains("auth.header"));
+    CHECK(error_of("auth:\n  mode: header\n  header: X-User-Id\n") == "no error");
+    CHECK_THAT(error_of("", {{"COUPON_AUTH_MODE", "jwt"}}), Catch::Contains("auth.jwt"));
+    const std::string key(32, 'k');
+    CHECK(error_of("", {{"COUPON_AUTH_MODE", "jwt"}, {"COUPON_AUTH_JWT_SECRET", key}}) == "no error");
+    CHECK_THAT(error_of("", {{"COUPON_AUTH_MODE", "jwt"}, {"COUPON_AUTH_JWT_SECRET", key},
+                             {"COUPON_AUTH_JWT_PUBLIC_KEY_FILE", "/nonexistent.pem"}}),
+               Catch::Contains("auth.jwt.public_key_file"));
+    TempYaml secret(key + "\n");
+    const Config c = load_config("", {{"COUPON_AUTH_MODE", "jwt"}, {"COUPON_AUTH_JWT_SECRET_FILE", secret.path.string()},
+                                      {"COUPON_AUTH_JWT_LEEWAY_S", "5"}, {"COUPON_AUTH_JWT_ADMIN_CLAIM", "roles"}});
+    CHECK(c.auth.jwt.secret == key);
+    CHECK(c.auth.jwt.leeway_s == 5);
+    CHECK(c.auth.jwt.user_claim == "sub");
+    CHECK(c.auth.jwt.admin_claim == "roles");
+    CHECK_THAT(error_of("", {{"COUPON_AUTH_JWT_LEEWAY_S", "-1"}}), Catch::Contains("auth.jwt.leeway_s"));
 }
 
 TEST_CASE("settings that break the promise are refused at start, typed or raw", "[config]") {

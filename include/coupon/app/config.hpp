@@ -43,6 +43,25 @@ struct AdminSettings {
     std::string token_file;
 };
 
+// Who may act for a user (docs/auth.md).
+struct JwtSettings {
+    std::string secret;           // HS256 key; secret: COUPON_AUTH_JWT_SECRET or secret_file
+    std::string secret_file;
+    std::string public_key_file;  // PEM: RSA -> RS256, EC P-256 -> ES256
+    std::string public_key;       // read from public_key_file by the loader
+    std::int64_t leeway_s = 30;
+    std::string issuer;           // empty: iss not checked
+    std::string audience;         // empty: aud not checked
+    std::string user_claim = "sub";
+    std::string admin_claim;      // empty: no JWT is an admin
+};
+
+struct AuthSettings {
+    std::string mode = "none";  // none | jwt | header
+    std::string header;         // header mode: the gateway's user header, e.g. X-User-Id
+    JwtSettings jwt;
+};
+
 struct DatabaseSettings {
     std::string url;  // empty: sqlite:<server.data_dir>/coupons.db
     std::int64_t pool_size = 4;
@@ -127,6 +146,7 @@ struct Config {
     ServerSettings server;
     HttpSettings http;
     AdminSettings admin;
+    AuthSettings auth;
     DatabaseSettings database;
     KafkaSettings kafka;
 };

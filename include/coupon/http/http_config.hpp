@@ -8,6 +8,22 @@
 
 namespace coupon::http {
 
+// Who may act for a user on the user routes (docs/auth.md). Keys arrive as text: the app reads the files.
+struct AuthConfig {
+    enum class Mode { None, Jwt, Header };
+    Mode mode = Mode::None;
+    std::string header;  // Header mode: the gateway's header holding the user id
+    struct Jwt {
+        std::string secret;      // HS256 key, or
+        std::string public_key;  // a PEM public key: RSA -> RS256, EC P-256 -> ES256
+        std::int64_t leeway_seconds = 30;
+        std::string issuer;      // empty: not checked
+        std::string audience;    // empty: not checked
+        std::string user_claim = "sub";
+        std::string admin_claim;  // empty: a JWT never opens the admin endpoints
+    } jwt;
+};
+
 struct HttpConfig {
     std::string address = "0.0.0.0";
     std::uint16_t port = 8080;  // 0: an ephemeral port, see HttpServer::port()
@@ -26,6 +42,7 @@ struct HttpConfig {
     std::chrono::milliseconds drain_timeout{10'000};
     std::int64_t retry_after_seconds = 1;  // the Retry-After of 202 and 503 answers
     std::string admin_token;               // empty: admin endpoints are disabled (403)
+    AuthConfig auth;
     std::size_t max_connections = 10'000;  // beyond it new connections get 503 and are closed
     // Handlers that may block (every database read or write, /ready) run on a pool of their own, never
     // on an I/O thread. Beyond blocking_queue waiting jobs a request gets 503 SERVICE_BUSY at once.

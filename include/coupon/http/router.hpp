@@ -24,8 +24,8 @@ public:
     // Every route, in the order added.
     std::vector<RouteInfo> routes() const;
 
-    // Calls the matching handler. Answers 404 for an unknown path and 405 (with Allow) for a known path
-    // with another method; an exception from a handler becomes 503 (StoreError) or 500 and never escapes.
+    // Calls the matching handler (a GET route's for HEAD too). Answers 404 for an unknown path and 405
+    // (with Allow) for a known path with another method; an exception from a handler becomes 503 (StoreError) or 500 and never escapes.
     // Thread-safe once built: dispatch only reads the table.
     void dispatch(Request&& request, Respond respond) const;
 
