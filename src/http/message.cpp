@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "coupon/domain/log.hpp"
+#include "coupon/domain/metrics.hpp"
 
 namespace coupon::http {
 
@@ -111,8 +112,16 @@ Response error_response(int status, std::string_view code, std::string_view mess
 
 Respond::Respond(Sink sink) : state_(std::make_shared<State>()) { state_->sink = std::move(sink); }
 
+void Respond::time_into(domain::Histogram& latency) const {
+    state_->started = std::chrono::steady_clock::now();
+    state_->latency = &latency;
+}
+
 bool Respond::operator()(Response&& response) const {
     if (state_->used.exchange(true)) return false;
+    // time_into() ran before the handler handed this Respond to whichever thread answers now; that hand-off
+    // (a queue, a lock) orders its writes before these reads.
+    if (state_->latency) state_->latency->observe(std::chrono::steady_clock::now() - state_->started);
     try {
         state_->sink(std::move(response));
     } catch (const std::exception& e) {

@@ -4,6 +4,7 @@
 
 #include "coupon/domain/issue_store.hpp"
 #include "coupon/domain/log.hpp"
+#include "coupon/domain/metrics.hpp"
 
 namespace coupon::http {
 namespace {
@@ -60,7 +61,12 @@ void call_guarded(const Handler& handler, Request&& request, const Respond& resp
 
 void Router::add(std::string method, std::string pattern, Handler handler) {
     auto segments = split_path(pattern);
-    routes_.push_back(Route{std::move(method), std::move(pattern), std::move(segments), std::move(handler)});
+    domain::Histogram& latency = domain::Metrics::global().histogram(
+        "coupon_http_request_duration_seconds",
+        "time from a request's dispatch to its answer being handed to the connection, by route",
+        "route=\"" + method + " " + pattern + "\"");
+    routes_.push_back(
+        Route{std::move(method), std::move(pattern), std::move(segments), std::move(handler), &latency});
 }
 
 std::vector<RouteInfo> Router::routes() const {
@@ -86,6 +92,7 @@ void Router::dispatch(Request&& request, Respond respond) const {
             continue;
         }
         request.path_params = std::move(params);
+        respond.time_into(*route.latency);
         call_guarded(route.handler, std::move(request), respond);
         return;
     }

@@ -47,3 +47,23 @@ TEST_CASE("GET /metrics is Prometheus text that counts responses by status", "[h
     CHECK(api.get("/nothing-here").status == 404);
     CHECK(count_404() == before + 1);
 }
+
+TEST_CASE("GET /metrics has a latency histogram per route", "[http][ops][metrics]") {
+    ApiHarness api;
+    const std::string inf = R"(coupon_http_request_duration_seconds_bucket{route="GET /health",le="+Inf"} )";
+    const auto health_count = [&] {
+        const auto text = api.get("/metrics").body;
+        const auto at = text.find(inf);
+        return at == std::string::npos ? -1L : std::stol(text.substr(at + inf.size()));
+    };
+    CHECK(api.get("/health").status == 200);
+    const long before = health_count();
+    REQUIRE(before >= 1);
+    for (int i = 0; i < 3; ++i) CHECK(api.get("/health").status == 200);
+    CHECK(health_count() == before + 3);
+    const auto text = api.get("/metrics").body;
+    CHECK(text.find("# TYPE coupon_http_request_duration_seconds histogram") != std::string::npos);
+    CHECK(text.find(R"(coupon_http_request_duration_seconds_bucket{route="POST /api/coupons/{userId}",le="0.0005"} )") !=
+          std::string::npos);
+    CHECK(text.find(R"(coupon_http_request_duration_seconds_count{route="GET /health"} )") != std::string::npos);
+}

@@ -1,6 +1,7 @@
 #pragma once
 // The HTTP exchange as plain values, so handlers and their tests never see Beast.
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -9,6 +10,10 @@
 #include <string_view>
 #include <utility>
 #include <vector>
+
+namespace coupon::domain {
+class Histogram;
+}
 
 namespace coupon::http {
 
@@ -74,11 +79,16 @@ public:
     // Returns false (and drops the response) when an answer was already given.
     bool operator()(Response&& response) const;
     bool responded() const;
+    // From now until the answer is handed to the connection, observed into `latency` (the router does this
+    // for the matched route). Call before the handler runs, from the thread that owns the request.
+    void time_into(domain::Histogram& latency) const;
 
 private:
     struct State {
         Sink sink;
         std::atomic<bool> used{false};
+        domain::Histogram* latency = nullptr;
+        std::chrono::steady_clock::time_point started;
     };
     std::shared_ptr<State> state_;
 };

@@ -1,0 +1,43 @@
+// The latency histogram behind coupon_http_request_duration_seconds: Prometheus's cumulative buckets.
+#include <catch2/catch.hpp>
+
+#include <thread>
+#include <vector>
+
+#include "coupon/domain/metrics.hpp"
+
+using coupon::domain::Histogram;
+using namespace std::chrono_literals;
+
+TEST_CASE("histogram: observations land in cumulative buckets with sum and count", "[unit][metrics]") {
+    Histogram h({0.001, 0.01, 0.1});
+    h.observe(500us);   // <= 1 ms
+    h.observe(1ms);     // <= 1 ms (a bound is inclusive, as Prometheus's le)
+    h.observe(7ms);     // <= 10 ms
+    h.observe(2s);      // +Inf only
+    h.observe(-5ms);    // a clock step backwards counts as 0
+    const std::string text = h.render("x_seconds", R"(route="GET /a")");
+    CHECK(text ==
+          "x_seconds_bucket{route=\"GET /a\",le=\"0.001\"} 3\n"
+          "x_seconds_bucket{route=\"GET /a\",le=\"0.01\"} 4\n"
+          "x_seconds_bucket{route=\"GET /a\",le=\"0.1\"} 4\n"
+          "x_seconds_bucket{route=\"GET /a\",le=\"+Inf\"} 5\n"
+          "x_seconds_sum{route=\"GET /a\"} 2.0085\n"
+          "x_seconds_count{route=\"GET /a\"} 5\n");
+    Histogram bare({1});
+    CHECK(bare.render("y", "") == "y_bucket{le=\"1\"} 0\ny_bucket{le=\"+Inf\"} 0\ny_sum 0\ny_count 0\n");
+}
+
+TEST_CASE("histogram: concurrent observations are all counted", "[unit][metrics]") {
+    Histogram h(Histogram::latency_buckets());
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+        threads.emplace_back([&h, t] {
+            for (int i = 0; i < 10'000; ++i) h.observe(std::chrono::microseconds(100 * (i % 50) + t));
+        });
+    }
+    for (auto& thread : threads) thread.join();
+    const std::string text = h.render("z", "");
+    CHECK(text.find("z_bucket{le=\"+Inf\"} 40000\n") != std::string::npos);
+    CHECK(text.find("z_count 40000\n") != std::string::npos);
+}
