@@ -101,7 +101,10 @@ void validate(Config& c) {
 }  // namespace
 
 Config load_config(const std::string& yaml_path, const std::map<std::string, std::string>& env) {
-    const FlatYaml yaml = read_yaml_file(yaml_path);
+    return load_config(read_yaml_file(yaml_path), env);
+}
+
+Config load_config(const FlatYaml& yaml, const std::map<std::string, std::string>& env) {
     Config config;
     ConfigBinder binder(yaml, env);
     bind_all(config, binder);

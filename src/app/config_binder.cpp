@@ -43,9 +43,20 @@ std::string trim(std::string s) {
 
 }  // namespace
 
-FlatYaml read_yaml_file(const std::string& path) {
+namespace {
+
+FlatYaml flat_yaml_of(const YAML::Node& root, const std::string& origin) {
     FlatYaml flat;
-    if (path.empty()) return flat;
+    if (root.IsNull()) return flat;
+    if (!root.IsMap()) throw ConfigError(fmt::format("{}: the top level must be a mapping of sections", origin));
+    flatten(root, "", flat);
+    return flat;
+}
+
+}  // namespace
+
+FlatYaml read_yaml_file(const std::string& path) {
+    if (path.empty()) return {};
     YAML::Node root;
     try {
         root = YAML::LoadFile(path);
@@ -54,10 +65,17 @@ FlatYaml read_yaml_file(const std::string& path) {
     } catch (const YAML::ParserException& e) {
         throw ConfigError(fmt::format("{}: line {}: {}", path, e.mark.line + 1, e.msg));
     }
-    if (root.IsNull()) return flat;
-    if (!root.IsMap()) throw ConfigError(fmt::format("{}: the top level must be a mapping of sections", path));
-    flatten(root, "", flat);
-    return flat;
+    return flat_yaml_of(root, path);
+}
+
+FlatYaml read_yaml_text(const std::string& text, const std::string& origin) {
+    YAML::Node root;
+    try {
+        root = YAML::Load(text);
+    } catch (const YAML::ParserException& e) {
+        throw ConfigError(fmt::format("{}: line {}: {}", origin, e.mark.line + 1, e.msg));
+    }
+    return flat_yaml_of(root, origin);
 }
 
 std::string env_name_of(const std::string& key) {
