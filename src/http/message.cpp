@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "coupon/domain/byte_text.hpp"
 #include "coupon/domain/log.hpp"
 
 namespace coupon::http {
@@ -44,10 +45,12 @@ Response json_response(int status, std::string body) {
 
 Response error_response(int status, std::string_view code, std::string_view message,
                         const std::vector<std::pair<std::string, std::string>>& extra) {
+    // Messages quote what the client sent (a path, an id); Boost.JSON writes a string's bytes as they are, so
+    // invalid UTF-8 from the request would make the body invalid JSON (a fuzz finding, docs/fuzzing.md).
     boost::json::object body;
     body["code"] = code;
-    body["message"] = message;
-    for (const auto& [key, value] : extra) body[key] = value;
+    body["message"] = domain::utf8_text(message);
+    for (const auto& [key, value] : extra) body[key] = domain::utf8_text(value);
     return json_response(status, boost::json::serialize(body));
 }
 
