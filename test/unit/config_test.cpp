@@ -109,6 +109,13 @@ TEST_CASE("an alias inside its own anchor is a configuration error, not a stack 
     CHECK(error_of("http:\n  port: &p 8\n  threads: *p\n") == "no error");
 }
 
+TEST_CASE("a key or value with control characters is named in full, escaped", "[config]") {
+    // Found by the config fuzz target: a key starting with NUL ("\0x" in YAML) gave a ConfigError whose
+    // message, printed as a C string, was empty.
+    CHECK_THAT(error_of("\"\\0x\": 1\n"), Catch::Contains("\\x00x: unknown configuration key"));
+    CHECK_THAT(error_of("http:\n  port: \"8\\e0\"\n"), Catch::Contains("http.port") && Catch::Contains("'8\\x1b0'"));
+}
+
 TEST_CASE("settings that break the promise are refused at start, typed or raw", "[config]") {
     CHECK_THAT(error_of("kafka:\n  producer:\n    acks: 1\n"), Catch::Contains("kafka.producer.acks"));
     CHECK_THAT(error_of("", {{"COUPON_KAFKA_CONSUMER_AUTO_OFFSET_RESET", "latest"}}),
