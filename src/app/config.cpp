@@ -14,6 +14,26 @@ extern char** environ;
 namespace coupon::app {
 namespace {
 
+std::string printable(const std::string& message) {
+    std::string out;
+    out.reserve(message.size());
+    for (const char c : message) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (byte < 0x20 || byte == 0x7f) {
+            out += fmt::format("\\x{:02x}", byte);
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+ConfigError::ConfigError(const std::string& message) : std::runtime_error(printable(message)) {}
+
+namespace {
+
 void require_one_of(const std::string& key, const std::string& value, std::initializer_list<const char*> allowed) {
     for (const char* a : allowed) {
         if (value == a) return;
@@ -148,7 +168,10 @@ void validate(Config& c) {
 }  // namespace
 
 Config load_config(const std::string& yaml_path, const std::map<std::string, std::string>& env) {
-    const FlatYaml yaml = read_yaml_file(yaml_path);
+    return load_config(read_yaml_file(yaml_path), env);
+}
+
+Config load_config(const FlatYaml& yaml, const std::map<std::string, std::string>& env) {
     Config config;
     ConfigBinder binder(yaml, env);
     bind_all(config, binder);

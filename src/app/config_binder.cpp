@@ -10,10 +10,23 @@
 namespace coupon::app {
 namespace {
 
-void flatten(const YAML::Node& node, const std::string& path, FlatYaml& out) {
+// The deepest key is four levels down (kafka.producer.properties.<name>); deeper nesting is a mistake, or an
+// alias inside its own anchor ("a: &x {b: *x}"), a cycle that would recurse until the stack overflows.
+constexpr int kMaxDepth = 8;
+
+void flatten(const YAML::Node& node, const std::string& path, FlatYaml& out, int depth = 0) {
+    if (depth > kMaxDepth) {
+        throw ConfigError(fmt::format("{}: nested too deeply (an alias inside its own anchor?)", path));
+    }
     if (node.IsMap()) {
         const bool raw = path == "properties" || path.ends_with(".properties");
         for (const auto& item : node) {
+            // yaml-cpp would throw its own BadConversion for "? [a, b]" or a null key, which is no ConfigError
+            // and would end the process without the message that names the place (a fuzz finding).
+            if (!item.first.IsScalar()) {
+                throw ConfigError(fmt::format("{}: a key must be a plain name, not a list, a mapping or null",
+                                              path.empty() ? "the top level" : path));
+            }
             const std::string name = item.first.as<std::string>();
             if (raw) {
                 if (!item.second.IsScalar()) {
@@ -21,7 +34,7 @@ void flatten(const YAML::Node& node, const std::string& path, FlatYaml& out) {
                 }
                 out.property_maps[path][name] = item.second.as<std::string>();
             } else {
-                flatten(item.second, path.empty() ? name : path + "." + name, out);
+                flatten(item.second, path.empty() ? name : path + "." + name, out, depth + 1);
             }
         }
         if (raw && node.size() == 0) out.property_maps[path];
@@ -43,9 +56,25 @@ std::string trim(std::string s) {
 
 }  // namespace
 
-FlatYaml read_yaml_file(const std::string& path) {
+namespace {
+
+FlatYaml flat_yaml_of(const YAML::Node& root, const std::string& origin) {
     FlatYaml flat;
-    if (path.empty()) return flat;
+    if (root.IsNull()) return flat;
+    if (!root.IsMap()) throw ConfigError(fmt::format("{}: the top level must be a mapping of sections", origin));
+    try {
+        flatten(root, "", flat);
+    } catch (const YAML::Exception& e) {
+        // Whatever else yaml-cpp refuses while reading values: still a configuration error naming the file.
+        throw ConfigError(fmt::format("{}: {}", origin, e.what()));
+    }
+    return flat;
+}
+
+}  // namespace
+
+FlatYaml read_yaml_file(const std::string& path) {
+    if (path.empty()) return {};
     YAML::Node root;
     try {
         root = YAML::LoadFile(path);
@@ -54,10 +83,17 @@ FlatYaml read_yaml_file(const std::string& path) {
     } catch (const YAML::ParserException& e) {
         throw ConfigError(fmt::format("{}: line {}: {}", path, e.mark.line + 1, e.msg));
     }
-    if (root.IsNull()) return flat;
-    if (!root.IsMap()) throw ConfigError(fmt::format("{}: the top level must be a mapping of sections", path));
-    flatten(root, "", flat);
-    return flat;
+    return flat_yaml_of(root, path);
+}
+
+FlatYaml read_yaml_text(const std::string& text, const std::string& origin) {
+    YAML::Node root;
+    try {
+        root = YAML::Load(text);
+    } catch (const YAML::ParserException& e) {
+        throw ConfigError(fmt::format("{}: line {}: {}", origin, e.mark.line + 1, e.msg));
+    }
+    return flat_yaml_of(root, origin);
 }
 
 std::string env_name_of(const std::string& key) {

@@ -15,7 +15,11 @@ struct FlatYaml {
     std::map<std::string, Properties> property_maps; // "kafka.properties" -> raw librdkafka properties
 };
 
+// Throws ConfigError for a file that cannot be read or parsed, and for YAML that is not a mapping of
+// sections with scalar leaves.
 FlatYaml read_yaml_file(const std::string& path);
+// The same from text already in memory; `origin` names it in errors (tests and the config fuzz target).
+FlatYaml read_yaml_text(const std::string& text, const std::string& origin);
 std::string env_name_of(const std::string& key);
 
 class ConfigBinder {
@@ -45,5 +49,8 @@ private:
 };
 
 void bind_all(Config& config, ConfigBinder& binder);
+
+// load_config() after the file is read: binds, rejects unknown keys, validates (reading admin.token_file).
+Config load_config(const FlatYaml& yaml, const std::map<std::string, std::string>& env);
 
 }  // namespace coupon::app

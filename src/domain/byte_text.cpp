@@ -95,6 +95,22 @@ std::optional<std::string> base64_decode(std::string_view text) {
     return out;
 }
 
+std::string utf8_text(std::string_view bytes) {
+    std::string out;
+    out.reserve(bytes.size());
+    for (std::size_t i = 0; i < bytes.size();) {
+        const std::size_t n = utf8_sequence(bytes, i);
+        if (n == 0) {
+            out += "\xEF\xBF\xBD";  // U+FFFD for the malformed byte; the next byte starts afresh
+            ++i;
+            continue;
+        }
+        out.append(bytes.substr(i, n));
+        i += n;
+    }
+    return out;
+}
+
 std::string storable_text(std::string_view bytes, std::size_t max_bytes) {
     std::string text = is_plain_text(bytes) ? std::string(bytes) : "base64:" + base64_encode(bytes);
     if (text.size() <= max_bytes) return text;

@@ -28,6 +28,7 @@
 
 #include "coupon/domain/log.hpp"
 #include "coupon/domain/metrics.hpp"
+#include "beast_request.hpp"
 #include "response_log.hpp"
 #include "coupon/domain/thread_name.hpp"
 
@@ -220,17 +221,9 @@ private:
         parser_.reset();
         keep_alive_ = message.keep_alive();
         version_ = message.version();
-        method_ = std::string(message.method_string());
-        target_ = std::string(message.target());
-
-        Request request;
-        request.method = method_;
-        request.target = target_;
-        const auto question = request.target.find('?');
-        request.path = request.target.substr(0, question);
-        if (question != std::string::npos) request.query = request.target.substr(question + 1);
-        for (const auto& field : message) request.headers.add(std::string(field.name_string()), std::string(field.value()));
-        request.body = std::move(message.body());
+        Request request = to_request(std::move(message));
+        method_ = request.method;
+        target_ = request.target;
 
         // No I/O is pending while the handler works, so the session keeps itself alive until it answers.
         // The answer may come from any thread (a broker or timer callback): it is carried back to this

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "coupon/domain/byte_text.hpp"
 #include "coupon/domain/log.hpp"
 #include "coupon/domain/metrics.hpp"
 
@@ -43,70 +44,15 @@ Response json_response(int status, std::string body) {
     return response;
 }
 
-namespace {
-
-// Length of the well-formed UTF-8 sequence at the start of `s` (RFC 3629: no overlongs, no surrogates,
-// nothing above U+10FFFF), or 0.
-std::size_t utf8_sequence(std::string_view s) {
-    const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
-    const unsigned char b0 = byte(0);
-    if (b0 < 0x80) return 1;
-    std::size_t n = 0;
-    unsigned char lo = 0x80, hi = 0xBF;
-    if (b0 >= 0xC2 && b0 <= 0xDF) n = 2;
-    else if (b0 >= 0xE0 && b0 <= 0xEF) {
-        n = 3;
-        if (b0 == 0xE0) lo = 0xA0;
-        if (b0 == 0xED) hi = 0x9F;
-    } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-        n = 4;
-        if (b0 == 0xF0) lo = 0x90;
-        if (b0 == 0xF4) hi = 0x8F;
-    } else {
-        return 0;
-    }
-    if (s.size() < n) return 0;
-    if (byte(1) < lo || byte(1) > hi) return 0;
-    for (std::size_t i = 2; i < n; ++i) {
-        if (byte(i) < 0x80 || byte(i) > 0xBF) return 0;
-    }
-    return n;
-}
-
-}  // namespace
-
-std::string valid_utf8(std::string_view text) {
-    std::string out;
-    std::size_t i = 0;
-    while (i < text.size()) {
-        const auto n = utf8_sequence(text.substr(i));
-        if (n == 0) break;
-        i += n;
-    }
-    if (i == text.size()) return std::string(text);  // the usual case: nothing to replace
-    out.reserve(text.size() + 8);
-    out.append(text.substr(0, i));
-    while (i < text.size()) {
-        const auto n = utf8_sequence(text.substr(i));
-        if (n == 0) {
-            out += "\xEF\xBF\xBD";  // U+FFFD for each byte that starts no valid sequence
-            ++i;
-        } else {
-            out.append(text.substr(i, n));
-            i += n;
-        }
-    }
-    return out;
-}
-
 Response error_response(int status, std::string_view code, std::string_view message,
                         const std::vector<std::pair<std::string, std::string>>& extra) {
-    // Messages quote what the client sent (a path, an id): JSON strings must be UTF-8, and echoing a
-    // client's raw bytes back is no one's business, so invalid bytes become U+FFFD.
+    // Messages quote what the client sent (a path, an id); Boost.JSON writes a string's bytes as they are, so
+    // invalid UTF-8 from the request would make the body invalid JSON (a fuzz finding, docs/fuzzing.md), and
+    // echoing a client's raw bytes back is no one's business: invalid bytes become U+FFFD.
     boost::json::object body;
     body["code"] = code;
-    body["message"] = valid_utf8(message);
-    for (const auto& [key, value] : extra) body[key] = valid_utf8(value);
+    body["message"] = domain::utf8_text(message);
+    for (const auto& [key, value] : extra) body[key] = domain::utf8_text(value);
     return json_response(status, boost::json::serialize(body));
 }
 

@@ -62,6 +62,18 @@ TEST_CASE("unknown path is 404 and a wrong method is 405 with Allow", "[http][tr
     CHECK(list.header("allow") == "POST");
 }
 
+TEST_CASE("bytes that are not UTF-8 are quoted back inside valid JSON", "[http][transport]") {
+    // Found by the http_request fuzz target (docs/fuzzing.md): error messages quoted the path or the id byte for
+    // byte, so a client's invalid UTF-8 (or an id cut at 64 bytes inside a character) made the body invalid JSON.
+    ApiHarness api;
+    const auto unknown = api.get("/opena~\xff\xfe/x");
+    check_error(unknown, 404, "NOT_FOUND");
+    CHECK_THAT(str(json_of(unknown), "message"), Catch::Contains("/opena~\xEF\xBF\xBD\xEF\xBF\xBD/x"));
+    check_error(api.get("/api/users/" + std::string(63, '1') + "\xC3\xA9/coupons"), 400, "INVALID_ID");
+    check_error(api.post("/api/coupons/\xC3\x28", R"({"couponPolicyId":1})"), 400, "INVALID_ID");
+    CHECK(api.get("/health").status == 200);  // and the server still serves
+}
+
 TEST_CASE("a body over the limit gets 413 and the connection closes", "[http][transport]") {
     auto config = test_config();
     config.body_limit = 1024;

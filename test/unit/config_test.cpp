@@ -122,6 +122,30 @@ TEST_CASE("auth.mode and its keys", "[config]") {
     CHECK_THAT(error_of("", {{"COUPON_AUTH_JWT_LEEWAY_S", "-1"}}), Catch::Contains("auth.jwt.leeway_s"));
 }
 
+TEST_CASE("a YAML key that is not a plain name is a configuration error, not a crash", "[config]") {
+    // Found by the config fuzz target (docs/fuzzing.md): yaml-cpp's BadConversion escaped load_config, so the
+    // process ended in std::terminate instead of "configuration error: ...".
+    CHECK_THAT(error_of("? [a, b]\n: c\n"), Catch::Contains("the top level") && Catch::Contains("plain name"));
+    CHECK_THAT(error_of("http:\n  ? {x: 1}\n  : 2\n"), Catch::Contains("http") && Catch::Contains("plain name"));
+    CHECK_THAT(error_of("kafka:\n  properties:\n    ? [a]\n    : b\n"), Catch::Contains("kafka.properties"));
+    CHECK_THAT(error_of("server:\n  ? \n  : x\n"), Catch::Contains("server"));
+}
+
+TEST_CASE("an alias inside its own anchor is a configuration error, not a stack overflow", "[config]") {
+    // Found by the config fuzz target: flatten() followed the cycle until the stack overflowed (SIGSEGV).
+    CHECK_THAT(error_of("base: &b\n  port: *b\n"), Catch::Contains("nested too deeply"));
+    CHECK_THAT(error_of("http: &h {x: {y: *h}}\n"), Catch::Contains("nested too deeply"));
+    // An alias that is no cycle still works as YAML says.
+    CHECK(error_of("http:\n  port: &p 8\n  threads: *p\n") == "no error");
+}
+
+TEST_CASE("a key or value with control characters is named in full, escaped", "[config]") {
+    // Found by the config fuzz target: a key starting with NUL ("\0x" in YAML) gave a ConfigError whose
+    // message, printed as a C string, was empty.
+    CHECK_THAT(error_of("\"\\0x\": 1\n"), Catch::Contains("\\x00x: unknown configuration key"));
+    CHECK_THAT(error_of("http:\n  port: \"8\\e0\"\n"), Catch::Contains("http.port") && Catch::Contains("'8\\x1b0'"));
+}
+
 TEST_CASE("settings that break the promise are refused at start, typed or raw", "[config]") {
     CHECK_THAT(error_of("kafka:\n  producer:\n    acks: 1\n"), Catch::Contains("kafka.producer.acks"));
     CHECK_THAT(error_of("", {{"COUPON_KAFKA_CONSUMER_AUTO_OFFSET_RESET", "latest"}}),

@@ -10,9 +10,11 @@
 namespace coupon::app {
 
 // A configuration problem found at start-up. The message names the key and where the value came from.
+// Control characters in the message (a key or value quoted from the file or a variable) are written as \xNN:
+// a NUL would otherwise cut the message where it is printed, even to nothing (a fuzz finding).
 class ConfigError : public std::runtime_error {
 public:
-    using std::runtime_error::runtime_error;
+    explicit ConfigError(const std::string& message);
 };
 
 using Properties = std::map<std::string, std::string>;

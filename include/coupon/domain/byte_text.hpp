@@ -11,6 +11,10 @@ namespace coupon::domain {
 // Valid UTF-8 without NUL: storable in a TEXT column of either backend as is.
 bool is_plain_text(std::string_view bytes);
 
+// The bytes as valid UTF-8: each byte that does not start a well-formed sequence becomes U+FFFD. For text
+// quoted back to a client inside JSON, which must be UTF-8 (RFC 8259), whatever bytes the client sent.
+std::string utf8_text(std::string_view bytes);
+
 std::string base64_encode(std::string_view bytes);
 // For a column that is text only (a topic name, an error message from the wire): the bytes themselves when
 // plain text, else "base64:" + their base64; then cut to at most `max_bytes` on a UTF-8 character boundary.

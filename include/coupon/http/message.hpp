@@ -59,13 +59,10 @@ struct Response {
     std::string body;
 };
 
-// `text` with every byte that is not part of well-formed UTF-8 replaced by U+FFFD.
-std::string valid_utf8(std::string_view text);
-
 // A JSON answer with Content-Type application/json.
 Response json_response(int status, std::string body);
 // The error body every non-2xx answer uses: {"code":"...","message":"..."} plus optional extra
-// string members (e.g. requestId, field). Text that is not valid UTF-8 is repaired (valid_utf8).
+// string members (e.g. requestId, field). Text that is not valid UTF-8 is repaired (domain::utf8_text).
 Response error_response(int status, std::string_view code, std::string_view message,
                         const std::vector<std::pair<std::string, std::string>>& extra = {});
 
