@@ -61,6 +61,18 @@ struct Shared {
 
 class Session;
 
+// Read once per connection, so a request pays a 16-byte copy for it.
+ClientAddress peer_of(const tcp::socket& socket) {
+    ClientAddress peer;
+    beast::error_code ec;
+    const auto endpoint = socket.remote_endpoint(ec);
+    if (ec) return peer;
+    const auto address = endpoint.address();
+    const auto v6 = address.is_v4() ? net::ip::make_address_v6(net::ip::v4_mapped, address.to_v4()) : address.to_v6();
+    peer.bytes = v6.to_bytes();
+    return peer;
+}
+
 // One io_context and its thread, plus the sessions living on it (touched only on that thread).
 struct Loop {
     net::io_context ioc{1};
@@ -86,6 +98,7 @@ public:
           loop_(std::move(loop)),
           shared_(std::move(shared)),
           reject_(reject) {
+        peer_ = peer_of(stream_.socket());
         shared_->connections.fetch_add(1);
         shared_->open_gauge.fetch_add(1, std::memory_order_relaxed);
     }
@@ -231,6 +244,7 @@ private:
         if (question != std::string::npos) request.query = request.target.substr(question + 1);
         for (const auto& field : message) request.headers.add(std::string(field.name_string()), std::string(field.value()));
         request.body = std::move(message.body());
+        request.peer = peer_;
 
         // No I/O is pending while the handler works, so the session keeps itself alive until it answers.
         // The answer may come from any thread (a broker or timer callback): it is carried back to this
@@ -318,6 +332,7 @@ private:
     std::weak_ptr<Loop> loop_;
     std::shared_ptr<Shared> shared_;
     const bool reject_;
+    ClientAddress peer_;
     State state_ = State::Idle;
     bool first_request_ = true;
     bool keep_alive_ = false;
