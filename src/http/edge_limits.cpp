@@ -63,7 +63,7 @@ std::optional<Response> EdgeLimits::admit_address(const ClientAddress& peer) {
     address_.refused.fetch_add(1, std::memory_order_relaxed);
     std::uint64_t suppressed = 0;
     if (address_.log.allow(suppressed)) {
-        log::warn("http", "edge limit: address {} refused (429, retry after {} s); {} other refusals not logged",
+        log::warn("http", "edge limit: address {} refused (429, retry after {} s); {} refusals since the previous line left out",
                   peer.text(), decision.retry_after_seconds, suppressed);
     }
     return too_many(decision.retry_after_seconds, "address");
@@ -76,7 +76,7 @@ std::optional<Response> EdgeLimits::admit_user(std::int64_t user) {
     user_.refused.fetch_add(1, std::memory_order_relaxed);
     std::uint64_t suppressed = 0;
     if (user_.log.allow(suppressed)) {
-        log::warn("http", "edge limit: user {} refused (429, retry after {} s); {} other refusals not logged", user,
+        log::warn("http", "edge limit: user {} refused (429, retry after {} s); {} refusals since the previous line left out", user,
                   decision.retry_after_seconds, suppressed);
     }
     return too_many(decision.retry_after_seconds, "user");
