@@ -31,7 +31,8 @@ void bind_all(Config& c, ConfigBinder& b) {
     b.bind("http.blocking_queue", c.http.blocking_queue, 1, 100000,
            "database-bound requests waiting for those threads; beyond it 503 + Retry-After");
     b.bind("http.limits.per_user.rate", c.http.limits.per_user.rate, 0, 1e6,
-           "POST /api/coupons/{userId}: requests per second per user (token bucket refill); 0: off; docs/edge-limits.md");
+           "POST /api/coupons/{userId}: requests per second per user (token bucket refill); 0: off; "
+           "docs/edge-limits.md");
     b.bind("http.limits.per_user.burst", c.http.limits.per_user.burst, 0, 1000000,
            "requests a user may send at once (the bucket's size; at least 1 when the rate is set)");
     b.bind("http.limits.per_address.rate", c.http.limits.per_address.rate, 0, 1e6,

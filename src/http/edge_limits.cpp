@@ -63,21 +63,22 @@ std::optional<Response> EdgeLimits::admit_address(const ClientAddress& peer) {
     address_.refused.fetch_add(1, std::memory_order_relaxed);
     std::uint64_t suppressed = 0;
     if (address_.log.allow(suppressed)) {
-        log::warn("http", "edge limit: address {} refused (429, retry after {} s); {} refusals since the previous line left out",
-                  peer.text(), decision.retry_after_seconds, suppressed);
+        log::warn("http", "edge limit: address {} refused (429, retry after {} s); {} refusals since the previous "
+                  "line left out", peer.text(), decision.retry_after_seconds, suppressed);
     }
     return too_many(decision.retry_after_seconds, "address");
 }
 
 std::optional<Response> EdgeLimits::admit_user(std::int64_t user) {
     if (!user_.buckets) return std::nullopt;
-    const auto decision = user_.buckets->take(BucketKey{0, static_cast<std::uint64_t>(user)}, std::chrono::steady_clock::now());
+    const BucketKey key{0, static_cast<std::uint64_t>(user)};
+    const auto decision = user_.buckets->take(key, std::chrono::steady_clock::now());
     if (decision.allowed) return std::nullopt;
     user_.refused.fetch_add(1, std::memory_order_relaxed);
     std::uint64_t suppressed = 0;
     if (user_.log.allow(suppressed)) {
-        log::warn("http", "edge limit: user {} refused (429, retry after {} s); {} refusals since the previous line left out", user,
-                  decision.retry_after_seconds, suppressed);
+        log::warn("http", "edge limit: user {} refused (429, retry after {} s); {} refusals since the previous "
+                  "line left out", user, decision.retry_after_seconds, suppressed);
     }
     return too_many(decision.retry_after_seconds, "user");
 }

@@ -86,7 +86,9 @@ TEST_CASE("one client address over the per-address limit gets 429 whatever the u
     ApiHarness api(config);
     issue_everything(api);
     const auto refused_before = metric(api, kAddressSeries);
-    for (int user = 1; user <= 4; ++user) REQUIRE(api.post("/api/coupons/" + std::to_string(user), kBody).status == 200);
+    for (int user = 1; user <= 4; ++user) {
+        REQUIRE(api.post("/api/coupons/" + std::to_string(user), kBody).status == 200);
+    }
     check_too_many(api.post("/api/coupons/5", kBody));
     // The address is counted before the id is read: bad requests spend its tokens too.
     check_too_many(api.post("/api/coupons/abc", kBody));
