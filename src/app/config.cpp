@@ -137,6 +137,13 @@ void validate(Config& c) {
                                       c.admin.token.size(), kMinAdminToken));
     }
     validate_auth(c.auth);
+    for (const auto& [name, bucket] : {std::pair{"per_user", c.http.limits.per_user},
+                                       std::pair{"per_address", c.http.limits.per_address}}) {
+        if (bucket.rate > 0 && bucket.burst < 1) {
+            throw ConfigError(fmt::format("http.limits.{}.burst: must be at least 1 when http.limits.{}.rate is set",
+                                          name, name));
+        }
+    }
     const auto& url = c.database.url;
     if (!url.empty() && !url.starts_with("sqlite:") && !url.starts_with("postgresql://") &&
         !url.starts_with("postgres://")) {

@@ -30,6 +30,17 @@ void bind_all(Config& c, ConfigBinder& b) {
            "threads for handlers that query the database (never the I/O threads)");
     b.bind("http.blocking_queue", c.http.blocking_queue, 1, 100000,
            "database-bound requests waiting for those threads; beyond it 503 + Retry-After");
+    b.bind("http.limits.per_user.rate", c.http.limits.per_user.rate, 0, 1e6,
+           "POST /api/coupons/{userId}: requests per second per user (token bucket refill); 0: off; "
+           "docs/edge-limits.md");
+    b.bind("http.limits.per_user.burst", c.http.limits.per_user.burst, 0, 1000000,
+           "requests a user may send at once (the bucket's size; at least 1 when the rate is set)");
+    b.bind("http.limits.per_address.rate", c.http.limits.per_address.rate, 0, 1e6,
+           "POST /api/coupons/{userId}: requests per second per client address; 0: off");
+    b.bind("http.limits.per_address.burst", c.http.limits.per_address.burst, 0, 1000000,
+           "requests one address may send at once (at least 1 when the rate is set)");
+    b.bind("http.limits.max_keys", c.http.limits.max_keys, 8, 10000000,
+           "buckets kept per limit (about 40 bytes each); beyond it the least recently used is forgotten");
 
     b.bind("admin.token", c.admin.token, "bearer token of the admin endpoints; empty disables them, except on the embedded default, where a token is generated into <server.data_dir>/admin_token");
     b.bind("admin.token_file", c.admin.token_file, "file holding the admin token (overrides admin.token)");

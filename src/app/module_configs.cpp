@@ -65,6 +65,9 @@ http::HttpConfig http_config_of(const Config& c) {
     h.auth.jwt.audience = c.auth.jwt.audience;
     h.auth.jwt.user_claim = c.auth.jwt.user_claim;
     h.auth.jwt.admin_claim = c.auth.jwt.admin_claim;
+    h.limits.per_user = {c.http.limits.per_user.rate, c.http.limits.per_user.burst};
+    h.limits.per_address = {c.http.limits.per_address.rate, c.http.limits.per_address.burst};
+    h.limits.max_keys = static_cast<std::size_t>(c.http.limits.max_keys);
     h.max_connections = static_cast<std::size_t>(c.http.max_connections);
     h.blocking_threads = static_cast<std::size_t>(c.http.blocking_threads);
     h.blocking_queue = static_cast<std::size_t>(c.http.blocking_queue);

@@ -6,6 +6,7 @@
 #include "coupon/domain/log.hpp"
 #include "authenticator.hpp"
 #include "blocking_pool.hpp"
+#include "edge_limits.hpp"
 #include "coupon/domain/metrics.hpp"
 #include "handlers.hpp"
 #include "replay_worker.hpp"
@@ -46,7 +47,8 @@ Handler off_io(const std::shared_ptr<BlockingPool>& pool, const HttpConfig& conf
 Router make_routes(ApiDeps deps, const HttpConfig& config) {
     seed_sold_out(deps.board, deps.queries);
     std::shared_ptr<const Authenticator> auth = make_authenticator(config.auth);  // throws for an unusable key
-    auto context = std::make_shared<const ApiContext>(ApiContext{deps, config, std::move(auth)});
+    auto context = std::make_shared<const ApiContext>(
+        ApiContext{deps, config, std::move(auth), EdgeLimits::make(config.limits)});
     // Owned by the routes, like the replay worker: destroying the server joins its threads.
     auto pool = std::make_shared<BlockingPool>(config.blocking_threads, config.blocking_queue);
     const auto blocking = [&pool, &config](Handler handler) { return off_io(pool, config, std::move(handler)); };

@@ -10,11 +10,13 @@
 namespace coupon::http {
 
 class Authenticator;
+class EdgeLimits;
 
 struct ApiContext {
     ApiDeps deps;
     HttpConfig config;
     std::shared_ptr<const Authenticator> auth;  // null: auth.mode=none
+    std::shared_ptr<EdgeLimits> limits;         // null: http.limits off (no lookup on the request path)
 };
 using Context = std::shared_ptr<const ApiContext>;
 

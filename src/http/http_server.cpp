@@ -62,6 +62,18 @@ struct Shared {
 
 class Session;
 
+// Read once per connection, so a request pays a 16-byte copy for it.
+ClientAddress peer_of(const tcp::socket& socket) {
+    ClientAddress peer;
+    beast::error_code ec;
+    const auto endpoint = socket.remote_endpoint(ec);
+    if (ec) return peer;
+    const auto address = endpoint.address();
+    const auto v6 = address.is_v4() ? net::ip::make_address_v6(net::ip::v4_mapped, address.to_v4()) : address.to_v6();
+    peer.bytes = v6.to_bytes();
+    return peer;
+}
+
 // One io_context and its thread, plus the sessions living on it (touched only on that thread).
 struct Loop {
     net::io_context ioc{1};
@@ -87,6 +99,7 @@ public:
           loop_(std::move(loop)),
           shared_(std::move(shared)),
           reject_(reject) {
+        peer_ = peer_of(stream_.socket());
         shared_->connections.fetch_add(1);
         shared_->open_gauge.fetch_add(1, std::memory_order_relaxed);
     }
@@ -222,6 +235,7 @@ private:
         keep_alive_ = message.keep_alive();
         version_ = message.version();
         Request request = to_request(std::move(message));
+        request.peer = peer_;
         method_ = request.method;
         target_ = request.target;
 
@@ -311,6 +325,7 @@ private:
     std::weak_ptr<Loop> loop_;
     std::shared_ptr<Shared> shared_;
     const bool reject_;
+    ClientAddress peer_;
     State state_ = State::Idle;
     bool first_request_ = true;
     bool keep_alive_ = false;

@@ -7,6 +7,7 @@
 
 #include "coupon/domain/log.hpp"
 #include "coupon/domain/metrics.hpp"
+#include "edge_limits.hpp"
 #include "handlers.hpp"
 #include "input.hpp"
 #include "pending_issue.hpp"
@@ -26,8 +27,17 @@ Handler make_issue_handler(Context context) {
     auto& refusals = domain::Metrics::global().counter(
         "coupon_http_issue_refused_total", "issue requests certainly not stored (answered 503, or NOT_QUEUED)");
     return [context, &short_circuits, &refusals](Request&& request, Respond respond) {
+        // The address limit comes before the credential check (a flood of bad tokens costs a lookup, not a
+        // signature check); the user limit after it, so nobody can spend another user's tokens.
+        auto* const limits = context->limits.get();
+        if (limits != nullptr) {
+            if (auto refused = limits->admit_address(request.peer)) return void(respond(std::move(*refused)));
+        }
         std::int64_t user = 0;
         if (auto refused = admit_user(*context, request, user)) return void(respond(std::move(*refused)));
+        if (limits != nullptr) {
+            if (auto refused = limits->admit_user(user)) return void(respond(std::move(*refused)));
+        }
         Response error;
         auto body = parse_object(request.body, error);
         if (!body) return void(respond(std::move(error)));

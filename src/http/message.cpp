@@ -1,5 +1,6 @@
 #include "coupon/http/message.hpp"
 
+#include <arpa/inet.h>
 #include <boost/json.hpp>
 
 #include <algorithm>
@@ -42,6 +43,15 @@ Response json_response(int status, std::string body) {
     response.headers.set("Content-Type", "application/json");
     response.body = std::move(body);
     return response;
+}
+
+std::string ClientAddress::text() const {
+    static constexpr std::array<std::uint8_t, 12> kMapped{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    char out[INET6_ADDRSTRLEN] = {};
+    const bool v4 = std::equal(kMapped.begin(), kMapped.end(), bytes.begin());
+    const void* source = v4 ? static_cast<const void*>(bytes.data() + 12) : static_cast<const void*>(bytes.data());
+    if (inet_ntop(v4 ? AF_INET : AF_INET6, source, out, sizeof out) == nullptr) return "?";
+    return out;
 }
 
 Response error_response(int status, std::string_view code, std::string_view message,

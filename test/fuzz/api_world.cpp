@@ -69,7 +69,7 @@ struct World {
         const http::ApiDeps deps{sink, queries, board, clock,
                                  [] { return http::ReadyReport{true, {{"kafka", "UP"}}}; }, &dead_letters, &replayer};
         router = std::make_unique<http::Router>(http::make_routes(deps, config));
-        context = std::make_shared<const http::ApiContext>(http::ApiContext{deps, config, nullptr});  // auth.mode=none
+        context = std::make_shared<const http::ApiContext>(http::ApiContext{deps, config, nullptr, nullptr});  // auth.mode=none, no limits
     }
 
     http::HttpConfig config = world_config();

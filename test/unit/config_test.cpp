@@ -176,3 +176,29 @@ TEST_CASE("every key is documented with its environment variable", "[config]") {
     }
     CHECK(found);
 }
+
+TEST_CASE("http.limits: off by default, set from the file or the environment, a rate needs a burst", "[config]") {
+    const Config d = load_config("", {});
+    CHECK(d.http.limits.per_user.rate == 0);
+    CHECK(d.http.limits.per_address.rate == 0);
+    CHECK(d.http.limits.max_keys == 100000);
+    const Config shipped = load_config(COUPON_SOURCE_DIR "/conf/coupon-server.yaml", {});
+    CHECK(shipped.http.limits.per_user.rate == 0);
+    CHECK(shipped.http.limits.max_keys == d.http.limits.max_keys);
+
+    TempYaml file("http:\n  limits:\n    per_user:\n      rate: 0.5\n      burst: 3\n    max_keys: 5000\n");
+    const Config c = load_config(file.path.string(), {{"COUPON_HTTP_LIMITS_PER_ADDRESS_RATE", "20"},
+                                                      {"COUPON_HTTP_LIMITS_PER_ADDRESS_BURST", "40"}});
+    CHECK(c.http.limits.per_user.rate == 0.5);
+    CHECK(c.http.limits.per_user.burst == 3);
+    CHECK(c.http.limits.per_address.rate == 20);
+    CHECK(c.http.limits.per_address.burst == 40);
+    CHECK(c.http.limits.max_keys == 5000);
+
+    CHECK_THAT(error_of("http:\n  limits:\n    per_user:\n      rate: 1\n"),
+               Catch::Contains("http.limits.per_user.burst: must be at least 1 when http.limits.per_user.rate is set"));
+    CHECK_THAT(error_of("", {{"COUPON_HTTP_LIMITS_PER_ADDRESS_RATE", "-1"}}),
+               Catch::Contains("http.limits.per_address.rate") && Catch::Contains("out of range"));
+    CHECK_THAT(error_of("", {{"COUPON_HTTP_LIMITS_MAX_KEYS", "0"}}),
+               Catch::Contains("http.limits.max_keys") && Catch::Contains("out of range"));
+}

@@ -25,6 +25,18 @@ struct ServerSettings {
     std::int64_t shutdown_timeout_ms = 10000;
 };
 
+struct BucketSettings {
+    double rate = 0;  // per second; 0: off
+    std::int64_t burst = 0;
+};
+
+// Token buckets on POST /api/coupons/{userId} (docs/edge-limits.md).
+struct LimitSettings {
+    BucketSettings per_user;
+    BucketSettings per_address;
+    std::int64_t max_keys = 100000;
+};
+
 struct HttpSettings {
     std::string address = "0.0.0.0";
     std::int64_t port = 8080;
@@ -38,6 +50,7 @@ struct HttpSettings {
     std::int64_t max_connections = 10000;
     std::int64_t blocking_threads = 4;
     std::int64_t blocking_queue = 4096;
+    LimitSettings limits;
 };
 
 struct AdminSettings {

@@ -24,6 +24,18 @@ struct AuthConfig {
     } jwt;
 };
 
+// Token buckets on POST /api/coupons/{userId} (docs/edge-limits.md). A limit is on when its rate is > 0.
+struct EdgeLimitsConfig {
+    struct Bucket {
+        double rate = 0;          // tokens per second; 0: this limit is off
+        std::int64_t burst = 0;   // the bucket's size, >= 1 when rate > 0
+        bool on() const { return rate > 0; }
+    };
+    Bucket per_user;     // keyed by the path's userId (the authenticated user under auth.mode jwt|header)
+    Bucket per_address;  // keyed by the TCP peer address
+    std::size_t max_keys = 100'000;  // buckets kept per limit (about 40 bytes each); least recently used evicted
+};
+
 struct HttpConfig {
     std::string address = "0.0.0.0";
     std::uint16_t port = 8080;  // 0: an ephemeral port, see HttpServer::port()
@@ -43,6 +55,7 @@ struct HttpConfig {
     std::int64_t retry_after_seconds = 1;  // the Retry-After of 202 and 503 answers
     std::string admin_token;               // empty: admin endpoints are disabled (403)
     AuthConfig auth;
+    EdgeLimitsConfig limits;
     std::size_t max_connections = 10'000;  // beyond it new connections get 503 and are closed
     // Handlers that may block (every database read or write, /ready) run on a pool of their own, never
     // on an I/O thread. Beyond blocking_queue waiting jobs a request gets 503 SERVICE_BUSY at once.

@@ -1,7 +1,9 @@
 #pragma once
 // The HTTP exchange as plain values, so handlers and their tests never see Beast.
+#include <array>
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -40,6 +42,16 @@ private:
 
 bool iequals(std::string_view a, std::string_view b);
 
+// The TCP peer of a request as 16 bytes: an IPv6 address, or an IPv4 one mapped (::ffff:a.b.c.d). All zero
+// when unknown (a request built in a test without a socket).
+struct ClientAddress {
+    std::array<std::uint8_t, 16> bytes{};
+
+    bool operator==(const ClientAddress&) const = default;
+    // "192.0.2.1" for a mapped IPv4 address, "2001:db8::1" for IPv6 (for log lines).
+    std::string text() const;
+};
+
 struct Request {
     std::string method;  // "GET", "POST", ... as sent
     std::string target;  // as sent: "/api/x?y=1"
@@ -47,6 +59,7 @@ struct Request {
     std::string query;   // target after '?', without it
     Headers headers;
     std::string body;
+    ClientAddress peer;  // filled by the server once per connection
     // Filled by the router from "{name}" segments of the matched pattern.
     std::map<std::string, std::string, std::less<>> path_params;
 
