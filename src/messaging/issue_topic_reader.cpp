@@ -86,12 +86,11 @@ struct IssueTopicReader::Impl {
             MessageHandle m(rd_kafka_consumer_poll(consumer.get(), std::max(1, millis(left))));
             if (!m) continue;
             if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) continue;
-            if (m->err) {
-                // Out of range: deleted by retention between the watermarks and the fetch.
-                if (m->err == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE) answer = Answer::DoesNotHold;
-                if (m->err == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE) break;
-                continue;
+            if (m->err == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE) {
+                answer = Answer::DoesNotHold;  // deleted by retention between the watermarks and the fetch
+                break;
             }
+            if (m->err) continue;
             if (m->partition != where.partition || m->offset < where.offset) continue;
             answer = matches(*m, request_id, where) ? Answer::Holds : Answer::DoesNotHold;
             break;
