@@ -9,8 +9,11 @@ function(coupon_target_setup target)
     target_compile_options(${target} PRIVATE -Werror)
   endif()
   if(COUPON_SANITIZE STREQUAL "address")
-    target_compile_options(${target} PRIVATE -fsanitize=address,undefined -fno-omit-frame-pointer)
-    target_link_options(${target} PRIVATE -fsanitize=address,undefined)
+    # vptr is left out: Debian's SOCI libraries hide their classes' typeinfo, so the vptr checks cannot link.
+    # A UB report stops the test like a crash instead of scrolling past.
+    target_compile_options(${target} PRIVATE -fsanitize=address,undefined -fno-sanitize=vptr
+                                             -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
+    target_link_options(${target} PRIVATE -fsanitize=address,undefined -fno-sanitize=vptr)
   elseif(COUPON_SANITIZE STREQUAL "thread")
     target_compile_options(${target} PRIVATE -fsanitize=thread)
     target_link_options(${target} PRIVATE -fsanitize=thread)

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cctype>
+#include <iterator>
 
 namespace coupon::domain {
 namespace {
@@ -29,14 +30,50 @@ bool expect(std::string_view s, std::size_t& pos, char c) {
 
 }  // namespace
 
-std::string format_time(TimePoint t) {
+void append_time(std::string& out, TimePoint t) {
     using namespace std::chrono;
+    if (!is_storable_time(t)) {
+        // Outside years 0000-9999 the fixed-width writer below does not apply; such times are refused on
+        // arrival and only reach here from a test or a log line.
+        const auto day = floor<days>(t);
+        const year_month_day ymd{day};
+        const hh_mm_ss hms{t - day};
+        fmt::format_to(std::back_inserter(out), "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+                       static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                       static_cast<unsigned>(ymd.day()), hms.hours().count(), hms.minutes().count(),
+                       hms.seconds().count(), hms.subseconds().count());
+        return;
+    }
+    // Written digit by digit: fmt::format of the seven fields was about a tenth of the issue worker's time
+    // (perf), since every request's times are written for the database, the result record and the answer.
     const auto day = floor<days>(t);
     const year_month_day ymd{day};
-    const hh_mm_ss hms{t - day};
-    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", static_cast<int>(ymd.year()),
-                       static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()), hms.hours().count(),
-                       hms.minutes().count(), hms.seconds().count(), hms.subseconds().count());
+    const auto ms_of_day = static_cast<unsigned>((t - day).count());  // TimePoint counts milliseconds
+    char text[24];
+    auto put = [&text](int at, unsigned value, int width) {
+        for (int i = at + width - 1; i >= at; --i, value /= 10) text[i] = static_cast<char>('0' + value % 10);
+    };
+    put(0, static_cast<unsigned>(static_cast<int>(ymd.year())), 4);
+    text[4] = '-';
+    put(5, static_cast<unsigned>(ymd.month()), 2);
+    text[7] = '-';
+    put(8, static_cast<unsigned>(ymd.day()), 2);
+    text[10] = 'T';
+    put(11, ms_of_day / 3'600'000, 2);
+    text[13] = ':';
+    put(14, ms_of_day / 60'000 % 60, 2);
+    text[16] = ':';
+    put(17, ms_of_day / 1000 % 60, 2);
+    text[19] = '.';
+    put(20, ms_of_day % 1000, 3);
+    text[23] = 'Z';
+    out.append(text, sizeof text);
+}
+
+std::string format_time(TimePoint t) {
+    std::string out;
+    append_time(out, t);
+    return out;
 }
 
 bool is_storable_time(TimePoint t) {

@@ -30,7 +30,7 @@ Response pending_response(const std::string& request_id, std::int64_t retry_afte
 Response outcome_response(const domain::IssueResult& result, std::int64_t retry_after, domain::RecordLocation where) {
     const auto mapped = status_for(result.outcome);
     if (result.outcome == domain::Outcome::Issued) {
-        return json_response(mapped.status, boost::json::serialize(issued_json(result)));
+        return json_response(mapped.status, issued_json(result));
     }
     if (mapped.code.empty()) return pending_response(result.request_id, retry_after, where);
     return error_response(mapped.status, mapped.code, domain::describe(result.outcome),

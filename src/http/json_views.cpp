@@ -4,6 +4,7 @@
 
 #include <optional>
 
+#include "coupon/domain/json_writer.hpp"
 #include "coupon/domain/time_format.hpp"
 #include "coupon/http/status_map.hpp"
 
@@ -49,15 +50,18 @@ boost::json::object request_status_json(const domain::IssueResult& result) {
     return body;
 }
 
-boost::json::object issued_json(const domain::IssueResult& result) {
-    return {
-        {"status", domain::to_string(domain::Outcome::Issued)},
-        {"requestId", result.request_id},
-        {"couponId", result.coupon_id ? boost::json::value(*result.coupon_id) : boost::json::value(nullptr)},
-        {"userId", result.user_id},
-        {"couponPolicyId", result.policy_id},
-        {"issuedAt", time_or_null(result.issued_at)},
-    };
+std::string issued_json(const domain::IssueResult& result) {
+    std::string out;
+    out.reserve(192);
+    domain::JsonObjectWriter(out)
+        .text("status", domain::to_string(domain::Outcome::Issued))
+        .text("requestId", result.request_id)
+        .number_or_null("couponId", result.coupon_id)
+        .number("userId", result.user_id)
+        .number("couponPolicyId", result.policy_id)
+        .time_or_null("issuedAt", result.issued_at)
+        .close();
+    return out;
 }
 
 boost::json::object user_coupons_json(domain::UserId user, const std::vector<domain::Coupon>& coupons) {

@@ -1,6 +1,6 @@
 #include <fmt/format.h>
 
-#include "coupon/domain/time_format.hpp"
+#include "coupon/domain/json_writer.hpp"
 #include "coupon/messaging/message_codec.hpp"
 #include "json_fields.hpp"
 
@@ -45,12 +45,15 @@ std::string derived_request_id(const RecordOrigin& origin, std::string_view valu
 std::string request_key(const domain::IssueRequest& request) { return std::to_string(request.policy_id); }
 
 std::string encode_request(const domain::IssueRequest& request) {
-    json::object o;
-    o["userId"] = request.user_id;
-    o["couponPolicyId"] = request.policy_id;
-    o["requestId"] = request.request_id;
-    o["requestedAt"] = domain::format_time(request.requested_at);
-    return json::serialize(o);
+    std::string out;
+    out.reserve(160);
+    domain::JsonObjectWriter(out)
+        .number("userId", request.user_id)
+        .number("couponPolicyId", request.policy_id)
+        .text("requestId", request.request_id)
+        .time("requestedAt", request.requested_at)
+        .close();
+    return out;
 }
 
 Decoded<domain::IssueRequest> decode_request(std::string_view value, std::optional<std::string_view> type_id,

@@ -1,4 +1,4 @@
-#include "coupon/domain/time_format.hpp"
+#include "coupon/domain/json_writer.hpp"
 #include "coupon/messaging/message_codec.hpp"
 #include "json_fields.hpp"
 
@@ -7,17 +7,20 @@ namespace coupon::messaging {
 namespace json = boost::json;
 
 std::string encode_result(const domain::IssueResult& r) {
-    json::object o;
-    o["requestId"] = r.request_id;
-    o["userId"] = r.user_id;
-    o["couponPolicyId"] = r.policy_id;
-    o["status"] = std::string(domain::to_string(r.outcome));
-    o["couponId"] = r.coupon_id ? json::value(*r.coupon_id) : json::value(nullptr);
-    o["issuedAt"] = r.issued_at ? json::value(domain::format_time(*r.issued_at)) : json::value(nullptr);
-    o["decidedAt"] = domain::format_time(r.decided_at);
-    o["remaining"] = r.remaining;
-    o["error"] = r.error;
-    return json::serialize(o);
+    std::string out;
+    out.reserve(256 + r.error.size());
+    domain::JsonObjectWriter(out)
+        .text("requestId", r.request_id)
+        .number("userId", r.user_id)
+        .number("couponPolicyId", r.policy_id)
+        .text("status", domain::to_string(r.outcome))
+        .number_or_null("couponId", r.coupon_id)
+        .time_or_null("issuedAt", r.issued_at)
+        .time("decidedAt", r.decided_at)
+        .number("remaining", r.remaining)
+        .text("error", r.error)
+        .close();
+    return out;
 }
 
 Decoded<domain::IssueResult> decode_result(std::string_view value) {

@@ -10,6 +10,8 @@ namespace coupon::domain {
 
 // "2026-12-01T01:00:00.123Z" (UTC, millisecond precision).
 std::string format_time(TimePoint t);
+// The same text appended to `out` (no allocation of its own).
+void append_time(std::string& out, TimePoint t);
 // Whether format_time writes `t` as text parse_time reads back: years 0000 to 9999. A time from outside
 // (a Kafka record's requestedAt) beyond them is refused on arrival, so it never reaches a stored row that
 // could no longer be read (the dead-letter list, a request's status).
