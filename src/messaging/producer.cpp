@@ -75,7 +75,9 @@ void Producer::on_delivery_report(rd_kafka_t*, const rd_kafka_message_t* message
     if (!callback || !*callback) return;
     // Nothing may escape into librdkafka's poll loop.
     try {
-        (*callback)(Report{message->err, message->err ? rd_kafka_message_errstr(message) : std::string(),
+        // Not rd_kafka_message_errstr: on a delivery report the payload is the record's value, not an error
+        // text, and it is not NUL-terminated (ASan: a heap-buffer-overflow reading a failed record's value).
+        (*callback)(Report{message->err, message->err ? rd_kafka_err2str(message->err) : std::string(),
                            message->offset, rd_kafka_message_status(message)});
     } catch (const std::exception& e) {
         log::error("kafka", "delivery callback threw: {}", e.what());

@@ -92,6 +92,10 @@ TEST_CASE("sink: a broker that stores nothing gives Unavailable, never Accepted"
     const Verdict v = submit_and_wait(sink, make_request(2, 7, "while-down"));
     CHECK(v.status == domain::AcceptStatus::Unavailable);
     CHECK_FALSE(v.detail.empty());
+    // The broker's reason, not the record: a delivery report's payload is the record's value (read as a C
+    // string it was the request's JSON, then whatever memory followed it).
+    CHECK(v.detail.find("while-down") == std::string::npos);
+    CHECK(v.detail == std::string("_MSG_TIMED_OUT: ") + rd_kafka_err2str(RD_KAFKA_RESP_ERR__MSG_TIMED_OUT));
     rd_kafka_mock_broker_set_up(f.broker->mock_cluster(), 1);
     sink.stop();
     // After stop nothing is queued any more.
@@ -108,6 +112,7 @@ TEST_CASE("sink: a record sent and then timed out gives Unknown, never Unavailab
     const Verdict v = submit_and_wait(sink, make_request(2, 7, "sent-then-timed-out"));
     CHECK(v.status == domain::AcceptStatus::Unknown);
     CHECK_FALSE(v.detail.empty());
+    CHECK(v.detail.find("sent-then-timed-out") == std::string::npos);
     rd_kafka_mock_broker_set_rtt(f.broker->mock_cluster(), 1, 0);
     sink.stop();
 }
