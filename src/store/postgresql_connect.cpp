@@ -52,6 +52,12 @@ void configure_postgresql(soci::session& sql, const PgSessionSettings& settings)
     sql << fmt::format("SET statement_timeout = '{}ms'", settings.statement_timeout.count());
     // NOTICEs ("relation already exists, skipping") would go to stderr through libpq's default handler.
     sql << "SET client_min_messages = warning";
+    // A prepared statement gets a plan for each execution's own arrays. After five executions PostgreSQL
+    // may settle on a generic plan, and with the first batches small (a warm-up, a quiet start) the generic
+    // plan of the batch statements joined the unnest of a batch against the whole coupon table: every batch
+    // then scanned it, and scripts/bench 7-sync-pg fell from about 9,600 to 2,100 requests/s after a
+    // two-second warm-up on another policy. Planning a batch statement costs well under a millisecond.
+    sql << "SET plan_cache_mode = force_custom_plan";
 }
 
 bool postgresql_connected(soci::session& sql) {
