@@ -49,7 +49,11 @@ TEST_CASE("broker faults: Produce errors and a broker outage during retries lose
     submit(0, 30);
     REQUIRE(verdicts.wait_all(30, 30s));
 
-    f.store.fail_next(2);  // the first batch and its outage probe fail: it goes to retry-1000
+    // The database is down until something was forwarded: every first batch and its outage probe fail, so
+    // they go to retry-1000. (fail_next(2) was not enough: the two policies may sit on two partitions, and
+    // when both members took a first batch at once, each consumed one failure, each probe passed, and the
+    // batches were split as refused content instead of forwarded.)
+    f.store.set_down(true);
     // The next Produce requests (the consumers' forwards to retry-1000 and their results) meet retriable
     // errors. Pushed before the consumers start, so they hit the retry path, not the front end's producer.
     const rd_kafka_resp_err_t errors[] = {RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION,
@@ -60,6 +64,7 @@ TEST_CASE("broker faults: Produce errors and a broker outage during retries lose
     auto group = f.make_group();
     auto dlt = f.make_dlt_consumer();
     REQUIRE(wait_until([&] { return counter_value("coupon_kafka_retried_records_total") > retried_before; }, 30s));
+    f.store.set_down(false);  // back before the forwarded records are due (1 s)
     // While those wait in retry-1000: the broker goes away for 2 s and comes back; requests keep coming.
     rd_kafka_mock_broker_set_down(mock, 1);
     std::thread more([&] { submit(30, 60); });
