@@ -3,6 +3,8 @@
 #include <boost/json.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "coupon/http/status_map.hpp"
 #include "json_views.hpp"
 
@@ -14,13 +16,25 @@ std::string status_url(const std::string& request_id, domain::RecordLocation whe
     return url;
 }
 
-Response pending_response(const std::string& request_id, std::int64_t retry_after, domain::RecordLocation where) {
+void add_queue_place(boost::json::object& body, std::int64_t& retry_after,
+                     const std::optional<domain::QueuePlace>& place) {
+    if (!place) return;
+    body["position"] = place->ahead;
+    if (place->estimated_wait_ms) {
+        body["estimatedWaitMs"] = *place->estimated_wait_ms;
+        retry_after = std::clamp<std::int64_t>((*place->estimated_wait_ms + 999) / 1000, 1, 60);
+    }
+}
+
+Response pending_response(const std::string& request_id, std::int64_t retry_after, domain::RecordLocation where,
+                          const std::optional<domain::QueuePlace>& place) {
     std::string url = status_url(request_id, where);
     boost::json::object body{
         {"status", "PENDING"},
         {"requestId", request_id},
         {"statusUrl", url},
     };
+    add_queue_place(body, retry_after, place);
     auto response = json_response(202, boost::json::serialize(body));
     response.headers.set("Location", std::move(url));
     response.headers.set("Retry-After", std::to_string(retry_after));

@@ -1,9 +1,13 @@
 #pragma once
 // The answers of POST /api/coupons/{userId} (DESIGN.md section 5, docs/request-states.md).
+#include <boost/json/object.hpp>
+
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "coupon/domain/request_sink.hpp"
+#include "coupon/domain/stored_requests.hpp"
 #include "coupon/domain/types.hpp"
 #include "coupon/http/message.hpp"
 
@@ -12,8 +16,13 @@ namespace coupon::http {
 // The status URL of a request: /api/coupon-requests/{id}, plus ?at=<partition>-<offset> when it is known
 // where the broker stored it, so that any node can answer PENDING for it (docs/request-states.md).
 std::string status_url(const std::string& request_id, domain::RecordLocation where = {});
-// 202 PENDING: stored by the broker, no outcome yet; Location and Retry-After lead to the status URL.
-Response pending_response(const std::string& request_id, std::int64_t retry_after, domain::RecordLocation where = {});
+// A PENDING answer's place in the queue (the waiting room, docs/request-states.md): `position` and, when the
+// partition's decide rate is known, `estimatedWaitMs`, which also sets Retry-After (1 to 60 s).
+void add_queue_place(boost::json::object& body, std::int64_t& retry_after, const std::optional<domain::QueuePlace>& place);
+// 202 PENDING: stored by the broker, no outcome yet; Location and Retry-After lead to the status URL. With a
+// known place, its position and estimated wait.
+Response pending_response(const std::string& request_id, std::int64_t retry_after, domain::RecordLocation where = {},
+                          const std::optional<domain::QueuePlace>& place = std::nullopt);
 // The outcome: 200 with the coupon, or its error status and code (202 PENDING for a Pending result).
 Response outcome_response(const domain::IssueResult& result, std::int64_t retry_after,
                           domain::RecordLocation where = {});

@@ -59,7 +59,8 @@ Handler make_issue_handler(Context context) {
         domain::IssueRequest issue{new_request_id(now), user, *policy, now};
         const bool async = prefers_async(request.headers);
         auto pending = std::make_shared<PendingIssue>(issue.request_id, respond, board, async,
-                                                      context->config.retry_after_seconds);
+                                                      context->config.retry_after_seconds,
+                                                      context->deps.stored_requests);
         // Registered before submitting, so the result cannot arrive before anyone listens for it. Async
         // requests wait too: for the acknowledgement, which is bounded by the same deadline.
         board.wait(issue.request_id, std::chrono::steady_clock::now() + context->config.issue_wait,

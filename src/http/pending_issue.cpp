@@ -20,12 +20,13 @@ domain::Metrics::Value& unconfirmed_answers() {
 }  // namespace
 
 PendingIssue::PendingIssue(std::string request_id, Respond respond, OutcomeBoard& board, bool async,
-                           std::int64_t retry_after)
+                           std::int64_t retry_after, domain::StoredRequests* topic)
     : request_id_(std::move(request_id)),
       respond_(std::move(respond)),
       board_(board),
       async_(async),
-      retry_after_(retry_after) {}
+      retry_after_(retry_after),
+      topic_(topic) {}
 
 void PendingIssue::on_stored(AcceptStatus status, const std::string& detail, domain::RecordLocation where) {
     Broker verdict = Broker::Stored;
@@ -97,7 +98,11 @@ void PendingIssue::on_answer(std::optional<IssueResult> result) {
 }
 
 Response PendingIssue::stored_response(const std::optional<IssueResult>& result) const {
-    if (async_ || !result) return pending_response(request_id_, retry_after_, where_);
+    if (async_ || !result) {
+        // Only what is known without asking the broker: this runs on a broker or timer thread.
+        const auto place = topic_ != nullptr && where_.known() ? topic_->recent_place(where_) : std::nullopt;
+        return pending_response(request_id_, retry_after_, where_, place);
+    }
     return outcome_response(*result, retry_after_, where_);
 }
 

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "coupon/domain/request_sink.hpp"
+#include "coupon/domain/stored_requests.hpp"
 #include "coupon/domain/types.hpp"
 #include "coupon/http/message.hpp"
 #include "coupon/http/outcome_board.hpp"
@@ -21,7 +22,9 @@ namespace coupon::http {
 
 class PendingIssue {
 public:
-    PendingIssue(std::string request_id, Respond respond, OutcomeBoard& board, bool async, std::int64_t retry_after);
+    // `topic` (may be null) gives a PENDING answer its place in the queue when one is known without waiting.
+    PendingIssue(std::string request_id, Respond respond, OutcomeBoard& board, bool async, std::int64_t retry_after,
+                 domain::StoredRequests* topic = nullptr);
 
     // The sink's verdict; runs once, possibly long after the client was answered.
     void on_stored(domain::AcceptStatus status, const std::string& detail, domain::RecordLocation where = {});
@@ -40,6 +43,7 @@ private:
     OutcomeBoard& board_;
     const bool async_;
     const std::int64_t retry_after_;
+    domain::StoredRequests* const topic_;
     std::mutex mutex_;
     Broker broker_ = Broker::Waiting;
     domain::RecordLocation where_;  // where the broker stored it, for the status URL

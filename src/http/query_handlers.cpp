@@ -10,6 +10,7 @@
 #include "authenticator.hpp"
 #include "handlers.hpp"
 #include "input.hpp"
+#include "issue_answers.hpp"
 #include "json_views.hpp"
 #include "query_params.hpp"
 
@@ -45,13 +46,7 @@ Response undecided_response(const std::string& id, OutcomeBoard::State state, st
         case OutcomeBoard::State::Pending:
         case OutcomeBoard::State::Decided:  // without a result: not reached
             body["status"] = "PENDING";
-            if (place) {
-                body["position"] = place->ahead;
-                if (place->estimated_wait_ms) {
-                    body["estimatedWaitMs"] = *place->estimated_wait_ms;
-                    retry_after = std::clamp<std::int64_t>((*place->estimated_wait_ms + 999) / 1000, 1, 60);
-                }
-            }
+            add_queue_place(body, retry_after, place);
             break;
     }
     auto response = json_response(200, boost::json::serialize(body));

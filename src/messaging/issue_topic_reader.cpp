@@ -135,4 +135,9 @@ std::optional<domain::QueuePlace> IssueTopicReader::place_in_queue(domain::Recor
     return impl_->progress.place(where);
 }
 
+std::optional<domain::QueuePlace> IssueTopicReader::recent_place(domain::RecordLocation where) {
+    if (!where.known()) return std::nullopt;
+    return impl_->progress.recent_place(where);
+}
+
 }  // namespace coupon::messaging

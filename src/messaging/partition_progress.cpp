@@ -12,6 +12,8 @@ constexpr std::chrono::milliseconds kMinInterval{250};
 constexpr std::chrono::seconds kWindow{10};
 // A rate over less than this is mostly noise (commits come in batches).
 constexpr std::chrono::milliseconds kMinRateSpan{500};
+// recent_place() trusts a sample this old: the queue moves by at most a second's decisions meanwhile.
+constexpr std::chrono::seconds kRecentFor{1};
 
 }  // namespace
 
@@ -41,7 +43,17 @@ std::optional<domain::QueuePlace> PartitionProgress::place(domain::RecordLocatio
         probe_.stop();  // a fresh client next time
         return std::nullopt;
     }
-    if (where.partition < 0 || where.partition >= partitions_) return std::nullopt;
+    return place_from_samples(where);
+}
+
+std::optional<domain::QueuePlace> PartitionProgress::recent_place(domain::RecordLocation where) {
+    std::unique_lock lock(mutex_, std::try_to_lock);
+    if (!lock.owns_lock() || samples_.empty() || Clock::now() - samples_.back().at > kRecentFor) return std::nullopt;
+    return place_from_samples(where);
+}
+
+std::optional<domain::QueuePlace> PartitionProgress::place_from_samples(domain::RecordLocation where) const {
+    if (where.partition < 0 || where.partition >= partitions_ || samples_.empty()) return std::nullopt;
     const auto p = static_cast<std::size_t>(where.partition);
     const Sample& newest = samples_.back();
     domain::QueuePlace place;

@@ -24,6 +24,9 @@ public:
     // nullopt when the broker did not answer (or the partition does not exist). Thread-safe; blocks for at
     // most one committed-offsets request (5 s bound) when the newest sample is older than 250 ms.
     std::optional<domain::QueuePlace> place(domain::RecordLocation where);
+    // From the newest sample when it is at most 1 s old; never blocks (nullopt while a refresh holds the
+    // samples, or when they are older).
+    std::optional<domain::QueuePlace> recent_place(domain::RecordLocation where);
 
 private:
     using Clock = std::chrono::steady_clock;
@@ -32,6 +35,7 @@ private:
         std::vector<std::int64_t> done;  // per partition: the committed offset (0 without a commit)
     };
     bool refresh();  // with mutex_ held; false when the broker did not answer
+    std::optional<domain::QueuePlace> place_from_samples(domain::RecordLocation where) const;  // mutex_ held
 
     const KafkaConfig& config_;
     BacklogProbe probe_;

@@ -111,6 +111,44 @@ TEST_CASE("Prefer: respond-async answers 202 as soon as the broker stored it", "
     CHECK(api.board.is_pending(id));
 }
 
+TEST_CASE("a 202 PENDING carries its place in the queue when one is known without asking the broker",
+          "[http][issue][waiting-room]") {
+    ApiHarness api;
+    api.sink.accepted_at = {3, 541};
+    api.stored_requests.decided_up_to = 41;  // 500 requests of partition 3 are ahead of offset 541
+    api.stored_requests.decided_per_second = 250;
+
+    // Nothing recent known (no status reads yet): no place, and the configured Retry-After.
+    const auto cold = api.post("/api/coupons/42", kBody, {{"Prefer", "respond-async"}});
+    REQUIRE(cold.status == 202);
+    CHECK(json_of(cold).if_contains("position") == nullptr);
+    CHECK(cold.header("retry-after") == std::to_string(api.config.retry_after_seconds));
+
+    // Known: position, estimate, and Retry-After from the estimate (500 at 250/s: 2 s).
+    api.stored_requests.recent = true;
+    const auto warm = api.post("/api/coupons/43", kBody, {{"Prefer", "respond-async"}});
+    REQUIRE(warm.status == 202);
+    const auto body = json_of(warm);
+    CHECK(str(body, "status") == "PENDING");
+    CHECK(body.at("position").as_int64() == 500);
+    CHECK(body.at("estimatedWaitMs").as_int64() == 2000);
+    CHECK(warm.header("retry-after") == "2");
+    CHECK(str(body, "statusUrl").ends_with("?at=3-541"));
+
+    // A synchronous request still undecided at the deadline gets the same place.
+    auto config = test_config();
+    config.issue_wait = 300ms;
+    ApiHarness sync(config);
+    sync.sink.accepted_at = {3, 541};
+    sync.stored_requests.decided_up_to = 41;
+    sync.stored_requests.recent = true;
+    const auto late = sync.post("/api/coupons/44", kBody);
+    REQUIRE(late.status == 202);
+    CHECK(str(json_of(late), "status") == "PENDING");
+    CHECK(json_of(late).at("position").as_int64() == 500);
+    CHECK(json_of(late).if_contains("estimatedWaitMs") == nullptr);  // no rate known
+}
+
 TEST_CASE("nothing is promised before the broker stored the request", "[http][issue]") {
     SECTION("an outcome that arrives before the acknowledgement waits for it") {
         ApiHarness api;

@@ -183,6 +183,11 @@ std::optional<domain::QueuePlace> FakeStoredRequests::place_in_queue(domain::Rec
     return place;
 }
 
+std::optional<domain::QueuePlace> FakeStoredRequests::recent_place(domain::RecordLocation where) {
+    if (!recent.load()) return std::nullopt;
+    return place_in_queue(where);
+}
+
 void FakeStoredRequests::store(const std::string& request_id, domain::RecordLocation where) {
     std::lock_guard lock(mutex_);
     records_[{where.partition, where.offset}] = request_id;

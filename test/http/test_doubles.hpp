@@ -120,6 +120,8 @@ class FakeStoredRequests : public domain::StoredRequests {
 public:
     Answer holds(const std::string& request_id, domain::RecordLocation where) override;
     std::optional<domain::QueuePlace> place_in_queue(domain::RecordLocation where) override;
+    // place_in_queue()'s answer while `recent` is set (as if a status read had just sampled the offsets).
+    std::optional<domain::QueuePlace> recent_place(domain::RecordLocation where) override;
     void store(const std::string& request_id, domain::RecordLocation where);
     int lookups() const { return lookups_.load(); }
 
@@ -127,6 +129,7 @@ public:
     // Every partition has decided up to `decided_up_to`, at `decided_per_second` (0: no estimate).
     std::atomic<std::int64_t> decided_up_to{0};
     std::atomic<std::int64_t> decided_per_second{0};
+    std::atomic<bool> recent{false};
 
 private:
     mutable std::mutex mutex_;

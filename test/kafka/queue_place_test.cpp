@@ -34,10 +34,17 @@ TEST_CASE("queue place: positions of a known backlog fall as the consumers advan
     REQUIRE(last.offset - first.offset == kRequests - 1);
 
     IssueTopicReader reader(f.config);  // not a member: as a node that did not take the requests
+    CHECK_FALSE(reader.recent_place(last));  // nothing sampled yet: the POST's 202 says nothing
     auto before = reader.place_in_queue(last);
     REQUIRE(before);
     CHECK(before->ahead == last.offset);  // nothing decided yet: every record before it is ahead
     CHECK(reader.place_in_queue(first)->ahead == first.offset);
+    // Right after a status read, the non-blocking answer (a POST's 202) is the same place.
+    const auto recent = reader.recent_place(last);
+    REQUIRE(recent);
+    CHECK(recent->ahead == before->ahead);
+    std::this_thread::sleep_for(1200ms);
+    CHECK_FALSE(reader.recent_place(last));  // too old to trust: nothing rather than a stale place
 
     IssueConsumerGroup::TestHooks hooks;
     hooks.after_db_commit = [] { std::this_thread::sleep_for(150ms); };  // a slow database: >= 3 s in all

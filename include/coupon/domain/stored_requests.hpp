@@ -30,6 +30,10 @@ public:
     // The place of the record at `where` in its partition's queue; nullopt when the broker does not say.
     // Same bounds as holds().
     virtual std::optional<QueuePlace> place_in_queue(RecordLocation where) = 0;
+    // The same from what is already known, without asking the broker: never blocks, so the POST's own 202 can
+    // carry it. nullopt when nothing recent is known (place_in_queue() calls, i.e. clients polling their
+    // status URLs, keep it fresh).
+    virtual std::optional<QueuePlace> recent_place(RecordLocation where) = 0;
 };
 
 }  // namespace coupon::domain
