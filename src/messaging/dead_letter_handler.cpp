@@ -6,7 +6,7 @@
 #include "coupon/domain/log.hpp"
 #include "coupon/domain/time_format.hpp"
 #include "coupon/messaging/message_codec.hpp"
-#include "dead_letter.hpp"
+#include "spring_retry_records.hpp"
 #include "messaging_metrics.hpp"
 #include "record_view.hpp"
 

@@ -3,7 +3,7 @@
 #include <set>
 
 #include "coupon/domain/log.hpp"
-#include "dead_letter.hpp"
+#include "spring_retry_records.hpp"
 #include "record_view.hpp"
 
 namespace coupon::messaging {

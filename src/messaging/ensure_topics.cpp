@@ -1,4 +1,5 @@
-// Topic creation on a real cluster (the seed creates its topics at start-up with the Admin API).
+#include "coupon/messaging/ensure_topics.hpp"
+
 #include <librdkafka/rdkafka.h>
 
 #include <algorithm>
@@ -11,7 +12,6 @@
 #include "client_config.hpp"
 #include "retry_stages.hpp"
 #include "coupon/domain/log.hpp"
-#include "coupon/messaging/embedded_broker.hpp"
 
 namespace coupon::messaging {
 namespace {

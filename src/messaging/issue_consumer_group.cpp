@@ -1,7 +1,7 @@
 #include "coupon/messaging/issue_consumer_group.hpp"
 
 #include "coupon/domain/log.hpp"
-#include "issue_handler.hpp"
+#include "issue_batch_handler.hpp"
 #include "result_publisher.hpp"
 #include "retry_stages.hpp"
 #include "topic_consumer.hpp"

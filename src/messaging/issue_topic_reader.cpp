@@ -10,7 +10,7 @@
 #include "client_config.hpp"
 #include "coupon/domain/log.hpp"
 #include "coupon/messaging/message_codec.hpp"
-#include "dead_letter.hpp"
+#include "spring_retry_records.hpp"
 #include "partition_progress.hpp"
 #include "record_view.hpp"
 

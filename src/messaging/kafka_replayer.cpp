@@ -6,7 +6,7 @@
 #include "coupon/messaging/backlog_guard.hpp"
 #include "coupon/messaging/message_codec.hpp"
 #include "coupon/messaging/partitioner.hpp"
-#include "dead_letter.hpp"
+#include "spring_retry_records.hpp"
 #include "producer.hpp"
 #include "publish_pipeline.hpp"
 

@@ -1,7 +1,7 @@
 #pragma once
 // What a consumed record's headers say about its history (Spring's retry and DLT headers), read through a
 // plain header lookup rather than librdkafka's message type: the consumers pass a lookup over the message
-// (dead_letter.cpp), the Kafka record fuzz target (test/fuzz) one over bytes it made up.
+// (spring_retry_records.cpp), the Kafka record fuzz target (test/fuzz) one over bytes it made up.
 //   retry_topic-attempts            deliveries so far, 4-byte big-endian int (Spring 2.8+)
 //   retry_topic-backoff-timestamp   due time, epoch millis, java.math.BigInteger.toByteArray()
 //   retry_topic-original-timestamp  timestamp of the first record, BigInteger bytes

@@ -1,7 +1,7 @@
 #pragma once
 // Retrying a database write in place with exponential backoff (100 ms doubling to 5 s) until it succeeds or
 // the worker must give up (stopping, or a partition of the batch was revoked). Issue records do not use it:
-// a system error sends them to the retry topics instead (issue_handler.hpp). The DLT consumer does: the DLT
+// a system error sends them to the retry topics instead (issue_batch_handler.hpp). The DLT consumer does: the DLT
 // is the last stop, so a dead letter waits for the database rather than go anywhere else.
 #include <chrono>
 #include <functional>

@@ -1,5 +1,5 @@
 // scripts/fuzz: -max_len=8192
-// The Kafka record decoder as the issue and dead-letter consumers run it (issue_handler.cpp,
+// The Kafka record decoder as the issue and dead-letter consumers run it (issue_batch_handler.cpp,
 // dead_letter_handler.cpp): Spring's retry and DLT headers (read_retry_info, original_origin), then the value
 // (decode_request, with __TypeId__ and a requestId derived from the record's origin when it has none). Input
 // layout: record_fields.hpp. Checks that a decoded request is one the database and the logs can take, and

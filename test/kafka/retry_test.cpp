@@ -39,7 +39,7 @@ TEST_CASE("retry: a failed batch goes to retry-1000 and succeeds there, never be
     PublishedResults published(f.config);
     auto dlt = f.make_dlt_consumer();
     // The first batch the main topic applies fails, and so does the probe that tells an outage from a record
-    // the database refuses alone (issue_handler.hpp): an outage, so the batch moves on to retry-1000.
+    // the database refuses alone (issue_batch_handler.hpp): an outage, so the batch moves on to retry-1000.
     f.store.fail_next(2);
     const auto ids = submit_all(f, policy, 30, "short-");
     auto group = f.make_group();

@@ -1,7 +1,6 @@
 #pragma once
 // The embedded Kafka broker: librdkafka's mock cluster, which speaks the real Kafka protocol on loopback
 // ports. Memory only, for a laptop, a demo and tests (see DESIGN.md section 7 for its limits).
-#include <chrono>
 #include <memory>
 #include <string>
 
@@ -33,10 +32,5 @@ private:
     MockClusterHandle cluster_;
     std::string bootstrap_servers_;
 };
-
-// Creates the five topics on a REAL cluster through the Admin API when they are missing (an existing topic
-// is fine), with replication factor min(configured, brokers), retention and cleanup.policy=delete.
-// Never call it against the embedded broker: its Admin API hangs. Throws std::runtime_error on failure.
-void ensure_topics(const KafkaConfig& config, std::chrono::milliseconds timeout);
 
 }  // namespace coupon::messaging

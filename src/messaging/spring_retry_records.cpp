@@ -1,4 +1,4 @@
-#include "dead_letter.hpp"
+#include "spring_retry_records.hpp"
 
 #include <algorithm>
 #include <array>

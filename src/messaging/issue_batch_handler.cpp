@@ -1,11 +1,11 @@
-#include "issue_handler.hpp"
+#include "issue_batch_handler.hpp"
 
 #include <algorithm>
 
 #include "coupon/domain/coupon_issuer.hpp"
 #include "coupon/domain/log.hpp"
 #include "coupon/messaging/message_codec.hpp"
-#include "dead_letter.hpp"
+#include "spring_retry_records.hpp"
 #include "messaging_metrics.hpp"
 #include "record_view.hpp"
 
