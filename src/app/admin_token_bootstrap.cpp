@@ -11,7 +11,7 @@
 #include <filesystem>
 #include <stdexcept>
 
-#include "coupon/domain/log.hpp"
+#include "coupon/base/log.hpp"
 
 namespace coupon::app {
 namespace {

@@ -7,7 +7,7 @@
 
 #include "config_binder.hpp"
 #include "coupon/http/admin_auth.hpp"
-#include "coupon/domain/redact.hpp"
+#include "coupon/base/redact.hpp"
 
 extern char** environ;
 
@@ -83,7 +83,7 @@ void refuse_promise_breakers(const Config& c) {
             if (breaks) {
                 throw ConfigError(fmt::format("{}: {}={} breaks the service's promise (acks=all, offsets committed "
                                               "only after the outcome is stored, earliest reset)",
-                                              key, name, domain::shown_property_value(name, value)));
+                                              key, name, base::shown_property_value(name, value)));
             }
         }
     }
@@ -148,7 +148,7 @@ void validate(Config& c) {
     if (!url.empty() && !url.starts_with("sqlite:") && !url.starts_with("postgresql://") &&
         !url.starts_with("postgres://")) {
         throw ConfigError(fmt::format("database.url: '{}' is neither sqlite:<path> nor postgresql://...",
-                                      domain::redact_url(url)));
+                                      base::redact_url(url)));
     }
     if (url.empty()) c.database.url = "sqlite:" + c.server.data_dir + "/coupons.db";
     require_one_of("kafka.producer.acks", c.kafka.producer.acks, {"all", "-1", "1", "0"});
@@ -166,7 +166,7 @@ void validate(Config& c) {
     const auto& hook = c.kafka.dead_letter.webhook;
     if (!hook.empty() && !hook.starts_with("http://")) {
         throw ConfigError(
-            fmt::format("kafka.dead_letter.webhook: '{}' is not an http:// URL", domain::redact_url(hook)));
+            fmt::format("kafka.dead_letter.webhook: '{}' is not an http:// URL", base::redact_url(hook)));
     }
     if (c.kafka.consumer.group_id.empty()) throw ConfigError("kafka.consumer.group_id: must not be empty");
     refuse_promise_breakers(c);

@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "coupon/domain/log.hpp"
+#include "coupon/base/log.hpp"
 
 namespace coupon::app {
 

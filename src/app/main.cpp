@@ -3,7 +3,7 @@
 
 #include "cli.hpp"
 #include "commands.hpp"
-#include "coupon/domain/log.hpp"
+#include "coupon/base/log.hpp"
 
 int main(int argc, char** argv) {
     using namespace coupon::app;

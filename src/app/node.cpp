@@ -11,7 +11,7 @@
 
 #include "admin_token_bootstrap.hpp"
 #include "commands.hpp"
-#include "coupon/domain/log.hpp"
+#include "coupon/base/log.hpp"
 #include "coupon/messaging/ensure_topics.hpp"
 #include "module_configs.hpp"
 #include "systemd_notify.hpp"

@@ -2,7 +2,7 @@
 #include <fstream>
 
 #include "commands.hpp"
-#include "coupon/domain/log.hpp"
+#include "coupon/base/log.hpp"
 #include "coupon/messaging/embedded_broker.hpp"
 #include "module_configs.hpp"
 #include "process_signals.hpp"

@@ -1,5 +1,5 @@
 #include "commands.hpp"
-#include "coupon/domain/log.hpp"
+#include "coupon/base/log.hpp"
 #include "node.hpp"
 #include "process_signals.hpp"
 #include "systemd_notify.hpp"

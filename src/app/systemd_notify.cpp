@@ -8,7 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "coupon/domain/log.hpp"
+#include "coupon/base/log.hpp"
 
 namespace coupon::app {
 

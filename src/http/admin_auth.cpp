@@ -7,8 +7,8 @@
 #include <variant>
 
 #include "authenticator.hpp"
-#include "coupon/domain/log.hpp"
-#include "coupon/domain/metrics.hpp"
+#include "coupon/base/log.hpp"
+#include "coupon/base/metrics.hpp"
 #include "log_throttle.hpp"
 
 namespace coupon::http {
@@ -40,7 +40,7 @@ std::optional<std::string_view> bearer(const Request& request) {
 }
 
 void note_failure(const Request& request, std::string_view why) {
-    static auto& failures = domain::Metrics::global().counter(
+    static auto& failures = base::Metrics::global().counter(
         "coupon_http_admin_auth_failures_total", "admin requests refused: no, wrong or non-admin credential");
     static LogThrottle throttle{std::chrono::seconds(1)};
     failures.fetch_add(1, std::memory_order_relaxed);

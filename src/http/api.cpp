@@ -2,12 +2,11 @@
 
 #include <memory>
 
-#include "coupon/domain/issue_store.hpp"
-#include "coupon/domain/log.hpp"
+#include "coupon/base/log.hpp"
 #include "authenticator.hpp"
 #include "blocking_pool.hpp"
 #include "edge_limits.hpp"
-#include "coupon/domain/metrics.hpp"
+#include "coupon/base/metrics.hpp"
 #include "handlers.hpp"
 #include "replay_worker.hpp"
 
@@ -26,7 +25,7 @@ void seed_sold_out(OutcomeBoard& board, domain::CouponQueries& queries) {
 
 // Runs `handler` on the blocking pool. The I/O thread only queues it: a full queue answers 503 at once.
 Handler off_io(const std::shared_ptr<BlockingPool>& pool, const HttpConfig& config, Handler handler) {
-    auto& refused = domain::Metrics::global().counter(
+    auto& refused = base::Metrics::global().counter(
         "coupon_http_blocking_refused_total", "requests answered 503 because the blocking pool's queue was full");
     return [pool, retry_after = config.retry_after_seconds, handler = std::move(handler), &refused](
                Request&& request, Respond respond) {

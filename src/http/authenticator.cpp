@@ -6,8 +6,8 @@
 #include <chrono>
 #include <stdexcept>
 
-#include "coupon/domain/log.hpp"
-#include "coupon/domain/metrics.hpp"
+#include "coupon/base/log.hpp"
+#include "coupon/base/metrics.hpp"
 #include "jwt_verifier.hpp"
 #include "log_throttle.hpp"
 
@@ -17,9 +17,9 @@ namespace {
 constexpr std::string_view kRealm = R"(Bearer realm="coupon-server")";
 
 struct Refusals {
-    domain::Metrics::Value& missing;
-    domain::Metrics::Value& invalid;
-    domain::Metrics::Value& forbidden;
+    base::Metrics::Value& missing;
+    base::Metrics::Value& invalid;
+    base::Metrics::Value& forbidden;
     LogThrottle log{std::chrono::seconds(1)};
 
     static Refusals& get() {
@@ -28,15 +28,15 @@ struct Refusals {
         return r;
     }
 
-    static domain::Metrics::Value& counter(const char* reason) {
-        return domain::Metrics::global().counter(
+    static base::Metrics::Value& counter(const char* reason) {
+        return base::Metrics::global().counter(
             "coupon_http_auth_refused_total",
             "requests refused by auth.mode: missing (401), invalid (401) or forbidden (403, another user); an admin "
             "route tried with a bad JWT counts here as invalid too",
             std::string("reason=\"") + reason + "\"");
     }
 
-    void note(domain::Metrics::Value& counter, const Request& request, std::string_view why) {
+    void note(base::Metrics::Value& counter, const Request& request, std::string_view why) {
         counter.fetch_add(1, std::memory_order_relaxed);
         std::uint64_t dropped = 0;
         if (!log.allow(dropped)) return;

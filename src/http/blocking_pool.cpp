@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <exception>
 
-#include "coupon/domain/log.hpp"
-#include "coupon/domain/thread_name.hpp"
+#include "coupon/base/log.hpp"
+#include "coupon/base/thread_name.hpp"
 
 namespace coupon::http {
 
@@ -13,7 +13,7 @@ BlockingPool::BlockingPool(std::size_t threads, std::size_t capacity) : capacity
     threads_.reserve(count);
     for (std::size_t i = 0; i < count; ++i) {
         threads_.emplace_back([this, i] {
-            domain::name_this_thread("blocking-" + std::to_string(i));
+            base::name_this_thread("blocking-" + std::to_string(i));
             run();
         });
     }

@@ -1,6 +1,6 @@
 #include "dead_letter_params.hpp"
 
-#include "coupon/domain/time_format.hpp"
+#include "coupon/base/time_format.hpp"
 #include "coupon/http/admin_auth.hpp"
 
 namespace coupon::http {
@@ -24,7 +24,7 @@ std::optional<Response> read_time_filter(const QueryParams& params, domain::Dead
     for (const auto& [name, target] : {std::pair{"from", &query.from}, std::pair{"to", &query.to}}) {
         const auto it = params.find(name);
         if (it == params.end()) continue;
-        *target = domain::parse_time(it->second);
+        *target = base::parse_time(it->second);
         if (!*target) {
             return invalid_parameter(name, std::string(name) + " must be an ISO 8601 time like 2026-12-01T10:00:00Z or "
                                                                "2026-12-01T10:00:00%2B09:00");

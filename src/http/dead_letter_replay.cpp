@@ -4,9 +4,9 @@
 // its id, and the first final outcome per request id wins.
 #include <boost/json.hpp>
 
-#include "coupon/domain/issue_store.hpp"
-#include "coupon/domain/log.hpp"
-#include "coupon/domain/time_format.hpp"
+#include "coupon/domain/store_error.hpp"
+#include "coupon/base/log.hpp"
+#include "coupon/base/time_format.hpp"
 #include "dead_letter_params.hpp"
 #include "handlers.hpp"
 #include "input.hpp"
@@ -56,7 +56,7 @@ Response replay_one(const ApiContext& context, const ReplayWorker& worker, std::
     }
     const auto at = deps.clock.now();
     deps.dead_letters->mark_replayed(id, at);
-    boost::json::object body{{"id", id}, {"status", "REPLAYED"}, {"replayedAt", domain::format_time(at)}};
+    boost::json::object body{{"id", id}, {"status", "REPLAYED"}, {"replayedAt", base::format_time(at)}};
     std::string status_url;
     if (letter->request) {
         status_url = "/api/coupon-requests/" + letter->request->request_id;

@@ -2,13 +2,13 @@
 
 #include <boost/json/array.hpp>
 
-#include "coupon/domain/byte_text.hpp"
-#include "coupon/domain/time_format.hpp"
+#include "coupon/base/byte_text.hpp"
+#include "coupon/base/time_format.hpp"
 
 namespace coupon::http {
 
-using domain::base64_encode;
-using domain::is_plain_text;
+using base::base64_encode;
+using base::is_plain_text;
 namespace {
 
 // The bytes as a JSON string: as they are when they are text, else base64 (and `name` is listed).
@@ -40,8 +40,8 @@ boost::json::object dead_letter_json(const domain::DeadLetter& letter) {
     o["payload"] = bytes_json(letter.payload, "payload", binary_fields);
     o["headers"] = std::move(headers);
     o["error"] = bytes_json(letter.error, "error", binary_fields);
-    o["createdAt"] = domain::format_time(letter.created_at);
-    o["replayedAt"] = letter.replayed_at ? boost::json::value(domain::format_time(*letter.replayed_at)) : nullptr;
+    o["createdAt"] = base::format_time(letter.created_at);
+    o["replayedAt"] = letter.replayed_at ? boost::json::value(base::format_time(*letter.replayed_at)) : nullptr;
     if (letter.request) {
         o["requestId"] = letter.request->request_id;
         o["userId"] = letter.request->user_id;

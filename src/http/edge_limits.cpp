@@ -3,15 +3,15 @@
 #include <cstring>
 #include <string>
 
-#include "coupon/domain/log.hpp"
+#include "coupon/base/log.hpp"
 
 namespace coupon::http {
 namespace {
 
 constexpr const char* kHelp = "POST /api/coupons requests answered 429 by an edge limit (docs/edge-limits.md)";
 
-domain::Metrics::Value& refused_counter(const char* limit) {
-    return domain::Metrics::global().counter("coupon_http_rate_limited_total", kHelp,
+base::Metrics::Value& refused_counter(const char* limit) {
+    return base::Metrics::global().counter("coupon_http_rate_limited_total", kHelp,
                                              std::string("limit=\"") + limit + "\"");
 }
 

@@ -7,7 +7,7 @@
 #include <memory>
 #include <optional>
 
-#include "coupon/domain/metrics.hpp"
+#include "coupon/base/metrics.hpp"
 #include "coupon/http/http_config.hpp"
 #include "coupon/http/message.hpp"
 #include "log_throttle.hpp"
@@ -31,7 +31,7 @@ public:
 private:
     struct Limit {
         std::unique_ptr<TokenBuckets> buckets;  // null: off
-        domain::Metrics::Value& refused;
+        base::Metrics::Value& refused;
         LogThrottle log{std::chrono::seconds(10)};
     };
     static Response too_many(std::int64_t retry_after, const char* what);

@@ -26,11 +26,11 @@
 #include <thread>
 #include <vector>
 
-#include "coupon/domain/log.hpp"
-#include "coupon/domain/metrics.hpp"
+#include "coupon/base/log.hpp"
+#include "coupon/base/metrics.hpp"
 #include "beast_request.hpp"
 #include "response_log.hpp"
-#include "coupon/domain/thread_name.hpp"
+#include "coupon/base/thread_name.hpp"
 
 namespace coupon::http {
 namespace {
@@ -54,9 +54,9 @@ struct Shared {
     std::atomic<std::size_t> connections{0};
     std::mutex mutex;
     std::condition_variable all_closed;
-    domain::Metrics::Value& open_gauge =
-        domain::Metrics::global().gauge("coupon_http_open_connections", "open HTTP connections");
-    domain::Metrics::Value& rejected = domain::Metrics::global().counter(
+    base::Metrics::Value& open_gauge =
+        base::Metrics::global().gauge("coupon_http_open_connections", "open HTTP connections");
+    base::Metrics::Value& rejected = base::Metrics::global().counter(
         "coupon_http_rejected_connections_total", "connections refused with 503 beyond max_connections");
 };
 
@@ -477,7 +477,7 @@ void HttpServer::start() {
         auto& loop = impl_->loops[i];
         impl_->guards.push_back(net::make_work_guard(loop->ioc));
         impl_->threads.emplace_back([loop, i] {
-            domain::name_this_thread("http-io-" + std::to_string(i));
+            base::name_this_thread("http-io-" + std::to_string(i));
             run_loop(loop->ioc);
         });
     }

@@ -5,8 +5,8 @@
 
 #include <memory>
 
-#include "coupon/domain/log.hpp"
-#include "coupon/domain/metrics.hpp"
+#include "coupon/base/log.hpp"
+#include "coupon/base/metrics.hpp"
 #include "edge_limits.hpp"
 #include "handlers.hpp"
 #include "input.hpp"
@@ -22,9 +22,9 @@ using domain::IssueResult;
 }  // namespace
 
 Handler make_issue_handler(Context context) {
-    auto& short_circuits = domain::Metrics::global().counter(
+    auto& short_circuits = base::Metrics::global().counter(
         "coupon_http_sold_out_short_circuits_total", "issue requests answered sold out without producing");
-    auto& refusals = domain::Metrics::global().counter(
+    auto& refusals = base::Metrics::global().counter(
         "coupon_http_issue_refused_total", "issue requests certainly not stored (answered 503, or NOT_QUEUED)");
     return [context, &short_circuits, &refusals](Request&& request, Respond respond) {
         // The address limit comes before the credential check (a flood of bad tokens costs a lookup, not a

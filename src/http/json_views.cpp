@@ -4,8 +4,8 @@
 
 #include <optional>
 
-#include "coupon/domain/json_writer.hpp"
-#include "coupon/domain/time_format.hpp"
+#include "coupon/base/json_writer.hpp"
+#include "coupon/base/time_format.hpp"
 #include "coupon/http/status_map.hpp"
 
 namespace coupon::http {
@@ -13,7 +13,7 @@ namespace {
 
 boost::json::value time_or_null(const std::optional<domain::TimePoint>& t) {
     if (!t) return nullptr;
-    return boost::json::value(domain::format_time(*t));
+    return boost::json::value(base::format_time(*t));
 }
 
 }  // namespace
@@ -29,7 +29,7 @@ boost::json::object policy_json(const domain::CouponPolicy& policy) {
         {"remainingQuantity", policy.remaining()},
         {"issueStartAt", time_or_null(policy.issue_start_at)},
         {"issueEndAt", time_or_null(policy.issue_end_at)},
-        {"createdAt", domain::format_time(policy.created_at)},
+        {"createdAt", base::format_time(policy.created_at)},
     };
 }
 
@@ -41,8 +41,8 @@ boost::json::object request_status_json(const domain::IssueResult& result) {
         {"couponPolicyId", result.policy_id},
     };
     if (result.coupon_id) body["couponId"] = *result.coupon_id;
-    if (result.issued_at) body["issuedAt"] = domain::format_time(*result.issued_at);
-    if (result.outcome != domain::Outcome::Pending) body["decidedAt"] = domain::format_time(result.decided_at);
+    if (result.issued_at) body["issuedAt"] = base::format_time(*result.issued_at);
+    if (result.outcome != domain::Outcome::Pending) body["decidedAt"] = base::format_time(result.decided_at);
     if (const auto code = status_for(result.outcome).code; !code.empty()) {
         body["code"] = code;
         body["message"] = domain::describe(result.outcome);
@@ -53,7 +53,7 @@ boost::json::object request_status_json(const domain::IssueResult& result) {
 std::string issued_json(const domain::IssueResult& result) {
     std::string out;
     out.reserve(192);
-    domain::JsonObjectWriter(out)
+    base::JsonObjectWriter(out)
         .text("status", domain::to_string(domain::Outcome::Issued))
         .text("requestId", result.request_id)
         .number_or_null("couponId", result.coupon_id)
@@ -71,7 +71,7 @@ boost::json::object user_coupons_json(domain::UserId user, const std::vector<dom
         list.push_back(boost::json::object{
             {"couponId", coupon.id},
             {"couponPolicyId", coupon.policy_id},
-            {"issuedAt", domain::format_time(coupon.issued_at)},
+            {"issuedAt", base::format_time(coupon.issued_at)},
             {"requestId", coupon.request_id},
         });
     }

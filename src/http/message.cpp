@@ -5,9 +5,9 @@
 
 #include <algorithm>
 
-#include "coupon/domain/byte_text.hpp"
-#include "coupon/domain/log.hpp"
-#include "coupon/domain/metrics.hpp"
+#include "coupon/base/byte_text.hpp"
+#include "coupon/base/log.hpp"
+#include "coupon/base/metrics.hpp"
 
 namespace coupon::http {
 
@@ -61,14 +61,14 @@ Response error_response(int status, std::string_view code, std::string_view mess
     // echoing a client's raw bytes back is no one's business: invalid bytes become U+FFFD.
     boost::json::object body;
     body["code"] = code;
-    body["message"] = domain::utf8_text(message);
-    for (const auto& [key, value] : extra) body[key] = domain::utf8_text(value);
+    body["message"] = base::utf8_text(message);
+    for (const auto& [key, value] : extra) body[key] = base::utf8_text(value);
     return json_response(status, boost::json::serialize(body));
 }
 
 Respond::Respond(Sink sink) : state_(std::make_shared<State>()) { state_->sink = std::move(sink); }
 
-void Respond::time_into(domain::Histogram& latency) const {
+void Respond::time_into(base::Histogram& latency) const {
     state_->started = std::chrono::steady_clock::now();
     state_->latency = &latency;
 }

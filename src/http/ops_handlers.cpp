@@ -1,8 +1,8 @@
 // Liveness, readiness and metrics: what an orchestrator and Prometheus poll.
 #include <boost/json.hpp>
 
-#include "coupon/domain/log.hpp"
-#include "coupon/domain/metrics.hpp"
+#include "coupon/base/log.hpp"
+#include "coupon/base/metrics.hpp"
 #include "handlers.hpp"
 
 namespace coupon::http {
@@ -32,7 +32,7 @@ Handler make_metrics_handler() {
     return [](Request&&, Respond respond) {
         Response response;
         response.headers.set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-        response.body = domain::Metrics::global().render();
+        response.body = base::Metrics::global().render();
         respond(std::move(response));
     };
 }

@@ -1,7 +1,7 @@
 #include "pending_issue.hpp"
 
-#include "coupon/domain/log.hpp"
-#include "coupon/domain/metrics.hpp"
+#include "coupon/base/log.hpp"
+#include "coupon/base/metrics.hpp"
 #include "issue_answers.hpp"
 
 namespace coupon::http {
@@ -10,8 +10,8 @@ namespace {
 using domain::AcceptStatus;
 using domain::IssueResult;
 
-domain::Metrics::Value& unconfirmed_answers() {
-    static auto& counter = domain::Metrics::global().counter(
+base::Metrics::Value& unconfirmed_answers() {
+    static auto& counter = base::Metrics::global().counter(
         "coupon_http_issue_unconfirmed_total",
         "issue requests answered 202 UNCONFIRMED: the broker had not acknowledged them by the deadline");
     return counter;

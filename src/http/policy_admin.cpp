@@ -2,8 +2,8 @@
 #include <boost/json.hpp>
 
 #include "coupon/http/admin_auth.hpp"
-#include "coupon/domain/log.hpp"
-#include "coupon/domain/time_format.hpp"
+#include "coupon/base/log.hpp"
+#include "coupon/base/time_format.hpp"
 #include "handlers.hpp"
 #include "input.hpp"
 #include "json_views.hpp"
@@ -52,7 +52,7 @@ std::optional<Invalid> read_policy(const boost::json::object& body, domain::NewC
         const auto* value = body.if_contains(key);
         if (value == nullptr || value->is_null()) continue;
         std::optional<domain::TimePoint> parsed;
-        if (value->is_string()) parsed = domain::parse_time(value->get_string());
+        if (value->is_string()) parsed = base::parse_time(value->get_string());
         if (!parsed) return Invalid{key, std::string(key) + " must be an ISO 8601 time like 2026-12-01T10:00:00+09:00"};
         *target = parsed;
     }

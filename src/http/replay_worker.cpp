@@ -2,7 +2,7 @@
 
 #include <exception>
 
-#include "coupon/domain/log.hpp"
+#include "coupon/base/log.hpp"
 
 namespace coupon::http {
 

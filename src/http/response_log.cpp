@@ -5,21 +5,21 @@
 #include <chrono>
 #include <string>
 
-#include "coupon/domain/log.hpp"
-#include "coupon/domain/metrics.hpp"
+#include "coupon/base/log.hpp"
+#include "coupon/base/metrics.hpp"
 
 namespace coupon::http {
 namespace {
 
 constexpr int kMaxStatus = 600;
 
-domain::Metrics::Value& counter_for(int status) {
+base::Metrics::Value& counter_for(int status) {
     // Metrics::counter() takes a lock; the counters are looked up once per status and cached.
-    static std::array<std::atomic<domain::Metrics::Value*>, kMaxStatus> cache{};
+    static std::array<std::atomic<base::Metrics::Value*>, kMaxStatus> cache{};
     const int index = status > 0 && status < kMaxStatus ? status : 0;
     auto* value = cache[static_cast<std::size_t>(index)].load(std::memory_order_acquire);
     if (value == nullptr) {
-        value = &domain::Metrics::global().counter("coupon_http_responses_total", "HTTP responses by status",
+        value = &base::Metrics::global().counter("coupon_http_responses_total", "HTTP responses by status",
                                                    "status=\"" + std::to_string(status) + "\"");
         cache[static_cast<std::size_t>(index)].store(value, std::memory_order_release);
     }

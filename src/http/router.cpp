@@ -2,9 +2,9 @@
 
 #include <exception>
 
-#include "coupon/domain/issue_store.hpp"
-#include "coupon/domain/log.hpp"
-#include "coupon/domain/metrics.hpp"
+#include "coupon/domain/store_error.hpp"
+#include "coupon/base/log.hpp"
+#include "coupon/base/metrics.hpp"
 
 namespace coupon::http {
 namespace {
@@ -61,7 +61,7 @@ void call_guarded(const Handler& handler, Request&& request, const Respond& resp
 
 void Router::add(std::string method, std::string pattern, Handler handler) {
     auto segments = split_path(pattern);
-    domain::Histogram& latency = domain::Metrics::global().histogram(
+    base::Histogram& latency = base::Metrics::global().histogram(
         "coupon_http_request_duration_seconds",
         "time from a request's dispatch to its answer being handed to the connection, by route",
         "route=\"" + method + " " + pattern + "\"");

@@ -6,7 +6,7 @@
 #include <thread>
 
 #include "backlog_probe.hpp"
-#include "coupon/domain/log.hpp"
+#include "coupon/base/log.hpp"
 #include "messaging_metrics.hpp"
 #include "retry_stages.hpp"
 

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <memory>
 
-#include "coupon/domain/log.hpp"
+#include "coupon/base/log.hpp"
 
 namespace coupon::messaging {
 namespace {

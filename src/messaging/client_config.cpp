@@ -5,8 +5,8 @@
 #include <stdexcept>
 #include <unistd.h>
 
-#include "coupon/domain/log.hpp"
-#include "coupon/domain/redact.hpp"
+#include "coupon/base/log.hpp"
+#include "coupon/base/redact.hpp"
 
 namespace coupon::messaging {
 namespace {
@@ -88,7 +88,7 @@ Properties role_defaults(const KafkaConfig& config, ClientRole role) {
 void set_property(rd_kafka_conf_t* conf, const std::string& name, const std::string& value) {
     char err[512];
     if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), err, sizeof err) != RD_KAFKA_CONF_OK) {
-        throw std::invalid_argument("kafka property " + name + "=" + domain::shown_property_value(name, value) + ": " +
+        throw std::invalid_argument("kafka property " + name + "=" + base::shown_property_value(name, value) + ": " +
                                     err);
     }
 }

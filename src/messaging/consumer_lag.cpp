@@ -3,16 +3,16 @@
 #include <boost/json.hpp>
 #include <fmt/format.h>
 
-#include "coupon/domain/log.hpp"
+#include "coupon/base/log.hpp"
 
 namespace coupon::messaging {
 
 ConsumerLag::ConsumerLag(std::string group, std::string topic) : group_(std::move(group)), topic_(std::move(topic)) {}
 
-domain::Metrics::Value& ConsumerLag::gauge(std::int32_t partition) {
+base::Metrics::Value& ConsumerLag::gauge(std::int32_t partition) {
     auto& slot = gauges_[partition];
     if (!slot) {
-        slot = &domain::Metrics::global().gauge(
+        slot = &base::Metrics::global().gauge(
             "kafka_consumergroup_lag",
             "records of the partition not yet committed by the group (high watermark - committed offset), as "
             "kafka_exporter names it; exported by the member that owns the partition",
@@ -40,7 +40,7 @@ void ConsumerLag::on_statistics(std::string_view json, const std::set<std::int32
 
 void ConsumerLag::forget(const std::set<std::int32_t>& partitions) {
     for (std::int32_t p : partitions) {
-        if (auto it = gauges_.find(p); it != gauges_.end()) it->second->store(domain::Metrics::kAbsent);
+        if (auto it = gauges_.find(p); it != gauges_.end()) it->second->store(base::Metrics::kAbsent);
     }
 }
 

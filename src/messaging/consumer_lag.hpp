@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-#include "coupon/domain/metrics.hpp"
+#include "coupon/base/metrics.hpp"
 
 namespace coupon::messaging {
 
@@ -24,11 +24,11 @@ public:
     void forget(const std::set<std::int32_t>& partitions);
 
 private:
-    domain::Metrics::Value& gauge(std::int32_t partition);
+    base::Metrics::Value& gauge(std::int32_t partition);
 
     std::string group_;
     std::string topic_;
-    std::map<std::int32_t, domain::Metrics::Value*> gauges_;
+    std::map<std::int32_t, base::Metrics::Value*> gauges_;
 };
 
 }  // namespace coupon::messaging

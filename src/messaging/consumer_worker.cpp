@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "coupon/domain/log.hpp"
+#include "coupon/base/log.hpp"
 #include "result_publisher.hpp"
 #include "store_retry.hpp"
 

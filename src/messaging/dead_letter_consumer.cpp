@@ -1,6 +1,6 @@
 #include "coupon/messaging/dead_letter_consumer.hpp"
 
-#include "coupon/domain/log.hpp"
+#include "coupon/base/log.hpp"
 #include "dead_letter_handler.hpp"
 #include "result_publisher.hpp"
 #include "retry_stages.hpp"

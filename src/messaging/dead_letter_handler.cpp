@@ -2,9 +2,9 @@
 
 #include <boost/json.hpp>
 
-#include "coupon/domain/byte_text.hpp"
-#include "coupon/domain/log.hpp"
-#include "coupon/domain/time_format.hpp"
+#include "coupon/base/byte_text.hpp"
+#include "coupon/base/log.hpp"
+#include "coupon/base/time_format.hpp"
 #include "coupon/messaging/message_codec.hpp"
 #include "spring_retry_records.hpp"
 #include "messaging_metrics.hpp"
@@ -21,19 +21,19 @@ domain::DeadLetter to_dead_letter(const rd_kafka_message_t& m, domain::TimePoint
     const RecordOrigin origin = original_origin(m, info);
     // Header bytes from any producer: a TEXT column takes only plain, bounded text (PostgreSQL refuses NUL and
     // invalid UTF-8, which would fail the letter forever).
-    letter.original_topic = domain::storable_text(origin.topic, 512);
+    letter.original_topic = base::storable_text(origin.topic, 512);
     letter.original_partition = origin.partition;
     letter.original_offset = origin.offset;
     letter.key = key_of(m);
     letter.payload = std::string(payload_of(m));
     letter.headers = headers_of(m);
-    if (auto error = last_header(m, kExceptionMessageHeader)) letter.error = domain::storable_text(*error, 4096);
+    if (auto error = last_header(m, kExceptionMessageHeader)) letter.error = base::storable_text(*error, 4096);
     letter.created_at = now;
     auto decoded = decode_request(letter.payload, last_header(m, kTypeIdHeader.data()), origin);
     if (decoded.value) {
         letter.request = std::move(decoded.value);
     } else if (letter.error.empty()) {
-        letter.error = domain::storable_text(decoded.error, 4096);
+        letter.error = base::storable_text(decoded.error, 4096);
     }
     return letter;
 }
@@ -49,7 +49,7 @@ std::string describe_dead_letter(const domain::DeadLetter& letter) {
     o["originalOffset"] = letter.original_offset;
     o["key"] = letter.key;
     o["error"] = letter.error;
-    o["createdAt"] = domain::format_time(letter.created_at);
+    o["createdAt"] = base::format_time(letter.created_at);
     if (letter.request) {
         o["requestId"] = letter.request->request_id;
         o["userId"] = letter.request->user_id;

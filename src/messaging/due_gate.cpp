@@ -2,7 +2,7 @@
 
 #include <set>
 
-#include "coupon/domain/log.hpp"
+#include "coupon/base/log.hpp"
 #include "spring_retry_records.hpp"
 #include "record_view.hpp"
 

@@ -11,7 +11,7 @@
 
 #include "client_config.hpp"
 #include "retry_stages.hpp"
-#include "coupon/domain/log.hpp"
+#include "coupon/base/log.hpp"
 
 namespace coupon::messaging {
 namespace {

@@ -1,6 +1,6 @@
 #include "coupon/messaging/guarded_request_sink.hpp"
 
-#include "coupon/domain/log.hpp"
+#include "coupon/base/log.hpp"
 #include "messaging_metrics.hpp"
 
 namespace coupon::messaging {

@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "coupon/domain/coupon_issuer.hpp"
-#include "coupon/domain/log.hpp"
+#include "coupon/base/log.hpp"
 #include "coupon/messaging/message_codec.hpp"
 #include "spring_retry_records.hpp"
 #include "messaging_metrics.hpp"

@@ -1,6 +1,6 @@
 #include "coupon/messaging/issue_consumer_group.hpp"
 
-#include "coupon/domain/log.hpp"
+#include "coupon/base/log.hpp"
 #include "issue_batch_handler.hpp"
 #include "result_publisher.hpp"
 #include "retry_stages.hpp"

@@ -8,7 +8,7 @@
 #include <unordered_set>
 
 #include "client_config.hpp"
-#include "coupon/domain/log.hpp"
+#include "coupon/base/log.hpp"
 #include "coupon/messaging/message_codec.hpp"
 #include "spring_retry_records.hpp"
 #include "partition_progress.hpp"

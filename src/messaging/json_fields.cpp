@@ -3,7 +3,7 @@
 #include <charconv>
 #include <cmath>
 
-#include "coupon/domain/time_format.hpp"
+#include "coupon/base/time_format.hpp"
 
 namespace coupon::messaging {
 
@@ -33,7 +33,7 @@ namespace {
 // A time as Spring writes one (ISO text, LocalDateTime's array, epoch milliseconds), of any year.
 std::optional<domain::TimePoint> read_any_time(const boost::json::value& v) {
     using namespace std::chrono;
-    if (v.is_string()) return domain::parse_time(std::string_view(v.get_string()));
+    if (v.is_string()) return base::parse_time(std::string_view(v.get_string()));
     if (v.is_array()) {
         const auto& a = v.get_array();
         if (a.size() < 5) return std::nullopt;
@@ -57,7 +57,7 @@ std::optional<domain::TimePoint> read_any_time(const boost::json::value& v) {
 
 std::optional<domain::TimePoint> read_time(const boost::json::value& v) {
     const auto t = read_any_time(v);
-    if (!t || !domain::is_storable_time(*t)) return std::nullopt;
+    if (!t || !base::is_storable_time(*t)) return std::nullopt;
     return t;
 }
 

@@ -2,7 +2,7 @@
 
 #include <future>
 
-#include "coupon/domain/log.hpp"
+#include "coupon/base/log.hpp"
 #include "coupon/messaging/backlog_guard.hpp"
 #include "coupon/messaging/message_codec.hpp"
 #include "coupon/messaging/partitioner.hpp"

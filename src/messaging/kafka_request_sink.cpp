@@ -3,7 +3,7 @@
 #include <atomic>
 #include <memory>
 
-#include "coupon/domain/log.hpp"
+#include "coupon/base/log.hpp"
 #include "coupon/messaging/message_codec.hpp"
 #include "coupon/messaging/partitioner.hpp"
 #include "messaging_metrics.hpp"

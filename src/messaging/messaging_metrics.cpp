@@ -8,7 +8,7 @@ namespace coupon::messaging {
 
 MessagingMetrics& MessagingMetrics::get() {
     static MessagingMetrics* m = [] {
-        auto& g = domain::Metrics::global();
+        auto& g = base::Metrics::global();
         const std::string requests = "Issue requests by how the broker took them";
         return new MessagingMetrics{
             g.counter("coupon_kafka_requests_produced_total", "Issue requests handed to the Kafka producer"),
@@ -33,19 +33,19 @@ MessagingMetrics& MessagingMetrics::get() {
 }
 
 MessagingMetrics::Value& MessagingMetrics::outcome(domain::Outcome outcome) {
-    return domain::Metrics::global().counter("coupon_issue_outcomes_total", "Issue outcomes decided by consumers",
+    return base::Metrics::global().counter("coupon_issue_outcomes_total", "Issue outcomes decided by consumers",
                                              fmt::format(R"(status="{}")", domain::to_string(outcome)));
 }
 
 MessagingMetrics::Value& MessagingMetrics::backlog_records(const std::string& topic, std::int32_t partition) {
-    return domain::Metrics::global().gauge(
+    return base::Metrics::global().gauge(
         "coupon_kafka_backlog_records",
         "Unconsumed records per partition of the issue, retry and dead-letter topics (backlog guard estimate)",
         fmt::format(R"(topic="{}",partition="{}")", topic, partition));
 }
 
 MessagingMetrics::Value& MessagingMetrics::backlog_bytes(const std::string& topic, std::int32_t partition) {
-    return domain::Metrics::global().gauge(
+    return base::Metrics::global().gauge(
         "coupon_kafka_backlog_bytes",
         "Unconsumed bytes per partition of the issue, retry and dead-letter topics (backlog guard estimate)",
         fmt::format(R"(topic="{}",partition="{}")", topic, partition));

@@ -3,13 +3,13 @@
 #include <cstdint>
 #include <string>
 
-#include "coupon/domain/metrics.hpp"
+#include "coupon/base/metrics.hpp"
 #include "coupon/domain/types.hpp"
 
 namespace coupon::messaging {
 
 struct MessagingMetrics {
-    using Value = domain::Metrics::Value;
+    using Value = base::Metrics::Value;
     Value& produced;             // issue requests handed to the producer
     Value& accepted;             // ... acknowledged by the broker
     Value& refused_overloaded;   // refused before producing (queue full, backlog guard)

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "coupon/domain/log.hpp"
+#include "coupon/base/log.hpp"
 #include "messaging_metrics.hpp"
 
 namespace coupon::messaging {

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "coupon/domain/log.hpp"
+#include "coupon/base/log.hpp"
 
 namespace coupon::messaging {
 namespace {

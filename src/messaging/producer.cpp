@@ -3,8 +3,8 @@
 #include <memory>
 #include <mutex>
 
-#include "coupon/domain/log.hpp"
-#include "coupon/domain/thread_name.hpp"
+#include "coupon/base/log.hpp"
+#include "coupon/base/thread_name.hpp"
 
 namespace coupon::messaging {
 
@@ -19,7 +19,7 @@ void Producer::start() {
     set_property(conf.get(), "client.id", "coupon-server-" + name_);
     rk_ = make_client(RD_KAFKA_PRODUCER, std::move(conf));
     poller_ = std::thread([this] {
-        domain::name_this_thread("dr-" + name_);
+        base::name_this_thread("dr-" + name_);
         poll_loop();
     });
 }

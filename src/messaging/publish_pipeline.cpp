@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "coupon/domain/log.hpp"
+#include "coupon/base/log.hpp"
 #include "coupon/messaging/backlog_guard.hpp"
 #include "messaging_metrics.hpp"
 #include "result_publisher.hpp"

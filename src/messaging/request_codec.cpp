@@ -1,6 +1,6 @@
 #include <fmt/format.h>
 
-#include "coupon/domain/json_writer.hpp"
+#include "coupon/base/json_writer.hpp"
 #include "coupon/messaging/message_codec.hpp"
 #include "json_fields.hpp"
 
@@ -47,7 +47,7 @@ std::string request_key(const domain::IssueRequest& request) { return std::to_st
 std::string encode_request(const domain::IssueRequest& request) {
     std::string out;
     out.reserve(160);
-    domain::JsonObjectWriter(out)
+    base::JsonObjectWriter(out)
         .number("userId", request.user_id)
         .number("couponPolicyId", request.policy_id)
         .text("requestId", request.request_id)

@@ -1,4 +1,4 @@
-#include "coupon/domain/json_writer.hpp"
+#include "coupon/base/json_writer.hpp"
 #include "coupon/messaging/message_codec.hpp"
 #include "json_fields.hpp"
 
@@ -9,7 +9,7 @@ namespace json = boost::json;
 std::string encode_result(const domain::IssueResult& r) {
     std::string out;
     out.reserve(256 + r.error.size());
-    domain::JsonObjectWriter(out)
+    base::JsonObjectWriter(out)
         .text("requestId", r.request_id)
         .number("userId", r.user_id)
         .number("couponPolicyId", r.policy_id)

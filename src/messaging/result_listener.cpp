@@ -7,10 +7,10 @@
 #include <thread>
 
 #include "client_config.hpp"
-#include "coupon/domain/log.hpp"
+#include "coupon/base/log.hpp"
 #include "coupon/messaging/message_codec.hpp"
 #include "messaging_metrics.hpp"
-#include "coupon/domain/thread_name.hpp"
+#include "coupon/base/thread_name.hpp"
 
 namespace coupon::messaging {
 namespace {
@@ -84,7 +84,7 @@ void ResultListener::start() {
     }
     log::info("results", "reading all {} partitions of {} from their ends", partitions, topic);
     l.thread = std::thread([&l] {
-        domain::name_this_thread("results");
+        base::name_this_thread("results");
         l.run();
     });
 }

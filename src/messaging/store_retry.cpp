@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <thread>
 
-#include "coupon/domain/issue_store.hpp"
-#include "coupon/domain/log.hpp"
+#include "coupon/domain/store_error.hpp"
+#include "coupon/base/log.hpp"
 #include "messaging_metrics.hpp"
 
 namespace coupon::messaging {

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "coupon/domain/log.hpp"
-#include "coupon/domain/thread_name.hpp"
+#include "coupon/base/log.hpp"
+#include "coupon/base/thread_name.hpp"
 
 namespace coupon::messaging {
 
@@ -44,7 +44,7 @@ void TopicConsumer::start(const HandlerFactory& make_handler) {
     started_ = true;
     for (std::size_t i = 0; i < workers_.size(); ++i) {
         threads_.emplace_back([worker = workers_[i].get(), name = stage_name(options_.topic) + "-" + std::to_string(i)] {
-            domain::name_this_thread(name);
+            base::name_this_thread(name);
             worker->run();
         });
     }

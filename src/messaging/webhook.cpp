@@ -11,8 +11,8 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "coupon/domain/log.hpp"
-#include "coupon/domain/redact.hpp"
+#include "coupon/base/log.hpp"
+#include "coupon/base/redact.hpp"
 #include "messaging_metrics.hpp"
 
 namespace coupon::messaging {
@@ -139,7 +139,7 @@ int http_post(const HttpTarget& target, const std::string& body, std::chrono::mi
 }
 
 DeadLetterWebhook::DeadLetterWebhook(const std::string& url, std::chrono::milliseconds timeout, std::size_t capacity)
-    : url_(domain::redact_url(url)), timeout_(timeout), capacity_(capacity) {
+    : url_(base::redact_url(url)), timeout_(timeout), capacity_(capacity) {
     auto target = parse_http_url(url);
     if (!target) throw std::invalid_argument("dead-letter webhook: not an http://host:port/path URL: " + url_);
     target_ = std::move(*target);

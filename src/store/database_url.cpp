@@ -5,7 +5,7 @@
 #include <stdexcept>
 #include <string_view>
 
-#include "coupon/domain/redact.hpp"
+#include "coupon/base/redact.hpp"
 
 namespace coupon::store {
 namespace {
@@ -14,7 +14,7 @@ constexpr std::string_view kForms =
     "expected sqlite:<path> (e.g. sqlite:data/coupons.db), sqlite:///<absolute path>, or postgresql://...";
 
 [[noreturn]] void reject(const std::string& url, std::string_view why) {
-    throw std::runtime_error(fmt::format("database.url '{}': {}; {}", domain::redact_url(url), why, kForms));
+    throw std::runtime_error(fmt::format("database.url '{}': {}; {}", base::redact_url(url), why, kForms));
 }
 
 }  // namespace

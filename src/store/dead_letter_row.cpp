@@ -5,14 +5,14 @@
 
 #include <tuple>
 
-#include "coupon/domain/byte_text.hpp"
+#include "coupon/base/byte_text.hpp"
 #include "sql_text.hpp"
 
 namespace coupon::store {
 
-using domain::base64_decode;
-using domain::base64_encode;
-using domain::is_plain_text;
+using base::base64_decode;
+using base::base64_encode;
+using base::is_plain_text;
 namespace {
 
 constexpr std::string_view kText = "text";

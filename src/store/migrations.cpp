@@ -7,7 +7,7 @@
 #include <chrono>
 #include <stdexcept>
 
-#include "coupon/domain/log.hpp"
+#include "coupon/base/log.hpp"
 #include "sql_text.hpp"
 
 namespace coupon::store {

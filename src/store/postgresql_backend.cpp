@@ -5,7 +5,7 @@
 #include <stdexcept>
 
 #include "backend.hpp"
-#include "coupon/domain/log.hpp"
+#include "coupon/base/log.hpp"
 #include "migrations.hpp"
 #include "postgresql_connect.hpp"
 #include "postgresql_issue_store.hpp"

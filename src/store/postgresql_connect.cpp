@@ -9,7 +9,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "coupon/domain/redact.hpp"
+#include "coupon/base/redact.hpp"
 
 namespace coupon::store {
 namespace {
@@ -85,6 +85,6 @@ bool postgresql_transaction_failed(soci::session& sql) {
     return PQtransactionStatus(open_connection(sql)) == PQTRANS_INERROR;
 }
 
-std::string redact_database_url(const std::string& url) { return domain::redact_url(url); }
+std::string redact_database_url(const std::string& url) { return base::redact_url(url); }
 
 }  // namespace coupon::store

@@ -2,7 +2,7 @@
 
 #include <soci/soci.h>
 
-#include "coupon/domain/log.hpp"
+#include "coupon/base/log.hpp"
 #include "postgresql_issue_statements.hpp"
 #include "postgresql_issue_transaction.hpp"
 #include "store_errors.hpp"

@@ -5,7 +5,7 @@
 
 #include <unordered_set>
 
-#include "coupon/domain/log.hpp"
+#include "coupon/base/log.hpp"
 #include "pg_array.hpp"
 #include "postgresql_connect.hpp"
 #include "postgresql_issue_statements.hpp"

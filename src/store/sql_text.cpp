@@ -2,14 +2,14 @@
 
 #include <fmt/format.h>
 
-#include "coupon/domain/time_format.hpp"
+#include "coupon/base/time_format.hpp"
 
 namespace coupon::store {
 
-std::string db_time(domain::TimePoint t) { return domain::format_time(t); }
+std::string db_time(domain::TimePoint t) { return base::format_time(t); }
 
 domain::TimePoint parse_db_time(const std::string& text) {
-    auto t = domain::parse_time(text);
+    auto t = base::parse_time(text);
     if (!t) throw domain::StoreError(fmt::format("stored time '{}' is not ISO 8601", text));
     return *t;
 }

@@ -6,7 +6,7 @@
 #include <stdexcept>
 
 #include "backend.hpp"
-#include "coupon/domain/log.hpp"
+#include "coupon/base/log.hpp"
 #include "migrations.hpp"
 #include "sqlite_connect.hpp"
 #include "store_errors.hpp"

@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 #include <soci/soci.h>
 
-#include "coupon/domain/log.hpp"
+#include "coupon/base/log.hpp"
 #include "sql_text.hpp"
 #include "sqlite_connect.hpp"
 #include "store_errors.hpp"

@@ -7,7 +7,7 @@
 #include <mutex>
 #include <optional>
 
-#include "coupon/domain/log.hpp"
+#include "coupon/base/log.hpp"
 #include "coupon/http/api.hpp"
 #include "in_memory_dead_letters.hpp"
 #include "in_memory_store.hpp"

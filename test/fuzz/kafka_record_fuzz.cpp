@@ -9,8 +9,8 @@
 #include <cstdint>
 #include <string>
 
-#include "coupon/domain/byte_text.hpp"
-#include "coupon/domain/time_format.hpp"
+#include "coupon/base/byte_text.hpp"
+#include "coupon/base/time_format.hpp"
 #include "coupon/messaging/message_codec.hpp"
 #include "fuzz_check.hpp"
 #include "record_fields.hpp"
@@ -52,7 +52,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const RecordOrigin own{"coupon-issue-topic-retry-1000", 3, 42, 1'795'000'000'000, record.key};
     const RecordOrigin origin = original_origin(info, own);
     // What the dead-letter consumer stores: text columns only take plain text.
-    if (!domain::is_plain_text(domain::storable_text(origin.topic, 512))) fail("stored topic is not plain text", "");
+    if (!base::is_plain_text(base::storable_text(origin.topic, 512))) fail("stored topic is not plain text", "");
 
     auto decoded = decode_request(record.value, last(kTypeIdHeader.data()), origin);
     if (!decoded.value) {
@@ -62,7 +62,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const domain::IssueRequest& r = *decoded.value;
     if (r.user_id <= 0 || r.policy_id <= 0) fail("non-positive id accepted", std::string(record.value));
     if (!domain::valid_request_id(r.request_id)) fail("invalid requestId accepted", r.request_id);
-    if (!domain::is_storable_time(r.requested_at)) fail("unstorable requestedAt accepted", std::string(record.value));
+    if (!base::is_storable_time(r.requested_at)) fail("unstorable requestedAt accepted", std::string(record.value));
     // Our own encoding of it decodes to the same request (a compacted forward must stay the same request).
     const auto again = decode_request(encode_request(r), kRequestTypeId, own);
     if (!again.value || again.value->request_id != r.request_id || again.value->user_id != r.user_id ||

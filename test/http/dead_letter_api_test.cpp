@@ -2,7 +2,7 @@
 // token, and what happens when the broker or the wiring is missing.
 #include <catch2/catch.hpp>
 
-#include "coupon/domain/time_format.hpp"
+#include "coupon/base/time_format.hpp"
 #include "test_doubles.hpp"
 
 using namespace coupon;
@@ -14,7 +14,7 @@ namespace {
 
 const HeaderMap kAdmin{{"Authorization", "Bearer secret-token-0123"}};
 
-domain::TimePoint at(const char* iso) { return domain::parse_time(iso).value(); }
+domain::TimePoint at(const char* iso) { return base::parse_time(iso).value(); }
 
 // Stores a dead letter as the DLT consumer would; returns its id.
 std::int64_t seed(ApiHarness& api, std::int64_t offset, const char* created_at, bool with_request = true) {
@@ -180,7 +180,7 @@ TEST_CASE("replaying one dead letter re-publishes it and marks it replayed: 202"
     CHECK(str(body, "requestId") == "req-1");
     CHECK(str(body, "statusUrl") == "/api/coupon-requests/req-1");
     CHECK(reply.header("location") == "/api/coupon-requests/req-1");
-    CHECK(str(body, "replayedAt") == domain::format_time(api.clock.at));
+    CHECK(str(body, "replayedAt") == base::format_time(api.clock.at));
     CHECK(api.replayer.replayed_ids() == std::vector<std::int64_t>{id});
     CHECK(api.dead_letters.find(id)->replayed_at == api.clock.at);
 

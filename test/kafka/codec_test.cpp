@@ -3,7 +3,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "coupon/domain/time_format.hpp"
+#include "coupon/base/time_format.hpp"
 #include "coupon/messaging/message_codec.hpp"
 #include "coupon/messaging/partitioner.hpp"
 
@@ -19,7 +19,7 @@ TEST_CASE("codec: issue request round trip keeps every field", "[codec]") {
     r.request_id = "req-1";
     r.user_id = 9007199254740993;  // beyond double precision: must stay an exact integer
     r.policy_id = 7;
-    r.requested_at = *domain::parse_time("2026-12-01T01:00:00.123Z");
+    r.requested_at = *base::parse_time("2026-12-01T01:00:00.123Z");
     CHECK(request_key(r) == "7");
     const std::string json = encode_request(r);
     CHECK(json.find("\"couponPolicyId\":7") != std::string::npos);
@@ -43,13 +43,13 @@ TEST_CASE("codec: a Spring-style record without requestId gets one from where it
     CHECK(d.value->request_id.rfind("coupon-issue-topic-3-42-1764583200123-", 0) == 0);
     CHECK(d.value->request_id.size() == std::string("coupon-issue-topic-3-42-1764583200123-").size() + 16);
     CHECK(d.value->user_id == 15);
-    CHECK(d.value->requested_at == *domain::parse_time("2026-12-01T10:00:00.123Z"));
+    CHECK(d.value->requested_at == *base::parse_time("2026-12-01T10:00:00.123Z"));
 
     // No type header, Jackson's array form of LocalDateTime, and epoch millis.
     auto a = decode_request(R"({"userId":1,"couponPolicyId":2,"requestedAt":[2026,12,1,10,0,0,5000000]})", std::nullopt,
                             kOrigin);
     REQUIRE(a.value);
-    CHECK(a.value->requested_at == *domain::parse_time("2026-12-01T10:00:00.005Z"));
+    CHECK(a.value->requested_at == *base::parse_time("2026-12-01T10:00:00.005Z"));
     auto e = decode_request(R"({"userId":1,"couponPolicyId":2,"requestedAt":1700000000000})", std::nullopt, kOrigin);
     REQUIRE(e.value);
     CHECK(e.value->requested_at.time_since_epoch().count() == 1700000000000);
@@ -122,7 +122,7 @@ TEST_CASE("codec: issue result round trip", "[codec]") {
     r.policy_id = 7;
     r.outcome = domain::Outcome::Issued;
     r.coupon_id = 123;
-    r.issued_at = *domain::parse_time("2026-12-01T01:00:00.001Z");
+    r.issued_at = *base::parse_time("2026-12-01T01:00:00.001Z");
     r.decided_at = *r.issued_at;
     r.remaining = 99;
     auto d = decode_result(encode_result(r));

@@ -6,7 +6,7 @@
 #include <set>
 #include <thread>
 
-#include "coupon/domain/metrics.hpp"
+#include "coupon/base/metrics.hpp"
 #include "coupon/messaging/kafka_request_sink.hpp"
 #include "coupon/messaging/message_codec.hpp"
 #include "coupon/messaging/result_listener.hpp"
@@ -141,8 +141,8 @@ TEST_CASE("group: consumer lag is exported per owned partition under kafka_expor
     const std::string series = fmt::format(R"(kafka_consumergroup_lag{{consumergroup="{}",topic="{}",partition="{}"}})",
                                            f.config.group_id, f.config.topics.issue, hot);
     // Everything committed: the owner reports 0 for it (high watermark - committed offset).
-    CHECK(wait_until([&] { return domain::Metrics::global().render().find(series + " 0\n") != std::string::npos; }, 10s));
+    CHECK(wait_until([&] { return base::Metrics::global().render().find(series + " 0\n") != std::string::npos; }, 10s));
     group->stop();  // every partition revoked: no member of this node owns it any more
-    CHECK(domain::Metrics::global().render().find(series) == std::string::npos);
+    CHECK(base::Metrics::global().render().find(series) == std::string::npos);
     sink.stop();
 }

@@ -6,7 +6,7 @@
 #include <future>
 #include <thread>
 
-#include "coupon/domain/metrics.hpp"
+#include "coupon/base/metrics.hpp"
 #include "in_memory_dead_letters.hpp"
 
 namespace coupon::test {
@@ -245,7 +245,7 @@ std::int64_t KafkaFixture::high_watermark(const std::string& topic, std::int32_t
 }
 
 std::int64_t counter_value(const std::string& name, const std::string& labels) {
-    return domain::Metrics::global().counter(name, "", labels).load();
+    return base::Metrics::global().counter(name, "", labels).load();
 }
 
 domain::IssueRequest make_request(domain::UserId user, domain::PolicyId policy, const std::string& request_id) {

@@ -82,7 +82,7 @@ struct KafkaFixture {
     std::int64_t high_watermark(const std::string& topic, std::int32_t partition);
 };
 
-// Current value of a counter of domain::Metrics::global().
+// Current value of a counter of base::Metrics::global().
 std::int64_t counter_value(const std::string& name, const std::string& labels = "");
 
 domain::IssueRequest make_request(domain::UserId user, domain::PolicyId policy, const std::string& request_id);

@@ -13,7 +13,7 @@
 
 #include "coupon/domain/clock.hpp"
 #include "coupon/domain/coupon_issuer.hpp"
-#include "coupon/domain/time_format.hpp"
+#include "coupon/base/time_format.hpp"
 #include "coupon/store/database.hpp"
 #include "temp_dir.hpp"
 
@@ -34,7 +34,7 @@ private:
     domain::TimePoint now_;
 };
 
-inline domain::TimePoint at(const char* iso) { return domain::parse_time(iso).value(); }
+inline domain::TimePoint at(const char* iso) { return base::parse_time(iso).value(); }
 
 domain::IssueRequest request(std::string id, domain::UserId user, domain::PolicyId policy);
 domain::NewCouponPolicy new_policy(std::string name, std::int64_t total);

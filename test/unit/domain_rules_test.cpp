@@ -2,10 +2,13 @@
 #include <catch2/catch.hpp>
 
 #include "coupon/domain/coupon_issuer.hpp"
-#include "coupon/domain/time_format.hpp"
+#include "coupon/base/time_format.hpp"
 #include "in_memory_store.hpp"
 
 using namespace coupon::domain;
+using coupon::base::format_time;
+using coupon::base::is_storable_time;
+using coupon::base::parse_time;
 using coupon::test::InMemoryStore;
 
 namespace {

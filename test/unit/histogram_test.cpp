@@ -4,9 +4,9 @@
 #include <thread>
 #include <vector>
 
-#include "coupon/domain/metrics.hpp"
+#include "coupon/base/metrics.hpp"
 
-using coupon::domain::Histogram;
+using coupon::base::Histogram;
 using namespace std::chrono_literals;
 
 TEST_CASE("histogram: observations land in cumulative buckets with sum and count", "[unit][metrics]") {

@@ -5,10 +5,10 @@
 
 #include <random>
 
-#include "coupon/domain/json_writer.hpp"
-#include "coupon/domain/time_format.hpp"
+#include "coupon/base/json_writer.hpp"
+#include "coupon/base/time_format.hpp"
 
-using namespace coupon::domain;
+using namespace coupon::base;
 
 namespace {
 

@@ -1,36 +1,36 @@
-// Secrets inside settings never reach a message (src/domain/redact.cpp and the configuration errors that
+// Secrets inside settings never reach a message (src/base/redact.cpp and the configuration errors that
 // quote a value). The http tier checks the server's whole log with such settings.
 #include <catch2/catch.hpp>
 
 #include <fstream>
 
 #include "coupon/app/config.hpp"
-#include "coupon/domain/redact.hpp"
+#include "coupon/base/redact.hpp"
 #include "temp_dir.hpp"
 
 using namespace coupon;
 
 TEST_CASE("a URL's password is hidden, also when it holds '/', ':' or '@'", "[unit][redact]") {
-    CHECK(domain::redact_url("postgresql://app:hunter2@db:5432/coupons") == "postgresql://app:***@db:5432/coupons");
-    CHECK(domain::redact_url("postgresql://app:s/cr:t@x@db/coupons?sslmode=require") ==
+    CHECK(base::redact_url("postgresql://app:hunter2@db:5432/coupons") == "postgresql://app:***@db:5432/coupons");
+    CHECK(base::redact_url("postgresql://app:s/cr:t@x@db/coupons?sslmode=require") ==
           "postgresql://app:***@db/coupons?sslmode=require");
-    CHECK(domain::redact_url("postgresql://db/coupons?user=app&password=p/w&sslmode=require") ==
+    CHECK(base::redact_url("postgresql://db/coupons?user=app&password=p/w&sslmode=require") ==
           "postgresql://db/coupons?user=app&password=***&sslmode=require");
-    CHECK(domain::redact_url("http://hook:t0k3n@hooks.example:8080/dlt") == "http://hook:***@hooks.example:8080/dlt");
-    CHECK(domain::redact_url("postgresql://app@db/coupons") == "postgresql://app@db/coupons");  // no password
-    CHECK(domain::redact_url("sqlite:data/coupons.db") == "sqlite:data/coupons.db");
+    CHECK(base::redact_url("http://hook:t0k3n@hooks.example:8080/dlt") == "http://hook:***@hooks.example:8080/dlt");
+    CHECK(base::redact_url("postgresql://app@db/coupons") == "postgresql://app@db/coupons");  // no password
+    CHECK(base::redact_url("sqlite:data/coupons.db") == "sqlite:data/coupons.db");
 }
 
 TEST_CASE("secret librdkafka properties are recognised by name", "[unit][redact]") {
     for (const char* name : {"sasl.password", "ssl.key.password", "sasl.oauthbearer.client.secret", "ssl.key.pem",
                              "ssl_key", "ssl.keystore.password", "sasl.jaas.config"}) {
         INFO(name);
-        CHECK(domain::is_secret_property(name));
-        CHECK(domain::shown_property_value(name, "s3cr3t") == "***");
+        CHECK(base::is_secret_property(name));
+        CHECK(base::shown_property_value(name, "s3cr3t") == "***");
     }
     for (const char* name : {"security.protocol", "sasl.mechanisms", "sasl.username", "acks", "linger.ms"}) {
         INFO(name);
-        CHECK_FALSE(domain::is_secret_property(name));
+        CHECK_FALSE(base::is_secret_property(name));
     }
 }
 

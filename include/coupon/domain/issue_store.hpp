@@ -4,20 +4,15 @@
 // and nothing is visible to others before commit(). Destroying it without commit() rolls back.
 // Adapters report system failures (connection lost, disk full, locked) by throwing StoreError.
 #include <memory>
-#include <stdexcept>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
 #include <vector>
 
+#include "coupon/domain/store_error.hpp"
 #include "coupon/domain/types.hpp"
 
 namespace coupon::domain {
-
-class StoreError : public std::runtime_error {
-public:
-    using std::runtime_error::runtime_error;
-};
 
 struct UserPolicy {
     UserId user_id = 0;

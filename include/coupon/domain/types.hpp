@@ -6,13 +6,14 @@
 #include <string>
 #include <string_view>
 
+#include "coupon/base/time_point.hpp"
+
 namespace coupon::domain {
 
 using UserId = std::int64_t;
 using PolicyId = std::int64_t;
 using CouponId = std::int64_t;
-// Millisecond precision: what every store and the JSON wire format keep, so a value survives a round trip.
-using TimePoint = std::chrono::sys_time<std::chrono::milliseconds>;
+using TimePoint = base::TimePoint;
 
 // The single recorded outcome of one issue request.
 enum class Outcome {

@@ -13,7 +13,7 @@
 #include <utility>
 #include <vector>
 
-namespace coupon::domain {
+namespace coupon::base {
 class Histogram;
 }
 
@@ -75,7 +75,7 @@ struct Response {
 // A JSON answer with Content-Type application/json.
 Response json_response(int status, std::string body);
 // The error body every non-2xx answer uses: {"code":"...","message":"..."} plus optional extra
-// string members (e.g. requestId, field). Text that is not valid UTF-8 is repaired (domain::utf8_text).
+// string members (e.g. requestId, field). Text that is not valid UTF-8 is repaired (base::utf8_text).
 Response error_response(int status, std::string_view code, std::string_view message,
                         const std::vector<std::pair<std::string, std::string>>& extra = {});
 
@@ -91,13 +91,13 @@ public:
     bool responded() const;
     // From now until the answer is handed to the connection, observed into `latency` (the router does this
     // for the matched route). Call before the handler runs, from the thread that owns the request.
-    void time_into(domain::Histogram& latency) const;
+    void time_into(base::Histogram& latency) const;
 
 private:
     struct State {
         Sink sink;
         std::atomic<bool> used{false};
-        domain::Histogram* latency = nullptr;
+        base::Histogram* latency = nullptr;
         std::chrono::steady_clock::time_point started;
     };
     std::shared_ptr<State> state_;

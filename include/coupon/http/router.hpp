@@ -35,7 +35,7 @@ private:
         std::string pattern;
         std::vector<std::string> segments;
         Handler handler;
-        domain::Histogram* latency;  // coupon_http_request_duration_seconds{route="<method> <pattern>"}
+        base::Histogram* latency;  // coupon_http_request_duration_seconds{route="<method> <pattern>"}
     };
     std::vector<Route> routes_;
 };

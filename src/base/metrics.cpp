@@ -1,10 +1,10 @@
-#include "coupon/domain/metrics.hpp"
+#include "coupon/base/metrics.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 
-namespace coupon::domain {
+namespace coupon::base {
 
 const std::vector<double>& Histogram::latency_buckets() {
     static const std::vector<double> bounds{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
@@ -102,4 +102,4 @@ std::string Metrics::render() const {
     return out;
 }
 
-}  // namespace coupon::domain
+}  // namespace coupon::base

@@ -3,8 +3,8 @@
 // loops from the consumer workers and librdkafka's own "rdk:" threads. Linux keeps at most 15 bytes.
 #include <string>
 
-namespace coupon::domain {
+namespace coupon::base {
 
 void name_this_thread(const std::string& name);
 
-}  // namespace coupon::domain
+}  // namespace coupon::base

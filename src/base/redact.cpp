@@ -1,8 +1,8 @@
-#include "coupon/domain/redact.hpp"
+#include "coupon/base/redact.hpp"
 
 #include <array>
 
-namespace coupon::domain {
+namespace coupon::base {
 
 std::string redact_url(std::string_view url) {
     std::string out(url);
@@ -41,4 +41,4 @@ std::string shown_property_value(std::string_view name, std::string_view value) 
     return is_secret_property(name) ? std::string("***") : std::string(value);
 }
 
-}  // namespace coupon::domain
+}  // namespace coupon::base

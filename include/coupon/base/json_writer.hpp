@@ -8,9 +8,9 @@
 #include <string>
 #include <string_view>
 
-#include "coupon/domain/types.hpp"
+#include "coupon/base/time_point.hpp"
 
-namespace coupon::domain {
+namespace coupon::base {
 
 // `text` as a JSON string, quotes included, escaped as boost::json::serialize escapes it: '"', '\\' and
 // the control characters; other bytes are copied as they are.
@@ -38,4 +38,4 @@ private:
     bool first_ = true;
 };
 
-}  // namespace coupon::domain
+}  // namespace coupon::base

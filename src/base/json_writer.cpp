@@ -1,10 +1,10 @@
-#include "coupon/domain/json_writer.hpp"
+#include "coupon/base/json_writer.hpp"
 
 #include <charconv>
 
-#include "coupon/domain/time_format.hpp"
+#include "coupon/base/time_format.hpp"
 
-namespace coupon::domain {
+namespace coupon::base {
 
 void append_json_string(std::string& out, std::string_view text) {
     static constexpr char kHex[] = "0123456789abcdef";
@@ -78,4 +78,4 @@ JsonObjectWriter& JsonObjectWriter::null(std::string_view name) {
     return *this;
 }
 
-}  // namespace coupon::domain
+}  // namespace coupon::base

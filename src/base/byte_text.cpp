@@ -1,9 +1,9 @@
-#include "coupon/domain/byte_text.hpp"
+#include "coupon/base/byte_text.hpp"
 
 #include <array>
 #include <cstdint>
 
-namespace coupon::domain {
+namespace coupon::base {
 namespace {
 
 constexpr std::string_view kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -120,4 +120,4 @@ std::string storable_text(std::string_view bytes, std::size_t max_bytes) {
     return text;
 }
 
-}  // namespace coupon::domain
+}  // namespace coupon::base

@@ -1,11 +1,11 @@
-#include "coupon/domain/log.hpp"
+#include "coupon/base/log.hpp"
 
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 
-#include "coupon/domain/time_format.hpp"
+#include "coupon/base/time_format.hpp"
 
 namespace coupon::log {
 namespace {
@@ -38,7 +38,7 @@ bool parse_level(std::string_view text, Level& out) {
 
 void write(Level level, std::string_view component, std::string_view message) {
     const auto now = std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
-    std::string line = fmt::format("{} {} [{}] {}\n", domain::format_time(now), name_of(level), component, message);
+    std::string line = fmt::format("{} {} [{}] {}\n", base::format_time(now), name_of(level), component, message);
     // One write() per line: atomic for pipes and files up to PIPE_BUF, good enough for log lines.
     const char* p = line.data();
     std::size_t left = line.size();

@@ -1,11 +1,11 @@
-#include "coupon/domain/time_format.hpp"
+#include "coupon/base/time_format.hpp"
 
 #include <fmt/format.h>
 
 #include <cctype>
 #include <iterator>
 
-namespace coupon::domain {
+namespace coupon::base {
 namespace {
 
 // Reads exactly `width` digits at pos; advances pos.
@@ -127,4 +127,4 @@ std::optional<TimePoint> parse_time(std::string_view s) {
     return TimePoint{local - minutes{offset_minutes}};
 }
 
-}  // namespace coupon::domain
+}  // namespace coupon::base

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-namespace coupon::domain {
+namespace coupon::base {
 
 // A latency histogram with fixed buckets (upper bounds in seconds, Prometheus `le`). observe() is lock-free:
 // a short scan of the bounds and two relaxed atomic adds.
@@ -60,4 +60,4 @@ private:
     std::map<std::string, Family> families_;
 };
 
-}  // namespace coupon::domain
+}  // namespace coupon::base

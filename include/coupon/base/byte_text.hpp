@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-namespace coupon::domain {
+namespace coupon::base {
 
 // Valid UTF-8 without NUL: storable in a TEXT column of either backend as is.
 bool is_plain_text(std::string_view bytes);
@@ -22,4 +22,4 @@ std::string storable_text(std::string_view bytes, std::size_t max_bytes);
 // nullopt for text that is not padded standard base64.
 std::optional<std::string> base64_decode(std::string_view text);
 
-}  // namespace coupon::domain
+}  // namespace coupon::base

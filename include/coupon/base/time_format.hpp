@@ -4,9 +4,9 @@
 #include <string>
 #include <string_view>
 
-#include "coupon/domain/types.hpp"
+#include "coupon/base/time_point.hpp"
 
-namespace coupon::domain {
+namespace coupon::base {
 
 // "2026-12-01T01:00:00.123Z" (UTC, millisecond precision).
 std::string format_time(TimePoint t);
@@ -20,4 +20,4 @@ bool is_storable_time(TimePoint t);
 // no offset at all (read as UTC). Returns nullopt for anything else.
 std::optional<TimePoint> parse_time(std::string_view text);
 
-}  // namespace coupon::domain
+}  // namespace coupon::base

@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-namespace coupon::domain {
+namespace coupon::base {
 
 // The URL with its user information's password, and any "password=" query value, replaced by "***":
 // "postgresql://app:s/cr@t@db/x?sslpassword=y" -> "postgresql://app:***@db/x?sslpassword=***". The
@@ -18,4 +18,4 @@ bool is_secret_property(std::string_view name);
 // `value`, or "***" when `name` is a secret property.
 std::string shown_property_value(std::string_view name, std::string_view value);
 
-}  // namespace coupon::domain
+}  // namespace coupon::base
