@@ -164,9 +164,9 @@ void validate(Config& c) {
         if (!names.insert(*name).second) throw ConfigError(fmt::format("kafka.topics: '{}' is used twice", *name));
     }
     const auto& hook = c.kafka.dead_letter.webhook;
-    if (!hook.empty() && !hook.starts_with("http://")) {
-        throw ConfigError(
-            fmt::format("kafka.dead_letter.webhook: '{}' is not an http:// URL", base::redact_url(hook)));
+    if (!hook.empty() && !hook.starts_with("http://") && !hook.starts_with("https://")) {
+        throw ConfigError(fmt::format("kafka.dead_letter.webhook: '{}' is not an http:// or https:// URL",
+                                      base::redact_url(hook)));
     }
     if (c.kafka.consumer.group_id.empty()) throw ConfigError("kafka.consumer.group_id: must not be empty");
     refuse_promise_breakers(c);

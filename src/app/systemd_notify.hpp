@@ -1,5 +1,5 @@
 #pragma once
-// systemd's notify protocol (sd_notify) spoken directly: one datagram to $NOTIFY_SOCKET. No-op when the
+// systemd's notify protocol through libsystemd's sd_notify: a datagram to $NOTIFY_SOCKET. No-op when the
 // variable is unset, so the same binary runs under systemd (Type=notify, WatchdogSec=) and by hand.
 #include <atomic>
 #include <condition_variable>

@@ -1,14 +1,10 @@
 #include "webhook.hpp"
 
-#include <fcntl.h>
-#include <netdb.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
+#include <curl/curl.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
+#include <memory>
+#include <mutex>
 #include <stdexcept>
 
 #include "coupon/base/log.hpp"
@@ -20,129 +16,76 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-int remaining_ms(Clock::time_point deadline) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-    return left > 0 ? static_cast<int>(left) : 0;
+// curl_global_init is not thread-safe in every libcurl build: once per process, before the first handle.
+void init_curl_once() {
+    static std::once_flag once;
+    std::call_once(once, [] {
+        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) throw std::runtime_error("libcurl did not initialise");
+    });
 }
 
-struct Socket {
-    int fd = -1;
-    ~Socket() {
-        if (fd >= 0) ::close(fd);
-    }
+struct CurlDeleter {
+    void operator()(CURL* c) const { curl_easy_cleanup(c); }
+    void operator()(CURLU* u) const { curl_url_cleanup(u); }
+    void operator()(curl_slist* l) const { curl_slist_free_all(l); }
 };
+template <typename T>
+using CurlPtr = std::unique_ptr<T, CurlDeleter>;
 
-bool wait_for(int fd, short events, Clock::time_point deadline) {
-    pollfd p{fd, events, 0};
-    for (;;) {
-        const int n = ::poll(&p, 1, remaining_ms(deadline));
-        if (n > 0) return true;
-        if (n == 0 || errno != EINTR) return false;
-    }
-}
-
-bool connect_to(Socket& s, const HttpTarget& target, Clock::time_point deadline, std::string& error) {
-    addrinfo hints{};
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    addrinfo* found = nullptr;
-    if (const int rc = ::getaddrinfo(target.host.c_str(), target.port.c_str(), &hints, &found); rc != 0) {
-        error = std::string("resolve: ") + ::gai_strerror(rc);
-        return false;
-    }
-    for (addrinfo* a = found; a; a = a->ai_next) {
-        Socket candidate;
-        candidate.fd = ::socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol);
-        if (candidate.fd < 0) continue;
-        if (::connect(candidate.fd, a->ai_addr, a->ai_addrlen) != 0 && errno != EINPROGRESS) continue;
-        if (!wait_for(candidate.fd, POLLOUT, deadline)) {
-            error = "connect timed out";
-            continue;
-        }
-        int so_error = 0;
-        socklen_t len = sizeof so_error;
-        ::getsockopt(candidate.fd, SOL_SOCKET, SO_ERROR, &so_error, &len);
-        if (so_error != 0) {
-            error = std::string("connect: ") + std::strerror(so_error);
-            continue;
-        }
-        std::swap(s.fd, candidate.fd);
-        break;
-    }
-    ::freeaddrinfo(found);
-    if (s.fd < 0 && error.empty()) error = "cannot connect";
-    return s.fd >= 0;
-}
+// Only the status matters: the answer's body is read and dropped.
+std::size_t drop_body(char*, std::size_t size, std::size_t count, void*) { return size * count; }
 
 }  // namespace
 
-std::optional<HttpTarget> parse_http_url(const std::string& url) {
-    constexpr std::string_view scheme = "http://";
-    if (url.compare(0, scheme.size(), scheme) != 0) return std::nullopt;
-    const std::string rest = url.substr(scheme.size());
-    const auto slash = rest.find('/');
-    const std::string authority = rest.substr(0, slash);
-    HttpTarget t;
-    if (slash != std::string::npos) t.path = rest.substr(slash);
-    const auto colon = authority.rfind(':');
-    t.host = authority.substr(0, colon);
-    if (colon != std::string::npos) t.port = authority.substr(colon + 1);
-    if (t.host.empty() || t.port.empty() || t.port.find_first_not_of("0123456789") != std::string::npos) {
-        return std::nullopt;
-    }
-    return t;
+bool is_webhook_url(const std::string& url) {
+    CurlPtr<CURLU> parsed(curl_url());
+    if (!parsed || curl_url_set(parsed.get(), CURLUPART_URL, url.c_str(), 0) != CURLUE_OK) return false;
+    char* scheme = nullptr;
+    char* host = nullptr;
+    const bool has_scheme = curl_url_get(parsed.get(), CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK;
+    const bool has_host = curl_url_get(parsed.get(), CURLUPART_HOST, &host, 0) == CURLUE_OK && host && *host;
+    const bool http = has_scheme && (std::string_view(scheme) == "http" || std::string_view(scheme) == "https");
+    curl_free(scheme);
+    curl_free(host);
+    return http && has_host;
 }
 
-int http_post(const HttpTarget& target, const std::string& body, std::chrono::milliseconds timeout, std::string& error) {
-    const auto deadline = Clock::now() + timeout;
-    Socket s;
-    if (!connect_to(s, target, deadline, error)) return 0;
-    const std::string request = "POST " + target.path + " HTTP/1.1\r\nHost: " + target.host + ":" + target.port +
-                                "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
-                                "\r\nConnection: close\r\nUser-Agent: coupon-server\r\n\r\n" + body;
-    for (std::size_t sent = 0; sent < request.size();) {
-        if (!wait_for(s.fd, POLLOUT, deadline)) {
-            error = "send timed out";
-            return 0;
-        }
-        const ssize_t n = ::send(s.fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
-        if (n < 0 && errno != EAGAIN && errno != EINTR) {
-            error = std::string("send: ") + std::strerror(errno);
-            return 0;
-        }
-        if (n > 0) sent += static_cast<std::size_t>(n);
-    }
-    // Only the status line matters.
-    std::string response;
-    char buffer[512];
-    while (response.find("\r\n") == std::string::npos) {
-        if (!wait_for(s.fd, POLLIN, deadline)) {
-            error = "no response in time";
-            return 0;
-        }
-        const ssize_t n = ::recv(s.fd, buffer, sizeof buffer, 0);
-        if (n == 0) break;
-        if (n < 0) {
-            if (errno == EAGAIN || errno == EINTR) continue;
-            error = std::string("recv: ") + std::strerror(errno);
-            return 0;
-        }
-        response.append(buffer, static_cast<std::size_t>(n));
-    }
-    // "HTTP/1.1 204 No Content"
-    const auto space = response.find(' ');
-    if (response.compare(0, 5, "HTTP/") != 0 || space == std::string::npos || response.size() < space + 4) {
-        error = "not an HTTP response";
+int http_post(const std::string& url, const std::string& body, std::chrono::milliseconds timeout, std::string& error) {
+    init_curl_once();
+    CurlPtr<CURL> curl(curl_easy_init());
+    if (!curl) {
+        error = "libcurl could not make a handle";
         return 0;
     }
-    return std::atoi(response.substr(space + 1, 3).c_str());
+    curl_slist* raw_headers = curl_slist_append(nullptr, "Content-Type: application/json");
+    raw_headers = curl_slist_append(raw_headers, "Expect:");  // no 100-continue round trip for a small body
+    CurlPtr<curl_slist> headers(raw_headers);
+    char error_text[CURL_ERROR_SIZE] = {};
+    CURL* c = curl.get();
+    curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.data());
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+    curl_easy_setopt(c, CURLOPT_USERAGENT, "coupon-server");
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(std::max<std::int64_t>(1, timeout.count())));
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);  // no SIGALRM for timeouts: this is one thread of many
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, drop_body);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, error_text);
+    const CURLcode rc = curl_easy_perform(c);
+    if (rc != CURLE_OK) {
+        error = error_text[0] != '\0' ? error_text : curl_easy_strerror(rc);
+        return 0;
+    }
+    long status = 0;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    return static_cast<int>(status);
 }
 
 DeadLetterWebhook::DeadLetterWebhook(const std::string& url, std::chrono::milliseconds timeout, std::size_t capacity)
     : url_(base::redact_url(url)), timeout_(timeout), capacity_(capacity) {
-    auto target = parse_http_url(url);
-    if (!target) throw std::invalid_argument("dead-letter webhook: not an http://host:port/path URL: " + url_);
-    target_ = std::move(*target);
+    if (!is_webhook_url(url)) throw std::invalid_argument("dead-letter webhook: not an http:// or https:// URL: " + url_);
+    target_ = url;
 }
 
 DeadLetterWebhook::~DeadLetterWebhook() { stop(); }

@@ -1,29 +1,25 @@
 #pragma once
-// The optional dead-letter webhook (the seed's NotificationService): each dead letter is POSTed as JSON to a
-// plain "http://host:port/path" URL by a background thread, one attempt with a timeout. A failure is logged
-// and counted, never retried, and never blocks the consumer: when the queue is full, notices are dropped.
+// The optional dead-letter webhook (the seed's NotificationService): each dead letter is POSTed as JSON to an
+// http:// or https:// URL by a background thread, one attempt with a timeout. A failure is logged and
+// counted, never retried, and never blocks the consumer: when the queue is full, notices are dropped.
+// libcurl speaks the HTTP: TLS with the system's CA store and host name checks, proxies from the usual
+// environment variables (http_proxy, https_proxy, no_proxy), redirects not followed.
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
 #include <mutex>
-#include <optional>
 #include <string>
 #include <thread>
 
 namespace coupon::messaging {
 
-struct HttpTarget {
-    std::string host;
-    std::string port = "80";
-    std::string path = "/";
-};
+// True when `url` is an http:// or https:// URL with a host (what the webhook accepts).
+bool is_webhook_url(const std::string& url);
 
-// nullopt unless `url` is http://host[:port][/path] (https is not supported: no TLS here).
-std::optional<HttpTarget> parse_http_url(const std::string& url);
-
-// One blocking HTTP/1.1 POST. Returns the status code, or 0 and `error` on a network failure or timeout.
-int http_post(const HttpTarget& target, const std::string& body, std::chrono::milliseconds timeout, std::string& error);
+// One blocking POST of a JSON body. Returns the status code, or 0 and `error` on a network or TLS failure or
+// when the whole exchange did not finish within `timeout`.
+int http_post(const std::string& url, const std::string& body, std::chrono::milliseconds timeout, std::string& error);
 
 class DeadLetterWebhook {
 public:
@@ -44,7 +40,7 @@ public:
 private:
     void loop();
 
-    HttpTarget target_;
+    std::string target_;
     std::string url_;  // for log lines: any password in it hidden
     std::chrono::milliseconds timeout_;
     std::size_t capacity_;

@@ -166,6 +166,21 @@ TEST_CASE("dead letters: a webhook that is down never holds up the DLT consumer"
     dlt->stop();
 }
 
+TEST_CASE("dead letters: an https webhook speaks TLS: a plain HTTP listener gets no notice", "[dlt][webhook]") {
+    KafkaFixture f(1, 1);
+    HookServer plain;
+    f.config.dead_letter_webhook = "https://127.0.0.1:" + std::to_string(plain.port()) + "/dead-letters";
+    const auto failures_before = counter_value("coupon_dead_letter_webhook_failures_total");
+    f.produce_raw(f.config.topics.dlt, "1", "poison", dlt_headers("couponIssueRequest", f.config.topics.issue, 0, 0));
+    auto dlt = f.make_dlt_consumer();
+    REQUIRE(wait_until([&] { return f.store.snapshot().dead_letters.size() == 1; }, 20s));
+    // The TLS handshake never completes (the listener answers no ClientHello), so within the webhook's 3 s
+    // timeout the notice fails and is counted; no JSON reached the listener in clear text.
+    CHECK(wait_until([&] { return counter_value("coupon_dead_letter_webhook_failures_total") - failures_before == 1; }, 10s));
+    for (const auto& body : plain.bodies()) CHECK(body.find("poison") == std::string::npos);
+    dlt->stop();
+}
+
 TEST_CASE("dead letters: stopping with a webhook that hangs takes one webhook timeout, not one per notice",
           "[dlt][webhook]") {
     // Listens but never accepts: each POST connects (the kernel completes the handshake), sends, and waits

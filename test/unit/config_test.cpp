@@ -72,6 +72,8 @@ TEST_CASE("environment variables override the file", "[config]") {
     CHECK(c.kafka.properties.at("socket.keepalive.enable") == "true");
     CHECK(c.kafka.producer.properties.at("socket.timeout.ms") == "2000");
     CHECK(load_config("", {{"COUPON_KAFKA_RETRY_MULTIPLIER", "1.5"}}).kafka.retry.multiplier == 1.5);
+    const std::string https_hook = "https://hooks.example/coupon-dead-letters";
+    CHECK(load_config("", {{"COUPON_KAFKA_DEAD_LETTER_WEBHOOK", https_hook}}).kafka.dead_letter.webhook == https_hook);
 }
 
 TEST_CASE("bad values fail at start with the key named", "[config]") {
