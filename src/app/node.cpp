@@ -69,10 +69,11 @@ void Node::start() {
     sink_ = std::make_unique<messaging::KafkaRequestSink>(kafka);
     sink_->start();
     if (guard_) guarded_sink_ = std::make_unique<messaging::GuardedRequestSink>(*sink_, *guard_, kafka.topics.issue);
+    publisher_ = messaging::start_publisher(kafka);  // before the consumers, which may start just below
 
     if (database) database_opened(std::move(database));
 
-    replayer_ = std::make_unique<messaging::KafkaReplayer>(kafka, std::chrono::seconds(10), guard_.get());
+    replayer_ = std::make_unique<messaging::KafkaReplayer>(kafka, publisher_, std::chrono::seconds(10), guard_.get());
     replayer_->start();
     stored_requests_ = std::make_unique<messaging::IssueTopicReader>(kafka);
 
@@ -124,12 +125,12 @@ void Node::database_opened(std::unique_ptr<store::Database> database) {
 
 void Node::start_consumers() {
     consumers_ = std::make_unique<messaging::IssueConsumerGroup>(
-        kafka_, [db = database_.get()] { return db->issue_store(); }, clock_,
+        kafka_, [db = database_.get()] { return db->issue_store(); }, clock_, publisher_,
         messaging::IssueConsumerGroup::TestHooks{}, guard_.get());
     consumers_->start();
 
     dead_letters_ = std::make_unique<messaging::DeadLetterConsumer>(
-        kafka_, [db = database_.get()] { return db->dead_letter_store(); }, clock_);
+        kafka_, [db = database_.get()] { return db->dead_letter_store(); }, clock_, publisher_);
     dead_letters_->start();
     consumers_started_ = true;
 }
@@ -232,7 +233,6 @@ void Node::stop() {
     }
     if (consumers_) consumers_->stop();
     if (dead_letters_) dead_letters_->stop();
-    if (replayer_) replayer_->stop();
     if (sink_) sink_->stop(timeout);
     if (guard_) guard_->stop();
     if (listener_) listener_->stop();
@@ -241,6 +241,7 @@ void Node::stop() {
     consumers_.reset();
     dead_letters_.reset();
     replayer_.reset();
+    publisher_.reset();  // its last owner: flushes and stops the producer
     stored_requests_.reset();
     guarded_sink_.reset();
     sink_.reset();

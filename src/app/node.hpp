@@ -75,6 +75,7 @@ private:
     std::unique_ptr<messaging::GuardedRequestSink> guarded_sink_;  // embedded broker only: in front of sink_
     std::unique_ptr<messaging::IssueConsumerGroup> consumers_;
     std::unique_ptr<messaging::DeadLetterConsumer> dead_letters_;
+    std::shared_ptr<messaging::ResultPublisher> publisher_;  // results, forwards, replays: shared with the three
     std::unique_ptr<messaging::KafkaReplayer> replayer_;
     std::unique_ptr<messaging::IssueTopicReader> stored_requests_;  // GET of a request this node does not remember
     std::unique_ptr<http::HttpServer> server_;

@@ -13,17 +13,18 @@ struct DeadLetterConsumer::Impl {
     KafkaConfig config;
     StoreFactory store_factory;
     const domain::Clock& clock;
-    ResultPublisher publisher;
+    std::shared_ptr<ResultPublisher> publisher;
     std::unique_ptr<DeadLetterWebhook> webhook;  // declared before the consumer: outlives its handlers
     std::unique_ptr<TopicConsumer> consumer;
     bool started = false;
 
-    Impl(KafkaConfig c, StoreFactory f, const domain::Clock& k)
-        : config(std::move(c)), store_factory(std::move(f)), clock(k), publisher(config) {}
+    Impl(KafkaConfig c, StoreFactory f, const domain::Clock& k, std::shared_ptr<ResultPublisher> p)
+        : config(std::move(c)), store_factory(std::move(f)), clock(k), publisher(std::move(p)) {}
 };
 
-DeadLetterConsumer::DeadLetterConsumer(KafkaConfig config, StoreFactory store_factory, const domain::Clock& clock)
-    : impl_(std::make_unique<Impl>(std::move(config), std::move(store_factory), clock)) {}
+DeadLetterConsumer::DeadLetterConsumer(KafkaConfig config, StoreFactory store_factory, const domain::Clock& clock,
+                                       std::shared_ptr<ResultPublisher> publisher)
+    : impl_(std::make_unique<Impl>(std::move(config), std::move(store_factory), clock, std::move(publisher))) {}
 
 DeadLetterConsumer::~DeadLetterConsumer() { stop(); }
 
@@ -34,13 +35,12 @@ void DeadLetterConsumer::start() {
         d.webhook = std::make_unique<DeadLetterWebhook>(d.config.dead_letter_webhook);
         d.webhook->start();
     }
-    d.publisher.start();
     d.started = true;
     TopicConsumer::Options options{d.config.topics.dlt, dead_letter_group(d.config), d.config.retry.consumer_threads,
                                    false, kQuietFetchWait};
-    d.consumer = std::make_unique<TopicConsumer>(d.config, options, d.clock, d.publisher);
+    d.consumer = std::make_unique<TopicConsumer>(d.config, options, d.clock, *d.publisher);
     d.consumer->start([&d](int) -> std::unique_ptr<BatchHandler> {
-        return std::make_unique<DeadLetterHandler>(d.store_factory(), d.clock, d.publisher, d.webhook.get());
+        return std::make_unique<DeadLetterHandler>(d.store_factory(), d.clock, *d.publisher, d.webhook.get());
     });
 }
 
@@ -50,7 +50,6 @@ void DeadLetterConsumer::stop() {
     d.started = false;
     if (d.consumer) d.consumer->stop();
     d.consumer.reset();
-    d.publisher.stop();
     if (d.webhook) d.webhook->stop();
     log::info("dead-letter", "DLT consumer stopped");
 }

@@ -14,41 +14,42 @@ struct IssueConsumerGroup::Impl {
     const domain::Clock& clock;
     TestHooks hooks;
     BacklogGuard* guard;
-    ResultPublisher publisher;  // results, retries and dead letters of every stage
+    std::shared_ptr<ResultPublisher> publisher;  // results, retries and dead letters of every stage
     std::vector<ConsumeStage> stages;
     std::vector<std::unique_ptr<TopicConsumer>> consumers;  // stages[i] <-> consumers[i]
     bool started = false;
 
-    Impl(KafkaConfig c, StoreFactory f, const domain::Clock& k, TestHooks h, BacklogGuard* b)
+    Impl(KafkaConfig c, StoreFactory f, const domain::Clock& k, std::shared_ptr<ResultPublisher> p, TestHooks h,
+         BacklogGuard* b)
         : config(std::move(c)),
           store_factory(std::move(f)),
           clock(k),
           hooks(std::move(h)),
           guard(b),
-          publisher(config),
+          publisher(std::move(p)),
           stages(consume_stages(config)) {}
 };
 
 IssueConsumerGroup::IssueConsumerGroup(KafkaConfig config, StoreFactory store_factory, const domain::Clock& clock,
-                                       TestHooks hooks, BacklogGuard* guard)
-    : impl_(std::make_unique<Impl>(std::move(config), std::move(store_factory), clock, std::move(hooks), guard)) {}
+                                       std::shared_ptr<ResultPublisher> publisher, TestHooks hooks, BacklogGuard* guard)
+    : impl_(std::make_unique<Impl>(std::move(config), std::move(store_factory), clock, std::move(publisher),
+                                   std::move(hooks), guard)) {}
 
 IssueConsumerGroup::~IssueConsumerGroup() { stop(); }
 
 void IssueConsumerGroup::start() {
     Impl& g = *impl_;
     if (g.started) return;
-    g.publisher.start();
     g.started = true;
     for (std::size_t i = 0; i < g.stages.size(); ++i) {
         const ConsumeStage& stage = g.stages[i];
         TopicConsumer::Options options{stage.topic, stage.group_id,
                                        i == 0 ? g.config.consumer_threads : g.config.retry.consumer_threads,
                                        stage.delayed, stage.delayed ? kQuietFetchWait : std::chrono::milliseconds(0)};
-        auto consumer = std::make_unique<TopicConsumer>(g.config, options, g.clock, g.publisher, g.guard);
+        auto consumer = std::make_unique<TopicConsumer>(g.config, options, g.clock, *g.publisher, g.guard);
         auto hook = i == 0 ? g.hooks.after_db_commit : std::function<void()>();
         consumer->start([&g, &stage, hook](int) -> std::unique_ptr<BatchHandler> {
-            return std::make_unique<IssueHandler>(g.config, stage, g.store_factory(), g.clock, g.publisher, hook);
+            return std::make_unique<IssueHandler>(g.config, stage, g.store_factory(), g.clock, *g.publisher, hook);
         });
         g.consumers.push_back(std::move(consumer));
     }
@@ -61,7 +62,6 @@ void IssueConsumerGroup::stop() {
     // Main topic first: it feeds the retry topics.
     for (auto& c : g.consumers) c->stop();
     g.consumers.clear();
-    g.publisher.stop();
     log::info("consumer", "group {} and its retry groups stopped", g.config.group_id);
 }
 

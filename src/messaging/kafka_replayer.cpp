@@ -7,7 +7,7 @@
 #include "coupon/messaging/message_codec.hpp"
 #include "coupon/messaging/partitioner.hpp"
 #include "spring_retry_records.hpp"
-#include "producer.hpp"
+#include "result_publisher.hpp"
 #include "publish_pipeline.hpp"
 
 namespace coupon::messaging {
@@ -18,11 +18,11 @@ struct KafkaReplayer::Impl {
     KafkaConfig config;
     std::chrono::milliseconds timeout;
     BacklogGuard* guard;
-    Producer producer;
+    std::shared_ptr<ResultPublisher> publisher;
     std::int32_t partitions = 0;  // of the issue topic; read only with a guard, which must know the partition
 
-    Impl(KafkaConfig c, std::chrono::milliseconds t, BacklogGuard* g)
-        : config(std::move(c)), timeout(t), guard(g), producer(config, "replay") {}
+    Impl(KafkaConfig c, std::shared_ptr<ResultPublisher> p, std::chrono::milliseconds t, BacklogGuard* g)
+        : config(std::move(c)), timeout(t), guard(g), publisher(std::move(p)) {}
 
     OutRecord record_for(const domain::DeadLetter& letter) const {
         OutRecord r;
@@ -46,23 +46,21 @@ struct KafkaReplayer::Impl {
     }
 };
 
-KafkaReplayer::KafkaReplayer(KafkaConfig config, std::chrono::milliseconds timeout, BacklogGuard* guard)
-    : impl_(std::make_unique<Impl>(std::move(config), timeout, guard)) {}
+KafkaReplayer::KafkaReplayer(KafkaConfig config, std::shared_ptr<ResultPublisher> publisher,
+                             std::chrono::milliseconds timeout, BacklogGuard* guard)
+    : impl_(std::make_unique<Impl>(std::move(config), std::move(publisher), timeout, guard)) {}
 
-KafkaReplayer::~KafkaReplayer() { stop(); }
+KafkaReplayer::~KafkaReplayer() = default;
 
 void KafkaReplayer::start() {
-    impl_->producer.start();
     if (!impl_->guard) return;
     try {
-        impl_->partitions = partition_count(impl_->producer.handle(), impl_->config.topics.issue, std::chrono::seconds(10));
+        impl_->partitions = partition_count(impl_->publisher->handle(), impl_->config.topics.issue, std::chrono::seconds(10));
     } catch (const std::exception& e) {
         impl_->partitions = impl_->config.topics.issue_partitions;
         log::warn("kafka", "{}; assuming {} partitions", e.what(), impl_->partitions);
     }
 }
-
-void KafkaReplayer::stop() { impl_->producer.stop(std::chrono::seconds(5)); }
 
 std::pair<AcceptStatus, std::string> KafkaReplayer::replay(const domain::DeadLetter& letter) {
     using Verdict = std::pair<AcceptStatus, std::string>;
@@ -78,7 +76,7 @@ std::pair<AcceptStatus, std::string> KafkaReplayer::replay(const domain::DeadLet
             return {AcceptStatus::Overloaded, "partition backlog limit reached"};
         }
     }
-    const rd_kafka_resp_err_t err = impl_->producer.produce(
+    const rd_kafka_resp_err_t err = impl_->publisher->send(
         record, [promise, guard, topic = record.topic, partition = record.partition](
                     rd_kafka_resp_err_t e, const std::string& reason, std::int64_t offset) {
             if (guard) guard->on_delivery(topic, partition, e == RD_KAFKA_RESP_ERR_NO_ERROR, offset);

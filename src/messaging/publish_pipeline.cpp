@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "backoff.hpp"
 #include "coupon/base/log.hpp"
 #include "coupon/messaging/backlog_guard.hpp"
 #include "messaging_metrics.hpp"
@@ -10,8 +11,6 @@
 namespace coupon::messaging {
 namespace {
 
-constexpr auto kFirstBackoff = std::chrono::milliseconds(100);
-constexpr auto kMaxBackoff = std::chrono::seconds(5);
 constexpr auto kRoomLogEvery = std::chrono::seconds(5);
 
 }  // namespace
@@ -36,7 +35,7 @@ struct PublishPipeline::Flight {
     std::string first_error;
     // Worker thread only.
     std::vector<std::size_t> unsent;  // waiting for room in their partition (guard) or for their retry
-    std::chrono::milliseconds backoff = kFirstBackoff;
+    Backoff backoff;
     std::chrono::steady_clock::time_point retry_at{};
     bool retry_scheduled = false;
     std::chrono::steady_clock::time_point waiting_since{};
@@ -139,15 +138,15 @@ void PublishPipeline::settle(Offsets& committable) {
         // Finished with refusals: produce those again after a backoff (they must be stored before commit).
         if (!f.retry_scheduled) {
             f.retry_scheduled = true;
-            f.retry_at = now + f.backoff;
+            f.retry_at = now + f.backoff.current();
             MessagingMetrics::get().publish_failures.fetch_add(1, std::memory_order_relaxed);
             log::warn("consumer", "publishing {} of {} {} failed: {}; retrying in {} ms", f.failed.size(),
-                      f.records.size(), f.what, f.first_error, f.backoff.count());
+                      f.records.size(), f.what, f.first_error, f.backoff.current().count());
             continue;
         }
         if (now < f.retry_at) continue;
         f.retry_scheduled = false;
-        f.backoff = std::min<std::chrono::milliseconds>(f.backoff * 2, kMaxBackoff);
+        f.backoff.grow();
         f.unsent.insert(f.unsent.end(), f.failed.begin(), f.failed.end());
         std::sort(f.unsent.begin(), f.unsent.end());  // forwards keep their offset order
         f.failed.clear();

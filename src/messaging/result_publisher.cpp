@@ -9,8 +9,15 @@ ResultPublisher::ResultPublisher(const KafkaConfig& config)
     // produced together anyway.
     : config_(config), producer_(config, "results", {{"linger.ms", "1"}}) {}
 
+ResultPublisher::~ResultPublisher() { producer_.stop(std::chrono::seconds(10)); }
+
 void ResultPublisher::start() { producer_.start(); }
-void ResultPublisher::stop() { producer_.stop(std::chrono::seconds(10)); }
+
+std::shared_ptr<ResultPublisher> start_publisher(const KafkaConfig& config) {
+    auto publisher = std::make_shared<ResultPublisher>(config);
+    publisher->start();
+    return publisher;
+}
 
 rd_kafka_resp_err_t ResultPublisher::send(const OutRecord& record, Producer::OnDeliveryAt on_delivery) {
     return producer_.produce(record, std::move(on_delivery));

@@ -9,10 +9,8 @@
 
 namespace coupon::messaging {
 
-StoreRetry::StoreRetry(std::chrono::milliseconds first, std::chrono::milliseconds max) : first_(first), max_(max) {}
-
 bool StoreRetry::run(const Attempt& attempt, const GiveUp& give_up) const {
-    std::chrono::milliseconds delay = first_;
+    Backoff backoff = backoff_;
     // The first attempt runs even when stopping: a graceful stop finishes the in-flight batch.
     for (int failures = 0;; ++failures) {
         std::string why;
@@ -27,9 +25,9 @@ bool StoreRetry::run(const Attempt& attempt, const GiveUp& give_up) const {
         }
         MessagingMetrics::get().store_failures.fetch_add(1, std::memory_order_relaxed);
         log::warn("consumer", "database failed (attempt {}): {}; retrying in {} ms", failures + 1, why,
-                  delay.count());
-        if (wait_or_give_up(delay, give_up)) return false;
-        delay = std::min(delay * 2, max_);
+                  backoff.current().count());
+        if (wait_or_give_up(backoff.current(), give_up)) return false;
+        backoff.grow();
     }
 }
 

@@ -1,10 +1,12 @@
 #pragma once
-// Retrying a database write in place with exponential backoff (100 ms doubling to 5 s) until it succeeds or
+// Retrying a database write in place with exponential backoff (backoff.hpp: 100 ms doubling to 5 s) until it succeeds or
 // the worker must give up (stopping, or a partition of the batch was revoked). Issue records do not use it:
 // a system error sends them to the retry topics instead (issue_batch_handler.hpp). The DLT consumer does: the DLT
 // is the last stop, so a dead letter waits for the database rather than go anywhere else.
 #include <chrono>
 #include <functional>
+
+#include "backoff.hpp"
 
 namespace coupon::messaging {
 
@@ -13,14 +15,12 @@ public:
     using Attempt = std::function<void()>;
     using GiveUp = std::function<bool()>;
 
-    explicit StoreRetry(std::chrono::milliseconds first = std::chrono::milliseconds(100),
-                        std::chrono::milliseconds max = std::chrono::seconds(5));
+    explicit StoreRetry(Backoff backoff = Backoff()) : backoff_(backoff) {}
     // True once `attempt` returned; false when it gave up (the attempt's transaction did not commit).
     bool run(const Attempt& attempt, const GiveUp& give_up) const;
 
 private:
-    std::chrono::milliseconds first_;
-    std::chrono::milliseconds max_;
+    Backoff backoff_;  // the first pause and its cap; each run starts from the first
 };
 
 // Sleeps up to `delay`, waking early when give_up() turns true. Returns give_up().

@@ -168,7 +168,7 @@ TEST_CASE("backlog guard: full retry and dead-letter partitions hold the stages 
     BacklogGuard guard(f.config);
     guard.start();
     auto dlt = f.make_dlt_consumer();
-    auto group = std::make_unique<IssueConsumerGroup>(f.config, f.store_factory(), f.clock,
+    auto group = std::make_unique<IssueConsumerGroup>(f.config, f.store_factory(), f.clock, start_publisher(f.config),
                                                       IssueConsumerGroup::TestHooks{}, &guard);
     group->start();
 

@@ -232,7 +232,7 @@ TEST_CASE("replay: a dead-lettered request gets a normal outcome, and replaying 
     const auto letters = f.store.snapshot().dead_letters;
     REQUIRE(letters.size() == 2);
 
-    messaging::KafkaReplayer replayer(f.config);
+    messaging::KafkaReplayer replayer(f.config, messaging::start_publisher(f.config));
     replayer.start();
     for (const auto& letter : letters) CHECK(replayer.replay(letter).first == domain::AcceptStatus::Accepted);
     REQUIRE(wait_until([&] { return published.of("replay-ours").size() == 2 && published.of(spring_id).size() == 2; }, 20s));
@@ -255,7 +255,6 @@ TEST_CASE("replay: a dead-lettered request gets a normal outcome, and replaying 
         CHECK(published.of(id).at(2).outcome == domain::Outcome::Issued);
         CHECK(published.of(id).at(2).coupon_id == first.results.at(id).coupon_id);
     }
-    replayer.stop();
     group->stop();
     dlt->stop();
 }

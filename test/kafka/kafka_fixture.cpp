@@ -98,14 +98,15 @@ void require_settled(const messaging::IssueConsumerGroup& group) {
 
 std::unique_ptr<messaging::IssueConsumerGroup> KafkaFixture::make_group(messaging::IssueConsumerGroup::TestHooks hooks,
                                                                         Settle settle) {
-    auto group = std::make_unique<messaging::IssueConsumerGroup>(config, store_factory(), clock, std::move(hooks));
+    auto group = std::make_unique<messaging::IssueConsumerGroup>(config, store_factory(), clock,
+                                                               messaging::start_publisher(config), std::move(hooks));
     group->start();
     if (settle == Settle::Yes) require_settled(*group);
     return group;
 }
 
 std::unique_ptr<messaging::IssueConsumerGroup> KafkaFixture::make_group_with_clock(const domain::Clock& c) {
-    auto group = std::make_unique<messaging::IssueConsumerGroup>(config, store_factory(), c);
+    auto group = std::make_unique<messaging::IssueConsumerGroup>(config, store_factory(), c, messaging::start_publisher(config));
     group->start();
     require_settled(*group);
     return group;
@@ -113,7 +114,7 @@ std::unique_ptr<messaging::IssueConsumerGroup> KafkaFixture::make_group_with_clo
 
 std::unique_ptr<messaging::DeadLetterConsumer> KafkaFixture::make_dlt_consumer() {
     auto consumer = std::make_unique<messaging::DeadLetterConsumer>(
-        config, [this] { return std::make_unique<InMemoryDeadLetters>(store); }, clock);
+        config, [this] { return std::make_unique<InMemoryDeadLetters>(store); }, clock, messaging::start_publisher(config));
     consumer->start();
     return consumer;
 }

@@ -14,6 +14,7 @@
 #include "coupon/domain/clock.hpp"
 #include "coupon/domain/dead_letters.hpp"
 #include "coupon/messaging/kafka_config.hpp"
+#include "coupon/messaging/publisher.hpp"
 
 namespace coupon::messaging {
 
@@ -22,8 +23,9 @@ public:
     // Called once per worker thread (KafkaConfig::retry.consumer_threads): one database session each.
     using StoreFactory = std::function<std::unique_ptr<domain::DeadLetterStore>()>;
 
-    // `clock` stamps created_at; it must outlive the consumer.
-    DeadLetterConsumer(KafkaConfig config, StoreFactory store_factory, const domain::Clock& clock);
+    // `clock` stamps created_at; it must outlive the consumer. `publisher` sends the FAILED results.
+    DeadLetterConsumer(KafkaConfig config, StoreFactory store_factory, const domain::Clock& clock,
+                       std::shared_ptr<ResultPublisher> publisher);
     ~DeadLetterConsumer();  // stop()
     DeadLetterConsumer(const DeadLetterConsumer&) = delete;
     DeadLetterConsumer& operator=(const DeadLetterConsumer&) = delete;

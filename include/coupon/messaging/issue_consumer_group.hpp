@@ -19,6 +19,7 @@
 #include "coupon/domain/clock.hpp"
 #include "coupon/domain/issue_store.hpp"
 #include "coupon/messaging/kafka_config.hpp"
+#include "coupon/messaging/publisher.hpp"
 
 namespace coupon::messaging {
 
@@ -36,14 +37,16 @@ public:
     };
 
     // `clock` decides issue windows and retry due times; it must outlive the group. `guard` (embedded broker
-    // only, else null) must too: forwarding to a retry topic or the DLT waits for room there.
+    // only, else null) must too: forwarding to a retry topic or the DLT waits for room there. `publisher`
+    // sends the results and forwards of every stage (start_publisher).
     IssueConsumerGroup(KafkaConfig config, StoreFactory store_factory, const domain::Clock& clock,
-                       TestHooks hooks = {}, BacklogGuard* guard = nullptr);
+                       std::shared_ptr<ResultPublisher> publisher, TestHooks hooks = {},
+                       BacklogGuard* guard = nullptr);
     ~IssueConsumerGroup();  // stop()
     IssueConsumerGroup(const IssueConsumerGroup&) = delete;
     IssueConsumerGroup& operator=(const IssueConsumerGroup&) = delete;
 
-    // Creates the consumers and the result producer, subscribes, starts the threads. Throws on bad config.
+    // Creates the consumers, subscribes, starts the threads. Throws on bad config.
     void start();
     // Graceful: finishes in-flight batches (they commit), leaves the groups (rd_kafka_consumer_close), joins.
     void stop();

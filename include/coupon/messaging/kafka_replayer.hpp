@@ -13,6 +13,7 @@
 
 #include "coupon/domain/dead_letters.hpp"
 #include "coupon/messaging/kafka_config.hpp"
+#include "coupon/messaging/publisher.hpp"
 
 namespace coupon::messaging {
 
@@ -21,14 +22,14 @@ class BacklogGuard;
 class KafkaReplayer final : public domain::RequestReplayer {
 public:
     // guard: the embedded broker's (else null): a replay into a full issue partition is refused (Overloaded).
-    explicit KafkaReplayer(KafkaConfig config, std::chrono::milliseconds timeout = std::chrono::seconds(10),
-                           BacklogGuard* guard = nullptr);
+    // `publisher` sends the replayed records (start_publisher).
+    KafkaReplayer(KafkaConfig config, std::shared_ptr<ResultPublisher> publisher,
+                  std::chrono::milliseconds timeout = std::chrono::seconds(10), BacklogGuard* guard = nullptr);
     ~KafkaReplayer() override;  // stop()
     KafkaReplayer(const KafkaReplayer&) = delete;
     KafkaReplayer& operator=(const KafkaReplayer&) = delete;
 
-    void start();  // throws on bad configuration
-    void stop();
+    void start();  // learns the issue topic's partition count (with a guard)
     // Thread-safe; blocks until the broker acknowledged (Accepted) or refused / timed out (Unavailable), or the
     // local queue is full (Overloaded).
     std::pair<domain::AcceptStatus, std::string> replay(const domain::DeadLetter& letter) override;
