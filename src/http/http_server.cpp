@@ -274,7 +274,7 @@ private:
     void write(Response&& answer, bool keep, unsigned version) {
         state_ = State::Writing;
         const int status = answer.status >= 100 && answer.status <= 599 ? answer.status : 500;
-        account_response(method_.empty() ? "-" : method_, target_.empty() ? "-" : target_, status, answer.body);
+        account_response(method_.empty() ? "-" : method_, target_.empty() ? "-" : target_, status, answer.error_code);
         response_ = {};
         response_.version(version);
         response_.result(static_cast<unsigned>(status));

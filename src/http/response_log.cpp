@@ -48,22 +48,13 @@ private:
     std::atomic<long> suppressed_{0};
 };
 
-std::string_view code_of(std::string_view body) {
-    constexpr std::string_view kKey = R"("code":")";
-    const auto start = body.find(kKey);
-    if (start == std::string_view::npos) return {};
-    const auto from = start + kKey.size();
-    const auto end = body.find('"', from);
-    return end == std::string_view::npos ? std::string_view{} : body.substr(from, end - from);
-}
-
 }  // namespace
 
-void account_response(std::string_view method, std::string_view target, int status, std::string_view body) {
+void account_response(std::string_view method, std::string_view target, int status, std::string_view code) {
     counter_for(status).fetch_add(1, std::memory_order_relaxed);
     if (status < 400) return;
     if (status < 500) {
-        log::debug("http", "{} {} -> {} {}", method, target.substr(0, 200), status, code_of(body));
+        log::debug("http", "{} {} -> {} {}", method, target.substr(0, 200), status, code);
         return;
     }
     static WarnBudget budget;
@@ -71,9 +62,9 @@ void account_response(std::string_view method, std::string_view target, int stat
     if (suppressed < 0) return;
     if (suppressed > 0) {
         log::warn("http", "{} {} -> {} {} ({} similar lines suppressed)", method, target.substr(0, 200), status,
-                  code_of(body), suppressed);
+                  code, suppressed);
     } else {
-        log::warn("http", "{} {} -> {} {}", method, target.substr(0, 200), status, code_of(body));
+        log::warn("http", "{} {} -> {} {}", method, target.substr(0, 200), status, code);
     }
 }
 

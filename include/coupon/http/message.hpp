@@ -70,6 +70,7 @@ struct Response {
     int status = 200;
     Headers headers;  // Content-Length and Connection are managed by the server
     std::string body;
+    std::string error_code;  // error_response's "code" (for the server's log line); empty otherwise
 };
 
 // A JSON answer with Content-Type application/json.
