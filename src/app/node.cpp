@@ -100,13 +100,14 @@ void Node::database_opened(std::unique_ptr<store::Database> database) {
     if (stopping_.load()) return;  // closed again unused: stop() is tearing the node down
     database_ = std::move(database);
     gate_->attach(database_.get());
-    if (board_ && server_) {
-        // Came late: make_routes could not seed the sold-out set; do it now (best effort, as there).
-        try {
-            for (const auto policy : database_->queries().sold_out_policies()) board_->mark_sold_out(policy);
-        } catch (const std::exception& e) {
-            log::warn("app", "cannot read sold-out policies, will learn them from results: {}", e.what());
-        }
+    // A restarted node answers 409 COUPON_SOLD_OUT at once for what the database knows is sold out (best
+    // effort: the rest is learned from the result topic).
+    try {
+        const auto policies = database_->queries().sold_out_policies();
+        for (const auto policy : policies) board_->mark_sold_out(policy);
+        if (!policies.empty()) log::info("app", "{} coupon policies are sold out", policies.size());
+    } catch (const std::exception& e) {
+        log::warn("app", "cannot read sold-out policies, will learn them from results: {}", e.what());
     }
     try {
         start_consumers();

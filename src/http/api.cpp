@@ -13,16 +13,6 @@
 namespace coupon::http {
 namespace {
 
-void seed_sold_out(OutcomeBoard& board, domain::CouponQueries& queries) {
-    try {
-        const auto policies = queries.sold_out_policies();
-        for (auto policy : policies) board.mark_sold_out(policy);
-        if (!policies.empty()) log::info("http", "{} coupon policies are sold out", policies.size());
-    } catch (const std::exception& e) {
-        log::warn("http", "cannot read sold-out policies, will learn them from results: {}", e.what());
-    }
-}
-
 // Runs `handler` on the blocking pool. The I/O thread only queues it: a full queue answers 503 at once.
 Handler off_io(const std::shared_ptr<BlockingPool>& pool, const HttpConfig& config, Handler handler) {
     auto& refused = base::Metrics::global().counter(
@@ -44,7 +34,6 @@ Handler off_io(const std::shared_ptr<BlockingPool>& pool, const HttpConfig& conf
 }  // namespace
 
 Router make_routes(ApiDeps deps, const HttpConfig& config) {
-    seed_sold_out(deps.board, deps.queries);
     std::shared_ptr<const Authenticator> auth = make_authenticator(config.auth);  // throws for an unusable key
     auto context = std::make_shared<const ApiContext>(
         ApiContext{deps, config, std::move(auth), EdgeLimits::make(config.limits)});

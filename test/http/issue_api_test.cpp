@@ -279,19 +279,6 @@ TEST_CASE("a policy known to be sold out answers 409 without producing", "[http]
     CHECK(api.post("/api/coupons/42", R"({"couponPolicyId":8})").status == 200);  // other policies unaffected
 }
 
-TEST_CASE("a restarted node knows sold-out policies from the database", "[http][issue]") {
-    HttpConfig config = test_config();
-    OutcomeBoard board;
-    MapQueries queries;
-    queries.sold_out = {7};
-    FixedClock clock;
-    FakeSink sink(board);
-    HttpServer server(config, make_routes(ApiDeps{sink, queries, board, clock, {}}, config));
-    server.start();
-    check_error(call(server.port(), "POST", "/api/coupons/1", kBody), 409, "COUPON_SOLD_OUT");
-    CHECK(sink.submitted().empty());
-}
-
 TEST_CASE("a refused request answers 503 with Retry-After and leaves no waiter", "[http][issue]") {
     struct Row {
         AcceptStatus answer;

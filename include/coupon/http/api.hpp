@@ -53,9 +53,8 @@ struct ApiDeps {
     domain::StoredRequests* stored_requests = nullptr;
 };
 
-// Builds every route. Also seeds board's sold-out set from queries.sold_out_policies() (best effort:
-// a database failure is logged and the set is learned from the result topic instead), so a restarted
-// node answers 409 COUPON_SOLD_OUT without producing to Kafka.
+// Builds every route; no I/O. The caller seeds the board's sold-out set (OutcomeBoard::mark_sold_out) from
+// the database when it has one, so a restarted node answers 409 COUPON_SOLD_OUT without producing to Kafka.
 Router make_routes(ApiDeps deps, const HttpConfig& config);
 
 }  // namespace coupon::http
