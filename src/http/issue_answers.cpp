@@ -5,7 +5,7 @@
 
 #include <algorithm>
 
-#include "coupon/http/status_map.hpp"
+#include "status_map.hpp"
 #include "json_views.hpp"
 
 namespace coupon::http {

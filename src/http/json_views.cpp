@@ -6,7 +6,7 @@
 
 #include "coupon/base/json_writer.hpp"
 #include "coupon/base/time_format.hpp"
-#include "coupon/http/status_map.hpp"
+#include "status_map.hpp"
 
 namespace coupon::http {
 namespace {

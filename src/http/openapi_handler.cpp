@@ -1,5 +1,5 @@
 // GET /openapi.yaml: the API description built into the binary (no file is looked up at run time).
-#include "coupon/http/openapi.hpp"
+#include "openapi.hpp"
 #include "handlers.hpp"
 
 namespace coupon::http {

@@ -1,4 +1,4 @@
-#include "coupon/http/status_map.hpp"
+#include "status_map.hpp"
 
 namespace coupon::http {
 

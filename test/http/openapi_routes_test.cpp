@@ -10,7 +10,7 @@
 #include <set>
 #include <sstream>
 
-#include "coupon/http/openapi.hpp"
+#include "openapi.hpp"
 #include "test_doubles.hpp"
 
 using namespace coupon::http;

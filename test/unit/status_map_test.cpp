@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "coupon/http/status_map.hpp"
+#include "status_map.hpp"
 
 using coupon::domain::Outcome;
 using coupon::http::status_for;
