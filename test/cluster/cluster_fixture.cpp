@@ -196,7 +196,9 @@ int moved_partitions(const std::string& log, std::size_t from, const std::string
     const std::regex line(verb + R"( (\d+) partition\(s\) of )" + std::regex_replace(topic, special, R"(\$&)") + ":");
     int total = 0;
     const std::string tail = from < log.size() ? log.substr(from) : std::string{};
-    for (std::sregex_iterator it(tail.begin(), tail.end(), line), end; it != end; ++it) total += std::stoi((*it)[1].str());
+    for (std::sregex_iterator it(tail.begin(), tail.end(), line), end; it != end; ++it) {
+        total += std::stoi((*it)[1].str());
+    }
     return total;
 }
 

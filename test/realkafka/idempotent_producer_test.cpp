@@ -42,9 +42,11 @@ TEST_CASE("realkafka: the hot partition's leader hangs mid-flood: produce reques
     REQUIRE_FALSE(kafka->dir.empty());  // the fault needs scripts/kafkatmp's cluster
     const TestTopics topics = unique_topics("pause");
     auto env = topics.env(*kafka);
-    // Produce requests time out after 2 s (the seed's 30 s would outlast the pause); the delivery timeout stays
-    // the seed's 120 s, so the producer sends them again instead of failing them.
-    env["COUPON_KAFKA_PRODUCER_REQUEST_TIMEOUT_MS"] = "2000";
+    // A produce request in flight times out on the client after socket.timeout.ms (librdkafka; its
+    // request.timeout.ms is only the broker's ack wait): 2.5 s instead of 60 s, so requests to the hung leader
+    // time out during the pause. The delivery timeout stays the seed's 120 s, so the producer sends them
+    // again (same producer id and sequence numbers) instead of failing them.
+    env["COUPON_KAFKA_PRODUCER_PROPERTIES"] = "socket.timeout.ms=2500";
     RunningServer server(env);
     constexpr int kStock = 300, kUsers = 600, kWave = 60, kWaves = 10, kPauseAfter = 2;
     constexpr auto kPause = std::chrono::seconds(12);  // beyond the request timeout and the broker session (9 s)

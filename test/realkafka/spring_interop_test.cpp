@@ -76,7 +76,8 @@ std::string joined(const std::set<std::string>& names) {
 
 }  // namespace
 
-TEST_CASE("realkafka: requests the seed's Spring KafkaTemplate sends are issued by coupon-server", "[realkafka][spring]") {
+TEST_CASE("realkafka: requests the seed's Spring KafkaTemplate sends are issued by coupon-server",
+          "[realkafka][spring]") {
     const auto kafka = cluster_or_skip();
     if (!kafka) return;
     const TestTopics topics = unique_topics("spring-in");
