@@ -74,7 +74,8 @@ OutRecord forward_record(const rd_kafka_message_t& message, const Forward& forwa
     if (ts >= 0) {
         original(kSpringOriginalTimestampHeader, big_endian_64(ts));
         // Java's TimestampType names.
-        original(kOriginalTimestampTypeHeader, type == RD_KAFKA_TIMESTAMP_LOG_APPEND_TIME ? "LogAppendTime" : "CreateTime");
+        original(kOriginalTimestampTypeHeader,
+                 type == RD_KAFKA_TIMESTAMP_LOG_APPEND_TIME ? "LogAppendTime" : "CreateTime");
         original(kOriginalTimestampHeader, java_big_integer(ts));
     }
     if (!forward.group_id.empty()) original(kOriginalGroupHeader, forward.group_id);
