@@ -5,6 +5,9 @@
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
+#include <cmath>
+#include <cstdio>
+#include <sstream>
 #include <thread>
 
 #include "cluster_fixture.hpp"
@@ -28,6 +31,26 @@ double wait_assigned(const Cluster& cluster, const std::vector<int>& nodes, cons
         }
         if (total >= partitions) return seconds_since(since);
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return -1;
+}
+
+// Seconds from `log`'s first line to its first line containing both needles, from the lines' own times
+// ("2026-11-29T07:03:31.123Z ..."): independent of when the test looked. -1 when either is missing.
+double log_span_seconds(const std::string& log, const std::string& needle, const std::string& also) {
+    const auto time_of = [](const std::string& line) -> double {
+        int h = 0, mi = 0, sec = 0, ms = 0;
+        if (line.size() < 24 || std::sscanf(line.c_str() + 11, "%d:%d:%d.%dZ", &h, &mi, &sec, &ms) != 4) return -1;
+        return ((h * 60 + mi) * 60 + sec) + ms / 1000.0;
+    };
+    std::istringstream lines(log);
+    double first = -1;
+    for (std::string line; std::getline(lines, line);) {
+        if (first < 0) first = time_of(line);
+        if (line.find(needle) != std::string::npos && line.find(also) != std::string::npos) {
+            const double at = time_of(line);
+            return first < 0 || at < 0 ? -1 : std::fmod(at - first + 86400, 86400);
+        }
     }
     return -1;
 }
@@ -62,12 +85,15 @@ TEST_CASE("realkafka: three nodes share the cluster: one joins and one is killed
     cluster.spawn_nodes({3});
     FloodOptions spread;
     spread.wave = 25;
-    spread.pause_ms = 900;  // the flood lasts through the join (about 14 s; node 3 starts in about 10 s)
+    spread.pause_ms = 400;  // the flood lasts through the join (about 8 s; node 3 has its share in 2 to 3 s)
     auto sent = flood(cluster, plan1, 1, spread);
     const double first_flood = seconds_since(join_start);
     cluster.wait_ready({3});
-    // The join: until node 3 reports its share of the issue topic's 10 partitions.
-    const double joined = wait_assigned(cluster, {3}, {0}, cluster.issue_topic(), 1, join_start, 60);
+    // The join: until node 3 reports its share of the issue topic's 10 partitions (waited for here, timed by
+    // node 3's own log: its first line to its first assign).
+    REQUIRE(wait_assigned(cluster, {3}, {0}, cluster.issue_topic(), 1, join_start, 60) >= 0);
+    const double joined =
+        log_span_seconds(cluster.node_log(3), "] assigned ", " partition(s) of " + cluster.issue_topic() + ": ");
     const int node3_partitions = assigned_partitions(cluster.node_log(3), 0, cluster.issue_topic());
 
     // Node 2 is killed 30 ms into its second wave of the next flood; nodes 1 and 3 take its partitions over
