@@ -146,8 +146,10 @@ TEST_CASE("realkafka: the seed's Spring listener reads coupon-server's requests 
 
     SpringPeer listener(server.dir.path(), {"listen", kafka->bootstrap, topics.issue, unique_group(topics),
                                             topics.results, "-", "120"});
-    INFO("spring peer stderr:\n" << listener.errors());
-    REQUIRE(listener.wait_until([](const auto& l) { return !peer_events(l, "ready").empty(); }, 90s));
+    // (INFO reads the peer's stderr where it stands: after the wait, so a failure shows what the JVM said.)
+    const bool ready_seen = listener.wait_until([](const auto& l) { return !peer_events(l, "ready").empty(); }, 90s);
+    INFO("spring peer stderr at start:\n" << listener.errors());
+    REQUIRE(ready_seen);
     const auto ready = peer_events(listener.lines(), "ready").at(0);
     CHECK(ready.at("ok").as_bool());
     CHECK(int_of(ready, "containers") == 5);  // main, retry-1000, retry-2000, DLT, results
@@ -172,6 +174,7 @@ TEST_CASE("realkafka: the seed's Spring listener reads coupon-server's requests 
     const auto lines = listener.lines();
     CHECK(listener.stop() >= 0);
     INFO("server log:\n" << server.process->log());
+    INFO("spring peer stderr:\n" << listener.errors());
     REQUIRE(seen);
 
     // coupon-server's issue records: Spring reads them as the seed's class (the __TypeId__ token is mapped).
@@ -231,12 +234,19 @@ TEST_CASE("realkafka: the seed's Spring listener reads coupon-server's requests 
     {
         SpringPeer reference(server.dir.path(), {"listen", kafka->bootstrap, own.issue, unique_group(own), "-",
                                                  std::to_string(kFailing), "120"});
-        INFO("spring reference stderr:\n" << reference.errors());
-        REQUIRE(reference.wait_until([](const auto& l) { return !peer_events(l, "ready").empty(); }, 90s));
+        const bool reference_ready =
+            reference.wait_until([](const auto& l) { return !peer_events(l, "ready").empty(); }, 90s);
+        INFO("spring reference stderr at start:\n" << reference.errors());
+        REQUIRE(reference_ready);
         SpringPeer producer(server.dir.path(), {"produce", kafka->bootstrap, own.issue, std::to_string(policy),
                                                 std::to_string(kFailing), "1"});
-        REQUIRE(producer.wait_exit(90s) == 0);
-        REQUIRE(reference.wait_until([](const auto& l) { return !peer_events(l, "dlt").empty(); }, 60s));
+        const int produced = producer.wait_exit(90s);
+        INFO("spring producer stderr:\n" << producer.errors());
+        REQUIRE(produced == 0);
+        const bool dead_lettered =
+            reference.wait_until([](const auto& l) { return !peer_events(l, "dlt").empty(); }, 60s);
+        INFO("spring reference stderr:\n" << reference.errors());
+        REQUIRE(dead_lettered);
         CHECK(reference.stop() >= 0);
     }
     const auto spring_dlt = read_topic_records(kafka->bootstrap, own.issue + "-dlt");
