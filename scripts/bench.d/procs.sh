@@ -112,9 +112,22 @@ start_pg() {
 
 stop_pg() { [[ -n $PG_DIR ]] && "$ROOT/scripts/pgtmp" stop "$PG_DIR"; PG_DIR=""; }
 
+# start_kafka: a throwaway Apache Kafka of one broker (scripts/kafkatmp); sets KAFKA_DIR and KAFKA_BOOTSTRAP.
+KAFKA_DIR=""
+start_kafka() {
+  local out
+  out=$("$ROOT/scripts/kafkatmp" start 1) || die "scripts/kafkatmp start failed"
+  KAFKA_DIR=$(sed -n 's/.*KAFKATMP_DIR=\([^ ]*\) .*/\1/p' <<<"$out")
+  KAFKA_BOOTSTRAP=$(sed -n 's/.*COUPON_KAFKA_BOOTSTRAP_SERVERS=\([^ ]*\).*/\1/p' <<<"$out")
+  [[ -n $KAFKA_DIR && -n $KAFKA_BOOTSTRAP ]] || die "unexpected output of kafkatmp start: $out"
+}
+
+stop_kafka() { [[ -n $KAFKA_DIR ]] && "$ROOT/scripts/kafkatmp" stop "$KAFKA_DIR"; KAFKA_DIR=""; }
+
 stop_everything() {
   local pid
   for pid in "${STARTED_PIDS[@]}"; do stop_pid "$pid" 15; done
   stop_nginx
   stop_pg
+  stop_kafka
 }

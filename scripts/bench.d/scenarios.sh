@@ -67,6 +67,7 @@ measure_load() {
   accepted=$((accepted - acc0 + ${PRE_ACCEPTED:-0}))
   check_outcome "$SERVER_URL" "$pol" "$accepted" "$stock"
   stop_server
+  [[ ${KAFKA_AFTER_SERVER:-} == stop ]] && stop_kafka
   if ((!CHECK_ONLY)); then
     run_wrk "$NGINX_URL" "$SDIR/wrk-nginx.txt" "$PHASE" "$conns" POLICIES="$pol" "$@"
   fi
@@ -81,6 +82,21 @@ scenario_sync() {  # CONNS
   local p
   p=$(create_policy "$SERVER_URL" 100000000)
   measure_load "$1" "$p" 200 open USER_BASE=0
+  end_scenario
+}
+
+# 1 on real Kafka: scenario 1 on a real Apache Kafka broker (4.4.0, one broker, scripts/kafkatmp) instead of
+#    the embedded one; its row sorts beside 1-sync-c$C_HIGH's. Only with --real-kafka (the broker's start and
+#    its JVM are not worth every CI run). The broker stops with the server, before nginx's turn.
+scenario_real_kafka() {
+  begin_scenario "1-sync-realkafka-c$C_HIGH" \
+    "sync POST as in 1-sync-c$C_HIGH, on Apache Kafka 4.4.0 (1 broker, scripts/kafkatmp) instead of the embedded broker"
+  start_kafka
+  scenario_server COUPON_KAFKA_BOOTSTRAP_SERVERS="$KAFKA_BOOTSTRAP"
+  warm_up
+  local p
+  p=$(create_policy "$SERVER_URL" 100000000)
+  KAFKA_AFTER_SERVER=stop measure_load "$C_HIGH" "$p" 200 open USER_BASE=0
   end_scenario
 }
 

@@ -168,7 +168,8 @@ void IssueHandler::forward(const Batch& batch, const std::vector<std::size_t>& r
         f.topic = stage_.next_topic;
         f.partitions = stage_.next_partitions;
         f.attempts = read_retry_info(m).attempts + 1;
-        if (!stage_.next_is_dlt) f.due_millis = now_ms + stage_.next_delay.count();
+        f.due_millis = stage_.next_is_dlt ? now_ms : now_ms + stage_.next_delay.count();
+        f.group_id = stage_.group_id;
         f.exception_class = decided.exception_class;
         f.error = decided.error;
         if (m.len > kMaxForwardBytes / 2) f.compact_value = encode_request(requests[j]);

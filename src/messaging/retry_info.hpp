@@ -7,7 +7,14 @@
 //   retry_topic-original-timestamp  timestamp of the first record, BigInteger bytes
 //   kafka_original-topic/-partition/-offset   UTF-8, 4-byte and 8-byte big-endian; set at the first failure
 //                                   and kept when the record moves on, so they always name the main record
-//   kafka_exception-fqcn/-message   the latest failure (replaced at every hop)
+//   kafka_original-timestamp/-timestamp-type  8-byte big-endian millis and "CreateTime"/"LogAppendTime";
+//                                   set with the other originals
+//   kafka_dlt-original-consumer-group   the group that failed first (Spring's name, "dlt-" included), UTF-8
+//   kafka_exception-fqcn/-cause-fqcn/-message/-stacktrace   the latest failure (replaced at every hop)
+// These are the names @RetryableTopic's DeadLetterPublishingRecovererFactory writes, on its retry topics and
+// its DLT alike (spring-kafka 4.1.2, read in its source and checked on a real broker by the realkafka tier's
+// Spring peer). A DeadLetterPublishingRecoverer used without @RetryableTopic writes kafka_dlt-original-* and
+// kafka_dlt-exception-* instead; the seed uses @RetryableTopic.
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -25,8 +32,12 @@ inline constexpr const char* kOriginalTopicHeader = "kafka_original-topic";
 inline constexpr const char* kOriginalPartitionHeader = "kafka_original-partition";
 inline constexpr const char* kOriginalOffsetHeader = "kafka_original-offset";
 inline constexpr const char* kSpringOriginalTimestampHeader = "kafka_original-timestamp";
+inline constexpr const char* kOriginalTimestampTypeHeader = "kafka_original-timestamp-type";
+inline constexpr const char* kOriginalGroupHeader = "kafka_dlt-original-consumer-group";
 inline constexpr const char* kExceptionClassHeader = "kafka_exception-fqcn";
+inline constexpr const char* kExceptionCauseClassHeader = "kafka_exception-cause-fqcn";
 inline constexpr const char* kExceptionMessageHeader = "kafka_exception-message";
+inline constexpr const char* kExceptionStacktraceHeader = "kafka_exception-stacktrace";
 // Set by an operator's dead-letter replay (value: the dead letter's id). Only such a record may replace a
 // stored FAILED outcome; it travels with the record through the retry topics (a coupon_ header is ours).
 inline constexpr const char* kReplayHeader = "coupon_replay-of";

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <functional>
+#include <set>
 
 #include "record_view.hpp"
 
@@ -10,8 +12,8 @@ namespace {
 
 // Replaced at every hop (Spring strips the previous exception headers too).
 bool replaced_header(const std::string& name) {
-    static constexpr std::array names{kAttemptsHeader, kBackoffHeader, kExceptionClassHeader, kExceptionMessageHeader,
-                                      "kafka_exception-stacktrace"};
+    static constexpr std::array names{kAttemptsHeader,           kBackoffHeader,          kExceptionClassHeader,
+                                      kExceptionCauseClassHeader, kExceptionMessageHeader, kExceptionStacktraceHeader};
     return std::find(names.begin(), names.end(), name) != names.end();
 }
 
@@ -53,28 +55,39 @@ OutRecord forward_record(const rd_kafka_message_t& message, const Forward& forwa
     r.partition = forward.partitions > 0 ? message.partition % forward.partitions : RD_KAFKA_PARTITION_UA;
     r.key = key_of(message);
     r.value = std::string(payload_of(message));
-    bool has_original = false;
-    bool has_original_timestamp = false;
+    std::set<std::string, std::less<>> present;
     for (auto& [name, value] : headers_of(message)) {
         if (replaced_header(name)) continue;
-        has_original = has_original || name == kOriginalTopicHeader;
-        has_original_timestamp = has_original_timestamp || name == kOriginalTimestampHeader;
+        present.insert(name);
         r.headers.emplace_back(std::move(name), std::move(value));
     }
-    if (!has_original) {
-        r.headers.emplace_back(kOriginalTopicHeader, rd_kafka_topic_name(message.rkt));
-        r.headers.emplace_back(kOriginalPartitionHeader, big_endian_32(message.partition));
-        r.headers.emplace_back(kOriginalOffsetHeader, big_endian_64(message.offset));
+    // Like Spring's DeadLetterRecordManager with appendOriginalHeaders=false (what @RetryableTopic sets): each
+    // original header is added when the record does not carry it yet, so they describe the first failure.
+    const auto original = [&](const char* name, std::string value) {
+        if (!present.contains(name)) r.headers.emplace_back(name, std::move(value));
+    };
+    original(kOriginalTopicHeader, rd_kafka_topic_name(message.rkt));
+    original(kOriginalPartitionHeader, big_endian_32(message.partition));
+    original(kOriginalOffsetHeader, big_endian_64(message.offset));
+    rd_kafka_timestamp_type_t type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE;
+    const std::int64_t ts = rd_kafka_message_timestamp(&message, &type);
+    if (ts >= 0) {
+        original(kSpringOriginalTimestampHeader, big_endian_64(ts));
+        // Java's TimestampType names.
+        original(kOriginalTimestampTypeHeader,
+                 type == RD_KAFKA_TIMESTAMP_LOG_APPEND_TIME ? "LogAppendTime" : "CreateTime");
+        original(kOriginalTimestampHeader, java_big_integer(ts));
     }
-    if (!has_original_timestamp) {
-        rd_kafka_timestamp_type_t type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE;
-        const std::int64_t ts = rd_kafka_message_timestamp(&message, &type);
-        if (ts >= 0) r.headers.emplace_back(kOriginalTimestampHeader, java_big_integer(ts));
-    }
+    if (!forward.group_id.empty()) original(kOriginalGroupHeader, forward.group_id);
     r.headers.emplace_back(kAttemptsHeader, big_endian_32(forward.attempts));
     if (forward.due_millis) r.headers.emplace_back(kBackoffHeader, java_big_integer(*forward.due_millis));
     r.headers.emplace_back(kExceptionClassHeader, forward.exception_class);
-    r.headers.emplace_back(kExceptionMessageHeader, forward.error.substr(0, kMaxErrorBytes));
+    // Spring's cause is the listener's own exception inside ListenerExecutionFailedException; ours has no
+    // wrapper, so the cause is the failure itself, and the "stack trace" is its first line as Java prints it.
+    r.headers.emplace_back(kExceptionCauseClassHeader, forward.exception_class);
+    const std::string error = forward.error.substr(0, kMaxErrorBytes);
+    r.headers.emplace_back(kExceptionMessageHeader, error);
+    r.headers.emplace_back(kExceptionStacktraceHeader, forward.exception_class + ": " + error);
     fit_forward_limit(r, forward);
     return r;
 }
@@ -85,6 +98,7 @@ OutRecord dead_letter_record(const KafkaConfig& config, const rd_kafka_message_t
     f.topic = config.topics.dlt;
     f.partitions = config.topics.dlt_partitions;
     f.attempts = read_retry_info(message).attempts;
+    f.group_id = config.group_id;
     f.exception_class = exception_class;
     f.error = error;
     return forward_record(message, f);

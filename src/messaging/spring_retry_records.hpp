@@ -33,7 +33,10 @@ struct Forward {
     std::string topic;
     int partitions = 0;                      // of `topic`: the record keeps partition % partitions, like Spring
     int attempts = 1;                        // deliveries so far, including the one that just failed
-    std::optional<std::int64_t> due_millis;  // retry topics only
+    // The due time: now + the next delay on a retry topic, the failure's time on the DLT (Spring writes it
+    // there too, with a delay of 0).
+    std::optional<std::int64_t> due_millis;
+    std::string group_id;                    // of the consumer that failed: kept from the first failure
     std::string exception_class;
     std::string error;
     // The same request in our own compact encoding, used instead of the original value when the record

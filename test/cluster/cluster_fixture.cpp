@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <regex>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -141,6 +142,10 @@ Cluster::Cluster(ClusterOptions options) : options_(options) {
     dir_ = name;
     try {
         pg_ = std::make_unique<PgDatabase>(options_.own_pg_server);
+        if (!options_.bootstrap.empty()) {
+            bootstrap_ = options_.bootstrap;
+            return;
+        }
         const std::string file = dir_ + "/bootstrap";
         broker_ = std::make_unique<ServerProcess>(std::vector<std::string>{"broker", "--bootstrap-file", file},
                                                   std::map<std::string, std::string>{}, dir_ + "/broker.log", true);
@@ -172,6 +177,41 @@ Cluster::~Cluster() {
     }
 }
 
+std::string Cluster::node_setting(const std::string& key, const std::string& fallback) const {
+    const auto it = options_.node_env.find(key);
+    return it == options_.node_env.end() || it->second.empty() ? fallback : it->second;
+}
+
+std::vector<std::string> Cluster::retry_and_dlt_topics() const {
+    const std::string issue = issue_topic();
+    return {node_setting("COUPON_KAFKA_TOPICS_RETRY_1", issue + "-retry-1000"),
+            node_setting("COUPON_KAFKA_TOPICS_RETRY_2", issue + "-retry-2000"),
+            node_setting("COUPON_KAFKA_TOPICS_DLT", issue + ".DLT")};
+}
+
+namespace {
+
+int moved_partitions(const std::string& log, std::size_t from, const std::string& verb, const std::string& topic) {
+    static const std::regex special(R"([.^$|()\[\]{}*+?\\])");
+    const std::regex line(verb + R"( (\d+) partition\(s\) of )" + std::regex_replace(topic, special, R"(\$&)") + ":");
+    int total = 0;
+    const std::string tail = from < log.size() ? log.substr(from) : std::string{};
+    for (std::sregex_iterator it(tail.begin(), tail.end(), line), end; it != end; ++it) {
+        total += std::stoi((*it)[1].str());
+    }
+    return total;
+}
+
+}  // namespace
+
+int assigned_partitions(const std::string& log, std::size_t from, const std::string& topic) {
+    return moved_partitions(log, from, "assigned", topic);
+}
+
+int revoked_partitions(const std::string& log, std::size_t from, const std::string& topic) {
+    return moved_partitions(log, from, "revoked", topic);
+}
+
 Cluster::Slot& Cluster::slot(int node) {
     if (node < 1 || node > kMaxNodes) throw std::out_of_range("node " + std::to_string(node));
     return nodes_[static_cast<std::size_t>(node - 1)];
@@ -193,11 +233,12 @@ void Cluster::spawn_nodes(const std::vector<int>& nodes) {
             {"COUPON_DATABASE_URL", pg_->url()},
             {"COUPON_ADMIN_TOKEN", kAdminToken},
             {"COUPON_KAFKA_BOOTSTRAP_SERVERS", bootstrap_},
-            {"COUPON_KAFKA_EMBEDDED_SHARED", "true"},
+            {"COUPON_KAFKA_EMBEDDED_SHARED", options_.bootstrap.empty() ? "true" : "false"},
             {"COUPON_KAFKA_CONSUMER_SESSION_TIMEOUT_MS", "6000"},
             {"COUPON_KAFKA_CONSUMER_HEARTBEAT_INTERVAL_MS", "1000"},
             {"COUPON_KAFKA_CONSUMER_THREADS", std::to_string(options_.consumer_threads)},
         };
+        for (const auto& [k, v] : options_.node_env) env[k] = v;
         // A log per start: a restarted node must not be judged by its predecessor's lines.
         const std::string log = fmt::format("{}/node-{}.{}.log", dir_, node, ++s.starts);
         s.port = 0;

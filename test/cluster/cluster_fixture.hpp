@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -48,6 +49,10 @@ private:
 struct ClusterOptions {
     bool own_pg_server = false;
     int consumer_threads = 2;
+    // A Kafka cluster that is already running (the realkafka tier's) instead of an embedded broker of the
+    // test's own; node_env then names the topics and the group (COUPON_KAFKA_TOPICS_*, ..._GROUP_ID).
+    std::string bootstrap;
+    std::map<std::string, std::string> node_env;  // added to every node's environment
 };
 
 class Cluster {
@@ -80,6 +85,9 @@ public:
     std::string node_log(int node) const;
 
     const std::string& bootstrap() const { return bootstrap_; }
+    // The nodes' topic names (node_env's COUPON_KAFKA_TOPICS_*, else the defaults).
+    std::string issue_topic() const { return node_setting("COUPON_KAFKA_TOPICS_ISSUE", "coupon-issue-topic"); }
+    std::vector<std::string> retry_and_dlt_topics() const;
     PgDatabase& pg() { return *pg_; }
     const std::string& dir() const { return dir_; }
 
@@ -97,6 +105,7 @@ private:
         std::atomic<std::uint16_t> port{0};
         int starts = 0;
     };
+    std::string node_setting(const std::string& key, const std::string& fallback) const;
     Slot& slot(int node);
     const Slot& slot(int node) const;
 
@@ -109,6 +118,10 @@ private:
     std::string bootstrap_;
     std::array<Slot, kMaxNodes> nodes_;
 };
+
+// Partitions of `topic` a node's log (from `from` on) reports as newly assigned / revoked.
+int assigned_partitions(const std::string& log, std::size_t from = 0, const std::string& topic = "coupon-issue-topic");
+int revoked_partitions(const std::string& log, std::size_t from = 0, const std::string& topic = "coupon-issue-topic");
 
 // Runs a shell command; returns its stdout and sets *status to its exit status.
 std::string run_command(const std::string& command, int* status = nullptr);

@@ -201,7 +201,7 @@ private:
 
     // 3. The issue topic (first occurrence of each request id) and the ids that went through retries.
     void read_topics() {
-        const auto records = read_topic(cluster_.bootstrap(), "coupon-issue-topic");
+        const auto records = read_topic(cluster_.bootstrap(), cluster_.issue_topic());
         report_.topic_records = records.size();
         std::map<std::int64_t, std::set<int>> partitions_of;
         for (const auto& r : records) {
@@ -225,7 +225,7 @@ private:
         for (auto& [policy, list] : by_policy_) {
             std::sort(list.begin(), list.end(), [](const TopicRecord& a, const TopicRecord& b) { return a.offset < b.offset; });
         }
-        for (const char* topic : {"coupon-issue-topic-retry-1000", "coupon-issue-topic-retry-2000", "coupon-issue-topic.DLT"}) {
+        for (const auto& topic : cluster_.retry_and_dlt_topics()) {
             for (const auto& r : read_topic(cluster_.bootstrap(), topic)) {
                 if (!r.request_id.empty()) retried_.insert(r.request_id);
             }

@@ -6,7 +6,6 @@
 #include <fmt/format.h>
 
 #include <exception>
-#include <regex>
 #include <signal.h>
 #include <thread>
 
@@ -18,23 +17,6 @@
 using namespace coupon::test;
 
 namespace {
-
-// Partitions of the issue topic a log (from `from` on) reports as newly assigned.
-int assigned_partitions(const std::string& log, std::size_t from = 0) {
-    static const std::regex line(R"(assigned (\d+) partition\(s\) of coupon-issue-topic:)");
-    int total = 0;
-    const std::string tail = from < log.size() ? log.substr(from) : std::string{};
-    for (std::sregex_iterator it(tail.begin(), tail.end(), line), end; it != end; ++it) total += std::stoi((*it)[1].str());
-    return total;
-}
-
-int revoked_partitions(const std::string& log, std::size_t from = 0) {
-    static const std::regex line(R"(revoked (\d+) partition\(s\) of coupon-issue-topic:)");
-    int total = 0;
-    const std::string tail = from < log.size() ? log.substr(from) : std::string{};
-    for (std::sregex_iterator it(tail.begin(), tail.end(), line), end; it != end; ++it) total += std::stoi((*it)[1].str());
-    return total;
-}
 
 // Bounds for a loaded 2-core machine; the figures printed above are what to watch.
 constexpr double kLongestUnownedSeconds = 15;

@@ -163,6 +163,7 @@ std::vector<RawRecord> KafkaFixture::read_topic(const std::string& topic, std::s
             RawRecord r;
             r.partition = m->partition;
             r.offset = m->offset;
+            r.timestamp = rd_kafka_message_timestamp(m, nullptr);
             if (m->key) r.key.assign(static_cast<const char*>(m->key), m->key_len);
             if (m->payload) r.value.assign(static_cast<const char*>(m->payload), m->len);
             rd_kafka_headers_t* h = nullptr;

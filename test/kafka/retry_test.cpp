@@ -72,6 +72,16 @@ TEST_CASE("retry: a failed batch goes to retry-1000 and succeeds there, never be
         CHECK(r.headers.at("kafka_exception-fqcn") == "coupon.StoreError");
         CHECK(r.headers.at("kafka_exception-message").find("injected failure") != std::string::npos);
         CHECK(r.headers.count("retry_topic-original-timestamp") == 1);
+        // The rest of what Spring's @RetryableTopic writes at a hop (spring-kafka 4.1.2, seen on a real broker
+        // by test/realkafka/spring_interop_test.cpp): the first record's timestamp and its type, the group
+        // that failed, and the failure's cause and stack trace.
+        REQUIRE(r.headers.at("kafka_original-timestamp").size() == 8);
+        CHECK(java_number(r.headers.at("kafka_original-timestamp")) == original->timestamp);
+        CHECK(java_number(r.headers.at("retry_topic-original-timestamp")) == original->timestamp);
+        CHECK(r.headers.at("kafka_original-timestamp-type") == "CreateTime");
+        CHECK(r.headers.at("kafka_dlt-original-consumer-group") == f.config.group_id);
+        CHECK(r.headers.at("kafka_exception-cause-fqcn") == "coupon.StoreError");
+        CHECK(r.headers.at("kafka_exception-stacktrace").rfind("coupon.StoreError: ", 0) == 0);
         const std::int64_t due = java_number(r.headers.at("retry_topic-backoff-timestamp"));
         auto decoded = messaging::decode_request(r.value, std::nullopt, {f.config.topics.issue, -1, -1});
         REQUIRE(decoded.value);
@@ -152,7 +162,18 @@ TEST_CASE("retry: a long outage goes retry-1000 -> retry-2000 -> DLT, then FAILE
         min_gap = std::min(min_gap, gap);
     }
     // Spring writes attempts + 1 at every hop, the DLT included: the DLT record says 4 after 3 deliveries.
-    for (const auto& r : last) CHECK(java_number(r.headers.at("retry_topic-attempts")) == 4);
+    // The originals (first failure: main topic, main group) ride along unchanged; the DLT hop has a due
+    // time too, the failure's own (Spring's DLT delay is 0).
+    std::map<std::string, std::string> first_timestamp;
+    for (const auto& r : first) first_timestamp[r.value] = r.headers.at("kafka_original-timestamp");
+    for (const auto& r : last) {
+        CHECK(java_number(r.headers.at("retry_topic-attempts")) == 4);
+        CHECK(r.headers.at("kafka_original-topic") == f.config.topics.issue);
+        CHECK(r.headers.at("kafka_original-timestamp") == first_timestamp.at(r.value));
+        CHECK(r.headers.at("kafka_dlt-original-consumer-group") == f.config.group_id);
+        REQUIRE(r.headers.count("retry_topic-backoff-timestamp") == 1);
+        CHECK(java_number(r.headers.at("retry_topic-backoff-timestamp")) <= r.timestamp + 1000);
+    }
     std::printf("retry: due(retry-2000) - due(retry-1000) >= %lld ms (delay 2000 ms); all in the DLT after %lld ms\n",
                 static_cast<long long>(min_gap), static_cast<long long>(reached_dlt));
     CHECK(min_gap >= 2000);
