@@ -77,7 +77,7 @@ struct World {
     // leak scan after every input that allocated more than it freed.
     http::OutcomeBoard board{64};
     http::test::MapQueries queries;
-    http::test::FixedClock clock;
+    coupon::test::ManualClock clock;
     InstantSink sink{board};
     coupon::test::InMemoryStore dead_letter_db;
     coupon::test::InMemoryDeadLetters dead_letters{dead_letter_db};

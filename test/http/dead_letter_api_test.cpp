@@ -180,9 +180,9 @@ TEST_CASE("replaying one dead letter re-publishes it and marks it replayed: 202"
     CHECK(str(body, "requestId") == "req-1");
     CHECK(str(body, "statusUrl") == "/api/coupon-requests/req-1");
     CHECK(reply.header("location") == "/api/coupon-requests/req-1");
-    CHECK(str(body, "replayedAt") == base::format_time(api.clock.at));
+    CHECK(str(body, "replayedAt") == base::format_time(api.clock.now()));
     CHECK(api.replayer.replayed_ids() == std::vector<std::int64_t>{id});
-    CHECK(api.dead_letters.find(id)->replayed_at == api.clock.at);
+    CHECK(api.dead_letters.find(id)->replayed_at == api.clock.now());
 
     // A poison record goes back as it was; it has no request to follow.
     const auto poison = seed(api, 2, "2026-12-01T10:00:00Z", false);
@@ -297,7 +297,7 @@ TEST_CASE("without a dead-letter store or replayer the endpoints answer 503", "[
     HttpConfig config = test_config();
     OutcomeBoard board;
     MapQueries queries;
-    FixedClock clock;
+    coupon::test::ManualClock clock;
     FakeSink sink(board);
     coupon::test::InMemoryStore db;
     coupon::test::InMemoryDeadLetters dead_letters(db);

@@ -40,7 +40,7 @@ TEST_CASE("an issued coupon answers 200 with the coupon", "[http][issue]") {
     REQUIRE(submitted.size() == 1);
     CHECK(submitted[0].user_id == 42);
     CHECK(submitted[0].policy_id == 7);
-    CHECK(submitted[0].requested_at == api.clock.at);
+    CHECK(submitted[0].requested_at == api.clock.now());
     CHECK(str(body, "status") == "ISSUED");
     CHECK(str(body, "requestId") == submitted[0].request_id);
     CHECK(body.at("couponId").as_int64() == 123);

@@ -29,7 +29,7 @@ std::string upper(std::string text) {
 std::set<std::string> served_routes() {
     OutcomeBoard board;
     MapQueries queries;
-    FixedClock clock;
+    coupon::test::ManualClock clock;
     FakeSink sink{board};
     coupon::test::InMemoryStore db;
     coupon::test::InMemoryDeadLetters dead_letters{db};

@@ -20,6 +20,7 @@
 #include "coupon/http/http_server.hpp"
 #include "in_memory_dead_letters.hpp"
 #include "in_memory_store.hpp"
+#include "manual_clock.hpp"
 #include "test_client.hpp"
 
 namespace coupon::http::test {
@@ -137,12 +138,6 @@ private:
     std::atomic<int> lookups_{0};
 };
 
-class FixedClock : public domain::Clock {
-public:
-    domain::TimePoint now() const override { return at; }
-    domain::TimePoint at = domain::TimePoint(std::chrono::milliseconds(1'795'000'000'000));
-};
-
 // Loopback defaults for tests: short enough waits to keep the suite fast.
 HttpConfig test_config();
 
@@ -158,7 +153,7 @@ struct ApiHarness {
     HttpConfig config;
     OutcomeBoard board;
     MapQueries queries;
-    FixedClock clock;
+    coupon::test::ManualClock clock;
     FakeSink sink{board};
     ReadyReport ready_report{true, {{"kafka", "UP"}, {"database", "UP"}}};
     coupon::test::InMemoryStore dead_letter_db;

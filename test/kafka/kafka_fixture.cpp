@@ -132,15 +132,6 @@ std::int64_t KafkaFixture::topic_size(const std::string& topic) {
     return total;
 }
 
-ManualClock::ManualClock()
-    : millis_(std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now())
-                  .time_since_epoch()
-                  .count()) {}
-
-domain::TimePoint ManualClock::now() const { return domain::TimePoint(std::chrono::milliseconds(millis_.load())); }
-
-void ManualClock::advance(std::chrono::milliseconds by) { millis_.fetch_add(by.count()); }
-
 std::vector<RawRecord> KafkaFixture::read_topic(const std::string& topic, std::size_t count) {
     rd_kafka_conf_t* conf = raw_conf(config.bootstrap_servers);
     char err[256];

@@ -18,6 +18,7 @@
 #include "coupon/messaging/issue_consumer_group.hpp"
 #include "coupon/messaging/kafka_config.hpp"
 #include "in_memory_store.hpp"
+#include "manual_clock.hpp"
 
 namespace coupon::test {
 
@@ -31,17 +32,6 @@ struct RawRecord {
     std::string key;
     std::string value;
     std::map<std::string, std::string> headers;
-};
-
-// A clock the test moves by hand (retry due times without sleeping). Starts at the real time.
-class ManualClock final : public domain::Clock {
-public:
-    ManualClock();
-    domain::TimePoint now() const override;
-    void advance(std::chrono::milliseconds by);
-
-private:
-    std::atomic<std::int64_t> millis_;
 };
 
 struct KafkaFixture {

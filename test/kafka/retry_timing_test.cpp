@@ -33,7 +33,7 @@ domain::PolicyId policy_on(KafkaFixture& f, std::int32_t partition) {
 
 TEST_CASE("retry timing: a record waits for its due time without blocking another partition", "[retry][timing]") {
     KafkaFixture f(2);
-    ManualClock clock;
+    ManualClock clock(domain::SystemClock().now());  // the producer stamps records with the real time
     const domain::PolicyId on_a = policy_on(f, 0);
     const domain::PolicyId on_b = policy_on(f, 1);
     const std::string& topic = f.config.topics.retry_1;

@@ -30,7 +30,7 @@ TEST_CASE("a connection killed between batches is replaced on the next begin", "
     test::StoreFixture f;
     auto& q = f.db->queries();
     const auto policy = q.create_policy(test::new_policy("p", 100));
-    const test::FixedClock clock(test::at("2026-12-01T10:00:00Z"));
+    const test::ManualClock clock(test::at("2026-12-01T10:00:00Z"));
     auto store = f.db->issue_store();
     domain::CouponIssuer issuer(*store, clock);
     REQUIRE(issuer.apply(batch_of("a", 1, 5, policy.id)).at(4).outcome == Outcome::Issued);
@@ -78,7 +78,7 @@ TEST_CASE("a connection killed inside a batch's transaction: StoreError, nothing
     CHECK(raw.scalar("SELECT COUNT(*) FROM coupon") == 0);
     CHECK(raw.scalar("SELECT COUNT(*) FROM coupon_issue_request") == 0);
 
-    const test::FixedClock clock(test::at("2026-12-01T10:00:00Z"));
+    const test::ManualClock clock(test::at("2026-12-01T10:00:00Z"));
     domain::CouponIssuer issuer(*store, clock);
     CHECK(issuer.apply({request("r1", 1, policy.id)}).at(0).outcome == Outcome::Issued);
     CHECK(raw.scalar("SELECT issued_quantity FROM coupon_policy") == 1);
@@ -92,7 +92,7 @@ TEST_CASE("after a server restart the next batch and the next query reconnect", 
     config.pool_size = 2;
     auto db = store::Database::open(config);
     const auto policy = db->queries().create_policy(test::new_policy("p", 100));
-    const test::FixedClock clock(test::at("2026-12-01T10:00:00Z"));
+    const test::ManualClock clock(test::at("2026-12-01T10:00:00Z"));
     auto store = db->issue_store();
     domain::CouponIssuer issuer(*store, clock);
     const auto first = issuer.apply(batch_of("a", 1, 3, policy.id));

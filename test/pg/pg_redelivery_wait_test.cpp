@@ -15,7 +15,7 @@ using domain::Outcome;
 TEST_CASE("a redelivered request that waited for the policy lock gets the outcome committed meanwhile", "[pg][race]") {
     test::StoreFixture f;
     const auto policy = f.db->queries().create_policy(test::new_policy("p", 10));
-    const test::FixedClock clock(test::at("2026-12-01T10:00:00Z"));
+    const test::ManualClock clock(test::at("2026-12-01T10:00:00Z"));
     const auto x = test::request("x", 1, policy.id);
 
     // The first consumer decides x and holds its transaction open.

@@ -80,7 +80,7 @@ TEST_CASE("a dead letter is stored once and marks its request FAILED in the same
 TEST_CASE("a dead letter never overwrites a final outcome", "[store][dead-letter]") {
     test::StoreFixture f;
     const auto policy = f.db->queries().create_policy(test::new_policy("p", 5));
-    const test::FixedClock clock(test::at("2026-12-01T10:00:00Z"));
+    const test::ManualClock clock(test::at("2026-12-01T10:00:00Z"));
     {
         auto issue = f.db->issue_store();
         domain::CouponIssuer issuer(*issue, clock);

@@ -22,7 +22,7 @@ std::vector<Outcome> outcomes(const std::vector<domain::IssueResult>& results) {
 
 TEST_CASE("a batch mixing every outcome is decided as one by one, and the tables agree", "[store]") {
     test::StoreFixture f;
-    const test::FixedClock clock(test::at("2026-12-01T10:00:00Z"));
+    const test::ManualClock clock(test::at("2026-12-01T10:00:00Z"));
     auto& q = f.db->queries();
     const auto open = q.create_policy(test::new_policy("open, stock 3", 3));
     auto later = test::new_policy("opens tomorrow", 10);
@@ -106,7 +106,7 @@ TEST_CASE("a batch mixing every outcome is decided as one by one, and the tables
 
 TEST_CASE("FAILED is final for any copy of the request; only an operator's replay decides it again", "[store]") {
     test::StoreFixture f;
-    const test::FixedClock clock(test::at("2026-12-01T10:00:00Z"));
+    const test::ManualClock clock(test::at("2026-12-01T10:00:00Z"));
     const auto policy = f.db->queries().create_policy(test::new_policy("p", 5));
     auto store = f.db->issue_store();
     domain::CouponIssuer issuer(*store, clock);

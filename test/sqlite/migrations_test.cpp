@@ -35,7 +35,7 @@ TEST_CASE("a fresh database gets every migration once, recorded in schema_versio
 TEST_CASE("reopening applies nothing twice and keeps the data", "[store]") {
     test::StoreFixture f;
     const auto policy = f.db->queries().create_policy(test::new_policy("kept", 5));
-    const test::FixedClock clock(test::at("2026-12-01T10:00:00Z"));
+    const test::ManualClock clock(test::at("2026-12-01T10:00:00Z"));
     {
         auto store = f.db->issue_store();
         domain::CouponIssuer issuer(*store, clock);

@@ -47,7 +47,7 @@ TEST_CASE("find_result, coupons_of and sold_out_policies reflect the issued coup
     const auto one = q.create_policy(test::new_policy("one", 1));
     const auto two = q.create_policy(test::new_policy("two", 5));
     const auto empty = q.create_policy(test::new_policy("zero stock", 0));
-    const test::FixedClock clock(test::at("2026-12-01T10:00:00Z"));
+    const test::ManualClock clock(test::at("2026-12-01T10:00:00Z"));
     auto store = f.db->issue_store();
     domain::CouponIssuer issuer(*store, clock);
     const auto results = issuer.apply({request("x1", 42, two.id), request("x2", 42, one.id),

@@ -23,7 +23,7 @@ void check_nothing_written(RawDb& raw) {
 TEST_CASE("another connection holding the write lock makes apply throw StoreError (busy)", "[store]") {
     test::StoreFixture f(std::chrono::milliseconds(100));
     const auto policy = f.db->queries().create_policy(test::new_policy("p", 10));
-    const test::FixedClock clock(test::at("2026-12-01T10:00:00Z"));
+    const test::ManualClock clock(test::at("2026-12-01T10:00:00Z"));
     auto store = f.db->issue_store();
     domain::CouponIssuer issuer(*store, clock);
     const std::vector<domain::IssueRequest> batch{request("a", 1, policy.id), request("b", 2, policy.id)};
@@ -52,7 +52,7 @@ TEST_CASE("another connection holding the write lock makes apply throw StoreErro
 TEST_CASE("a failure in the middle of writing a batch rolls the whole batch back", "[store]") {
     test::StoreFixture f;
     const auto policy = f.db->queries().create_policy(test::new_policy("p", 10));
-    const test::FixedClock clock(test::at("2026-12-01T10:00:00Z"));
+    const test::ManualClock clock(test::at("2026-12-01T10:00:00Z"));
     auto store = f.db->issue_store();
     domain::CouponIssuer issuer(*store, clock);
     const std::vector<domain::IssueRequest> batch{request("a", 1, policy.id), request("b", 2, policy.id),
@@ -114,7 +114,7 @@ TEST_CASE("the conditional increment refuses a write that would exceed the stock
 TEST_CASE("a decision for a request that already has a final outcome is refused", "[store]") {
     test::StoreFixture f;
     const auto policy = f.db->queries().create_policy(test::new_policy("p", 5));
-    const test::FixedClock clock(test::at("2026-12-01T10:00:00Z"));
+    const test::ManualClock clock(test::at("2026-12-01T10:00:00Z"));
     auto store = f.db->issue_store();
     domain::CouponIssuer issuer(*store, clock);
     REQUIRE(issuer.apply({request("r1", 1, policy.id)}).at(0).outcome == Outcome::Issued);

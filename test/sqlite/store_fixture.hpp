@@ -15,6 +15,7 @@
 #include "coupon/domain/coupon_issuer.hpp"
 #include "coupon/base/time_format.hpp"
 #include "coupon/store/database.hpp"
+#include "manual_clock.hpp"
 #include "temp_dir.hpp"
 
 namespace coupon::test {
@@ -24,15 +25,6 @@ inline constexpr bool kPostgresql = true;
 #else
 inline constexpr bool kPostgresql = false;
 #endif
-
-class FixedClock final : public domain::Clock {
-public:
-    explicit FixedClock(domain::TimePoint t) : now_(t) {}
-    domain::TimePoint now() const override { return now_; }
-
-private:
-    domain::TimePoint now_;
-};
 
 inline domain::TimePoint at(const char* iso) { return base::parse_time(iso).value(); }
 

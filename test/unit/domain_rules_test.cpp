@@ -4,6 +4,7 @@
 #include "coupon/domain/coupon_issuer.hpp"
 #include "coupon/base/time_format.hpp"
 #include "in_memory_store.hpp"
+#include "manual_clock.hpp"
 
 using namespace coupon::domain;
 using coupon::base::format_time;
@@ -12,16 +13,6 @@ using coupon::base::parse_time;
 using coupon::test::InMemoryStore;
 
 namespace {
-
-class FakeClock final : public Clock {
-public:
-    explicit FakeClock(TimePoint t) : now_(t) {}
-    TimePoint now() const override { return now_; }
-    void set(TimePoint t) { now_ = t; }
-
-private:
-    TimePoint now_;
-};
 
 TimePoint at(const char* iso) { return parse_time(iso).value(); }
 
@@ -43,7 +34,7 @@ CouponPolicy policy(PolicyId id, std::int64_t total) {
 
 struct Fixture {
     InMemoryStore store;
-    FakeClock clock{at("2026-12-01T10:00:00Z")};
+    coupon::test::ManualClock clock{at("2026-12-01T10:00:00Z")};
     CouponIssuer issuer{store, clock};
 };
 
