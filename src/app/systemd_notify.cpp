@@ -1,21 +1,42 @@
 #include "systemd_notify.hpp"
 
-#include <systemd/sd-daemon.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include <chrono>
-#include <cstdint>
+#include <cstdlib>
+#include <cstring>
 
 #include "coupon/base/log.hpp"
 
 namespace coupon::app {
 
-bool systemd_notify(const std::string& state) { return ::sd_notify(0, state.c_str()) > 0; }
+bool systemd_notify(const std::string& state) {
+    const char* path = std::getenv("NOTIFY_SOCKET");
+    if (path == nullptr || path[0] == '\0') return false;
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    const std::size_t len = std::strlen(path);
+    if (len >= sizeof addr.sun_path) return false;
+    std::memcpy(addr.sun_path, path, len);
+    if (addr.sun_path[0] == '@') addr.sun_path[0] = '\0';  // abstract socket namespace
+    const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return false;
+    const auto addr_len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + len);
+    // MSG_DONTWAIT: a receiver whose queue is full (a datagram socket queues only a few messages) costs a
+    // lost ping, never a blocked thread; a watchdog thread stuck here would also block the stop.
+    const bool sent = ::sendto(fd, state.data(), state.size(), MSG_NOSIGNAL | MSG_DONTWAIT,
+                               reinterpret_cast<sockaddr*>(&addr), addr_len) == static_cast<ssize_t>(state.size());
+    ::close(fd);
+    return sent;
+}
 
 void SystemdWatchdog::start(std::function<bool()> alive) {
-    // Enabled only when WATCHDOG_USEC is set (and WATCHDOG_PID, if set, names this process).
-    std::uint64_t usec = 0;
-    if (::sd_watchdog_enabled(0, &usec) <= 0 || usec == 0) return;
-    const long long interval_us = static_cast<long long>(usec / 2);
+    const char* usec = std::getenv("WATCHDOG_USEC");
+    if (usec == nullptr || std::getenv("NOTIFY_SOCKET") == nullptr) return;
+    const long long interval_us = std::atoll(usec) / 2;
+    if (interval_us <= 0) return;
     log::info("app", "systemd watchdog: pinging every {} ms", interval_us / 1000);
     thread_ = std::thread([this, alive = std::move(alive), interval = std::chrono::microseconds(interval_us)] {
         std::unique_lock lock(mutex_);

@@ -1,6 +1,9 @@
 #pragma once
-// systemd's notify protocol through libsystemd's sd_notify: a datagram to $NOTIFY_SOCKET. No-op when the
+// systemd's notify protocol (sd_notify) spoken directly: one datagram to $NOTIFY_SOCKET. No-op when the
 // variable is unset, so the same binary runs under systemd (Type=notify, WatchdogSec=) and by hand.
+// Kept hand-written on purpose: libsystemd's sd_notify sends with a blocking sendmsg, and a receiver that
+// stops reading (a full datagram queue) then holds the watchdog thread, and with it the node's stop,
+// forever (seen: the e2e database-wait test's SIGTERM hung with libsystemd). This sends with MSG_DONTWAIT.
 #include <atomic>
 #include <condition_variable>
 #include <functional>
