@@ -33,12 +33,7 @@ struct PgIssueStatements {
 
     // Reads.
     std::string ids, users, policies;
-    ResultRow result;
-    soci::statement find_results{sql};
-    PolicyRow policy;
-    soci::statement lock_policies{sql};
-    long long holder_user = 0, holder_policy = 0;
-    soci::statement find_holders{sql};
+    IssueReads reads{sql};
 
     // Coupons of the Issued decisions, one column per array.
     struct CouponColumns {
@@ -136,19 +131,11 @@ private:
 }  // namespace
 
 PgIssueStatements::PgIssueStatements(soci::session& s) : sql(s) {
-    find_results.exchange(use(ids));
-    result.exchange(find_results);
-    prepare_statement(find_results, kFindResults);
-
-    lock_policies.exchange(use(ids));
-    policy.exchange(lock_policies);
-    prepare_statement(lock_policies, kLockPolicies);
-
-    find_holders.exchange(use(users));
-    find_holders.exchange(use(policies));
-    find_holders.exchange(into(holder_user));
-    find_holders.exchange(into(holder_policy));
-    prepare_statement(find_holders, kFindHolders);
+    reads.find_results.exchange(use(ids));
+    reads.lock_policies.exchange(use(ids));
+    reads.find_holders.exchange(use(users));
+    reads.find_holders.exchange(use(policies));
+    reads.prepare(kFindResults, kLockPolicies, kFindHolders);
 
     for (std::string* column : {&coupon.user, &coupon.policy, &coupon.request, &coupon.partition, &coupon.offset,
                                 &coupon.issued_at}) {
@@ -186,31 +173,24 @@ PgIssueTransaction::~PgIssueTransaction() {
 std::unordered_map<std::string, IssueResult> PgIssueTransaction::find_results(
     const std::vector<std::string>& request_ids) {
     return guarded("reading recorded outcomes", [&] {
-        std::unordered_map<std::string, IssueResult> out;
         PgArray ids;
         for (const std::string& id : request_ids) ids.add(id);
         st_.ids = ids.take();
-        st_.find_results.execute();
-        while (st_.find_results.fetch()) out.emplace(st_.result.request_id, st_.result.to_domain());
-        return out;
+        return st_.reads.results();
     });
 }
 
 std::unordered_map<PolicyId, CouponPolicy> PgIssueTransaction::lock_policies(const std::vector<PolicyId>& ids) {
     return guarded("locking policies", [&] {
-        std::unordered_map<PolicyId, CouponPolicy> out;
         PgArray array;
         for (const PolicyId id : ids) array.add(id);
         st_.ids = array.take();
-        st_.lock_policies.execute();
-        while (st_.lock_policies.fetch()) out.emplace(st_.policy.id, st_.policy.to_domain());
-        return out;
+        return st_.reads.policies();
     });
 }
 
 UserPolicySet PgIssueTransaction::find_holders(const std::vector<UserPolicy>& pairs) {
     return guarded("reading coupon holders", [&] {
-        UserPolicySet out;
         PgArray users, policies;
         for (const UserPolicy& p : pairs) {
             users.add(p.user_id);
@@ -218,9 +198,7 @@ UserPolicySet PgIssueTransaction::find_holders(const std::vector<UserPolicy>& pa
         }
         st_.users = users.take();
         st_.policies = policies.take();
-        st_.find_holders.execute();
-        while (st_.find_holders.fetch()) out.insert(UserPolicy{st_.holder_user, st_.holder_policy});
-        return out;
+        return st_.reads.holders();
     });
 }
 

@@ -16,7 +16,6 @@
 namespace coupon::store {
 
 using namespace coupon::domain;
-using soci::into;
 using soci::use;
 
 // The issue path's statements, prepared once per session and re-executed for every batch: SOCI binds
@@ -30,12 +29,7 @@ struct SqliteIssueStatements {
 
     // Reads: one statement per batch, the ids passed as a JSON array.
     std::string ids_json;
-    ResultRow result;
-    soci::statement find_results{sql};
-    PolicyRow policy;
-    soci::statement lock_policies{sql};
-    long long holder_user = 0, holder_policy = 0;
-    soci::statement find_holders{sql};
+    IssueReads reads{sql};
 
     // Writes: one execution per decision, inside the batch's transaction.
     long long user_id = 0, policy_id = 0, coupon_id = 0, offset = 0, remaining = -1;
@@ -112,18 +106,10 @@ private:
 }  // namespace
 
 SqliteIssueStatements::SqliteIssueStatements(soci::session& s) : sql(s) {
-    find_results.exchange(use(ids_json));
-    result.exchange(find_results);
-    prepare_statement(find_results, kFindResults);
-
-    lock_policies.exchange(use(ids_json));
-    policy.exchange(lock_policies);
-    prepare_statement(lock_policies, kLockPolicies);
-
-    find_holders.exchange(use(ids_json));
-    find_holders.exchange(into(holder_user));
-    find_holders.exchange(into(holder_policy));
-    prepare_statement(find_holders, kFindHolders);
+    reads.find_results.exchange(use(ids_json));
+    reads.lock_policies.exchange(use(ids_json));
+    reads.find_holders.exchange(use(ids_json));
+    reads.prepare(kFindResults, kLockPolicies, kFindHolders);
 
     insert_coupon.exchange(use(user_id));
     insert_coupon.exchange(use(policy_id));
@@ -169,32 +155,23 @@ SqliteIssueTransaction::~SqliteIssueTransaction() {
 std::unordered_map<std::string, IssueResult> SqliteIssueTransaction::find_results(
     const std::vector<std::string>& request_ids) {
     return guarded("reading recorded outcomes", [&] {
-        std::unordered_map<std::string, IssueResult> out;
         st_.ids_json = json_array(request_ids);
-        st_.find_results.execute();
-        while (st_.find_results.fetch()) out.emplace(st_.result.request_id, st_.result.to_domain());
-        return out;
+        return st_.reads.results();
     });
 }
 
 std::unordered_map<PolicyId, CouponPolicy> SqliteIssueTransaction::lock_policies(const std::vector<PolicyId>& ids) {
     // Nothing to lock here: BEGIN IMMEDIATE already holds the database's write lock until commit.
     return guarded("reading policies", [&] {
-        std::unordered_map<PolicyId, CouponPolicy> out;
         st_.ids_json = json_array(ids);
-        st_.lock_policies.execute();
-        while (st_.lock_policies.fetch()) out.emplace(st_.policy.id, st_.policy.to_domain());
-        return out;
+        return st_.reads.policies();
     });
 }
 
 UserPolicySet SqliteIssueTransaction::find_holders(const std::vector<UserPolicy>& pairs) {
     return guarded("reading coupon holders", [&] {
-        UserPolicySet out;
         st_.ids_json = json_array(pairs);
-        st_.find_holders.execute();
-        while (st_.find_holders.fetch()) out.insert(UserPolicy{st_.holder_user, st_.holder_policy});
-        return out;
+        return st_.reads.holders();
     });
 }
 
