@@ -10,6 +10,7 @@
 
 #include "coupon/base/log.hpp"
 #include "pg_array.hpp"
+#include "session_pool.hpp"
 #include "sql_rows.hpp"
 #include "sql_text.hpp"
 #include "store_errors.hpp"
@@ -105,8 +106,9 @@ const std::string kAddIssued =
 class PgIssueTransaction final : public domain::IssueTransaction {
 public:
     // The transaction is already begun on the statements' session.
-    explicit PgIssueTransaction(PgIssueStatements& statements) : st_(statements) {}
-    ~PgIssueTransaction() override;
+    // A lost connection has ended the transaction on the server already; the next begin() reconnects.
+    explicit PgIssueTransaction(PgIssueStatements& statements)
+        : st_(statements), rollback_(statements.sql, postgresql_connected) {}
     PgIssueTransaction(const PgIssueTransaction&) = delete;
     PgIssueTransaction& operator=(const PgIssueTransaction&) = delete;
 
@@ -125,7 +127,7 @@ private:
     void add_issued(const std::unordered_map<domain::PolicyId, std::int64_t>& issued_delta);
 
     PgIssueStatements& st_;
-    bool committed_ = false;
+    RollbackUnlessCommitted rollback_;
 };
 
 }  // namespace
@@ -158,16 +160,6 @@ PgIssueStatements::PgIssueStatements(soci::session& s) : sql(s) {
     add_issued.exchange(use(delta_policies));
     add_issued.exchange(use(deltas));
     prepare_statement(add_issued, kAddIssued);
-}
-
-PgIssueTransaction::~PgIssueTransaction() {
-    if (committed_) return;
-    try {
-        // A lost connection has ended the transaction on the server already; the next begin() reconnects.
-        if (postgresql_connected(st_.sql)) st_.sql.rollback();
-    } catch (const std::exception& e) {
-        log::error("store", "rollback failed: {}", e.what());
-    }
 }
 
 std::unordered_map<std::string, IssueResult> PgIssueTransaction::find_results(
@@ -326,7 +318,7 @@ void PgIssueTransaction::commit() {
         }
         st_.sql.commit();
     });
-    committed_ = true;
+    rollback_.committed();
 }
 
 PgIssueStore::PgIssueStore(PgSessionSettings settings)

@@ -7,7 +7,7 @@
 
 #include <string>
 
-#include "coupon/base/log.hpp"
+#include "session_pool.hpp"
 #include "sql_rows.hpp"
 #include "sql_text.hpp"
 #include "sqlite_connect.hpp"
@@ -82,8 +82,9 @@ const std::string kAddIssued =
 // One batch's transaction on the statements; rolls back unless commit() succeeded.
 class SqliteIssueTransaction final : public domain::IssueTransaction {
 public:
-    explicit SqliteIssueTransaction(SqliteIssueStatements& statements) : st_(statements) {}
-    ~SqliteIssueTransaction() override;
+    // An I/O or full-disk error may already have made SQLite roll back on its own.
+    explicit SqliteIssueTransaction(SqliteIssueStatements& statements)
+        : st_(statements), rollback_(statements.sql, sqlite_in_transaction) {}
     SqliteIssueTransaction(const SqliteIssueTransaction&) = delete;
     SqliteIssueTransaction& operator=(const SqliteIssueTransaction&) = delete;
 
@@ -100,7 +101,7 @@ private:
     void write_one(domain::IssueDecision& decision);
 
     SqliteIssueStatements& st_;
-    bool committed_ = false;
+    RollbackUnlessCommitted rollback_;
 };
 
 }  // namespace
@@ -140,16 +141,6 @@ SqliteIssueStatements::SqliteIssueStatements(soci::session& s) : sql(s) {
 
     prepare_statement(begin_immediate, "BEGIN IMMEDIATE");
     prepare_statement(commit, "COMMIT");
-}
-
-SqliteIssueTransaction::~SqliteIssueTransaction() {
-    if (committed_) return;
-    try {
-        // An I/O or full-disk error may already have made SQLite roll back on its own.
-        if (sqlite_in_transaction(st_.sql)) st_.sql << "ROLLBACK";
-    } catch (const std::exception& e) {
-        log::error("store", "rollback failed: {}", e.what());
-    }
 }
 
 std::unordered_map<std::string, IssueResult> SqliteIssueTransaction::find_results(
@@ -221,7 +212,7 @@ void SqliteIssueTransaction::write(std::vector<IssueDecision>& decisions,
 
 void SqliteIssueTransaction::commit() {
     guarded("COMMIT", [&] { st_.commit.execute(true); });
-    committed_ = true;
+    rollback_.committed();
 }
 
 SqliteIssueStore::SqliteIssueStore(std::unique_ptr<soci::session> sql) : sql_(std::move(sql)) {
