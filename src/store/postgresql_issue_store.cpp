@@ -105,8 +105,8 @@ const std::string kAddIssued =
 // unless commit() succeeded.
 class PgIssueTransaction final : public domain::IssueTransaction {
 public:
-    // The transaction is already begun on the statements' session.
-    // A lost connection has ended the transaction on the server already; the next begin() reconnects.
+    // The transaction is already begun on the statements' session. No rollback after a lost connection:
+    // that has ended the transaction on the server already; the next begin() reconnects.
     explicit PgIssueTransaction(PgIssueStatements& statements)
         : st_(statements), rollback_(statements.sql, postgresql_connected) {}
     PgIssueTransaction(const PgIssueTransaction&) = delete;

@@ -82,7 +82,7 @@ const std::string kAddIssued =
 // One batch's transaction on the statements; rolls back unless commit() succeeded.
 class SqliteIssueTransaction final : public domain::IssueTransaction {
 public:
-    // An I/O or full-disk error may already have made SQLite roll back on its own.
+    // No rollback when SQLite has rolled back on its own already (after an I/O or full-disk error).
     explicit SqliteIssueTransaction(SqliteIssueStatements& statements)
         : st_(statements), rollback_(statements.sql, sqlite_in_transaction) {}
     SqliteIssueTransaction(const SqliteIssueTransaction&) = delete;
