@@ -4,8 +4,8 @@
 
 #include <stdexcept>
 
-#include "backend.hpp"
 #include "database_url.hpp"
+#include "sql_backend.hpp"
 
 namespace coupon::store {
 
@@ -21,20 +21,17 @@ std::unique_ptr<Database> Database::open(const DatabaseConfig& config) {
         throw std::runtime_error("database.connect_timeout_ms: must not be negative");
     }
     const DatabaseUrl url = parse_database_url(config.url);
-    std::unique_ptr<Backend> backend = url.kind == DatabaseUrl::Kind::Sqlite
-                                           ? open_sqlite_backend(url.target, config)
-                                           : open_postgresql_backend(url.target, config);
+    std::unique_ptr<SqlBackend> backend = url.kind == DatabaseUrl::Kind::Sqlite
+                                              ? open_sqlite_backend(url.target, config)
+                                              : open_postgresql_backend(url.target, config);
     return std::unique_ptr<Database>(new Database(std::move(backend)));
 }
 
-Database::Database(std::unique_ptr<Backend> backend) : backend_(std::move(backend)) {}
+Database::Database(std::unique_ptr<SqlBackend> backend) : backend_(std::move(backend)) {}
 Database::~Database() = default;
 
 std::unique_ptr<domain::IssueStore> Database::issue_store() { return backend_->issue_store(); }
 domain::CouponQueries& Database::queries() { return backend_->queries(); }
-bool Database::record_failed(const domain::IssueRequest& request, const std::string& error) {
-    return backend_->record_failed(request, error);
-}
 domain::DeadLetterStore& Database::dead_letters() { return backend_->dead_letters(); }
 std::unique_ptr<domain::DeadLetterStore> Database::dead_letter_store() { return backend_->dead_letter_store(); }
 std::string Database::backend_name() const { return backend_->name(); }

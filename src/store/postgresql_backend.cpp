@@ -1,17 +1,14 @@
-// The PostgreSQL backend: a pool of connections for the read side, one connection per consumer thread.
+// The PostgreSQL engine: a pool of connections for the read side, one connection per consumer thread.
 #include <fmt/format.h>
 #include <soci/soci.h>
 
 #include <stdexcept>
 
-#include "backend.hpp"
 #include "coupon/base/log.hpp"
 #include "migrations.hpp"
 #include "postgresql_connect.hpp"
 #include "postgresql_issue_store.hpp"
-#include "sql_dead_letters.hpp"
-#include "sql_queries.hpp"
-#include "store_errors.hpp"
+#include "sql_backend.hpp"
 
 namespace coupon::store {
 namespace {
@@ -19,9 +16,17 @@ namespace {
 // pg_advisory_xact_lock key shared by every coupon-server migrating this database ("coupon" in ASCII).
 constexpr long long kMigrationLock = 0x636f75706f6e;
 
-SessionKeeper keeper_for(const PgSessionSettings& settings) {
-    return SessionKeeper{[](soci::session& sql) { return postgresql_connected(sql); },
-                         [settings](soci::session& sql) { reconnect_postgresql(sql, settings); }};
+SqlEngine postgresql_engine(const PgSessionSettings& settings) {
+    return SqlEngine{
+        .name = "postgresql",
+        .open = [settings](soci::session& sql) { open_postgresql(sql, settings); },
+        .opening = "opening a PostgreSQL connection",
+        .keeper = {[](soci::session& sql) { return postgresql_connected(sql); },
+                   [settings](soci::session& sql) { reconnect_postgresql(sql, settings); }},
+        // A lost connection has ended its transaction on the server already: nothing to roll back then.
+        .writes = {[](soci::session& sql) { sql.begin(); }, postgresql_connected},
+        .issue_store = [settings] { return std::make_unique<PgIssueStore>(settings); },
+    };
 }
 
 // Opening a connection is the one step whose failure says "the server is not there (yet)".
@@ -32,44 +37,6 @@ void connect_or_unreachable(soci::session& sql, const PgSessionSettings& setting
         throw DatabaseUnreachable(e.what());
     }
 }
-
-// A lost connection has ended its transaction on the server already: nothing to roll back then.
-const WriteStyle kPgWrites{[](soci::session& sql) { sql.begin(); }, postgresql_connected};
-
-class PostgresqlBackend final : public Backend {
-public:
-    PostgresqlBackend(PgSessionSettings settings, std::size_t pool_size)
-        : settings_(std::move(settings)), pool_(pool_size), queries_(pool_, keeper_for(settings_)),
-          dead_letters_(pool_, keeper_for(settings_), kPgWrites) {
-        for (std::size_t i = 0; i < pool_size; ++i) connect_or_unreachable(pool_.at(i), settings_);
-    }
-
-    std::string name() const override { return "postgresql"; }
-
-    std::unique_ptr<domain::IssueStore> issue_store() override {
-        return std::make_unique<PgIssueStore>(settings_);
-    }
-
-    domain::CouponQueries& queries() override { return queries_; }
-
-    bool record_failed(const domain::IssueRequest& request, const std::string& error) override {
-        return queries_.record_failed(request, error);
-    }
-
-    domain::DeadLetterStore& dead_letters() override { return dead_letters_; }
-
-    std::unique_ptr<domain::DeadLetterStore> dead_letter_store() override {
-        auto own = std::make_unique<soci::connection_pool>(1);
-        guarded("opening a PostgreSQL connection", [&] { open_postgresql(own->at(0), settings_); });
-        return std::make_unique<SqlDeadLetters>(std::move(own), keeper_for(settings_), kPgWrites);
-    }
-
-private:
-    PgSessionSettings settings_;
-    soci::connection_pool pool_;
-    SqlQueries queries_;
-    SqlDeadLetters dead_letters_;
-};
 
 void migrate(const PgSessionSettings& settings) {
     soci::session sql;
@@ -87,11 +54,12 @@ void migrate(const PgSessionSettings& settings) {
 
 }  // namespace
 
-std::unique_ptr<Backend> open_postgresql_backend(const std::string& url, const DatabaseConfig& config) {
+std::unique_ptr<SqlBackend> open_postgresql_backend(const std::string& url, const DatabaseConfig& config) {
     const PgSessionSettings settings{url, config.busy_timeout, config.statement_timeout, config.connect_timeout};
     try {
         migrate(settings);
-        return std::make_unique<PostgresqlBackend>(settings, static_cast<std::size_t>(config.pool_size));
+        return std::make_unique<SqlBackend>(postgresql_engine(settings), static_cast<std::size_t>(config.pool_size),
+                                            [&](soci::session& sql) { connect_or_unreachable(sql, settings); });
     } catch (const std::exception& e) {
         std::string reason = e.what();
         while (!reason.empty() && (reason.back() == '\n' || reason.back() == ' ')) reason.pop_back();

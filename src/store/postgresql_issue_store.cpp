@@ -1,13 +1,325 @@
+// The PostgreSQL issue path: the statements prepared once per connection, one batch's transaction over
+// them, and the store that begins it (and replaces a lost connection).
 #include "postgresql_issue_store.hpp"
 
+#include <fmt/format.h>
 #include <soci/soci.h>
 
+#include <string>
+#include <unordered_set>
+
 #include "coupon/base/log.hpp"
-#include "postgresql_issue_statements.hpp"
-#include "postgresql_issue_transaction.hpp"
+#include "pg_array.hpp"
+#include "session_pool.hpp"
+#include "sql_rows.hpp"
+#include "sql_text.hpp"
 #include "store_errors.hpp"
 
 namespace coupon::store {
+
+using namespace coupon::domain;
+using soci::into;
+using soci::use;
+
+// The issue path's statements, prepared once per connection (server-side) and re-executed for every
+// batch. Each takes whole columns as array literals (see PgArray), so a batch costs a fixed number of
+// round trips whatever its size. SOCI binds each statement to the members below: a call sets the members
+// and executes.
+struct PgIssueStatements {
+    explicit PgIssueStatements(soci::session& sql);
+    PgIssueStatements(const PgIssueStatements&) = delete;
+    PgIssueStatements& operator=(const PgIssueStatements&) = delete;
+
+    soci::session& sql;
+
+    // Reads.
+    std::string ids, users, policies;
+    IssueReads reads{sql};
+
+    // Coupons of the Issued decisions, one column per array.
+    struct CouponColumns {
+        std::string user, policy, request, partition, offset, issued_at;
+    } coupon;
+    long long new_id = 0, new_user = 0, new_policy = 0;
+    soci::statement insert_coupons{sql};
+
+    // One outcome row per decision.
+    struct OutcomeColumns {
+        std::string request, user, policy, outcome, coupon, partition, offset, requested_at, decided_at,
+            remaining, error;
+    } outcome;
+    std::string replayed;  // ids of the operator's replays: the only decisions that may replace FAILED
+    std::string written_request;
+    soci::statement upsert_outcomes{sql};
+
+    std::string delta_policies, deltas;
+    soci::statement add_issued{sql};
+};
+
+namespace {
+
+// Arrays are bound as text and cast server-side (CAST, not "::", which SOCI would take for a parameter).
+const std::string kFindResults = fmt::format(
+    "SELECT {} FROM coupon_issue_request r LEFT JOIN coupon c ON c.id = r.coupon_id "
+    "WHERE r.request_id = ANY(CAST(:ids AS text[]))",
+    kResultColumns);
+// Rows are locked in id order: two nodes locking overlapping policy sets cannot deadlock.
+const std::string kLockPolicies = fmt::format(
+    "SELECT {} FROM coupon_policy p WHERE p.id = ANY(CAST(:ids AS bigint[])) ORDER BY p.id FOR UPDATE",
+    kPolicyColumns);
+const std::string kFindHolders =
+    "SELECT c.user_id, c.coupon_policy_id FROM unnest(CAST(:u AS bigint[]), CAST(:p AS bigint[])) AS k(u, p) "
+    "JOIN coupon c ON c.user_id = k.u AND c.coupon_policy_id = k.p";
+
+// RETURNING user and policy: (user, policy) is unique, which maps each new id back to its decision.
+const std::string kInsertCoupons =
+    "INSERT INTO coupon(user_id, coupon_policy_id, request_id, kafka_partition, kafka_offset, issued_at) "
+    "SELECT * FROM unnest(CAST(:u AS bigint[]), CAST(:p AS bigint[]), CAST(:r AS text[]), "
+    "CAST(:part AS integer[]), CAST(:off AS bigint[]), CAST(:at AS text[])) "
+    "RETURNING id, user_id, coupon_policy_id";
+// A FAILED (dead-lettered) row gives way only to an operator's replay (:replayed); any other copy of the
+// request must not turn a FAILED the client was told into a coupon, even when the dead letter committed
+// after this transaction read the outcomes (READ COMMITTED). A final outcome never changes. The caller
+// compares the returned ids with the decisions to name a request that was refused.
+const std::string kUpsertOutcomes =
+    "INSERT INTO coupon_issue_request(request_id, user_id, coupon_policy_id, outcome, coupon_id, "
+    "kafka_partition, kafka_offset, requested_at, decided_at, remaining, error) "
+    "SELECT * FROM unnest(CAST(:r AS text[]), CAST(:u AS bigint[]), CAST(:p AS bigint[]), CAST(:o AS text[]), "
+    "CAST(:c AS bigint[]), CAST(:part AS integer[]), CAST(:off AS bigint[]), CAST(:req AS text[]), "
+    "CAST(:dec AS text[]), CAST(:rem AS bigint[]), CAST(:err AS text[])) "
+    "ON CONFLICT (request_id) DO UPDATE SET user_id = EXCLUDED.user_id, "
+    "coupon_policy_id = EXCLUDED.coupon_policy_id, outcome = EXCLUDED.outcome, coupon_id = EXCLUDED.coupon_id, "
+    "kafka_partition = EXCLUDED.kafka_partition, kafka_offset = EXCLUDED.kafka_offset, "
+    "decided_at = EXCLUDED.decided_at, remaining = EXCLUDED.remaining, error = EXCLUDED.error "
+    "WHERE coupon_issue_request.outcome = 'PENDING' OR (coupon_issue_request.outcome = 'FAILED' AND "
+    "coupon_issue_request.request_id = ANY(CAST(:replayed AS text[]))) "
+    "RETURNING request_id";
+// Conditional: a policy whose stock the delta would exceed is not updated, and the caller checks that
+// every policy was.
+const std::string kAddIssued =
+    "UPDATE coupon_policy p SET issued_quantity = p.issued_quantity + d.delta "
+    "FROM unnest(CAST(:ids AS bigint[]), CAST(:d AS bigint[])) AS d(id, delta) "
+    "WHERE p.id = d.id AND p.issued_quantity + d.delta <= p.total_quantity";
+
+// One batch's transaction: reads and writes whole batches through array parameters, and rolls back
+// unless commit() succeeded.
+class PgIssueTransaction final : public domain::IssueTransaction {
+public:
+    // The transaction is already begun on the statements' session. No rollback after a lost connection:
+    // that has ended the transaction on the server already; the next begin() reconnects.
+    explicit PgIssueTransaction(PgIssueStatements& statements)
+        : st_(statements), rollback_(statements.sql, postgresql_connected) {}
+    PgIssueTransaction(const PgIssueTransaction&) = delete;
+    PgIssueTransaction& operator=(const PgIssueTransaction&) = delete;
+
+    std::unordered_map<std::string, domain::IssueResult> find_results(
+        const std::vector<std::string>& request_ids) override;
+    std::unordered_map<domain::PolicyId, domain::CouponPolicy> lock_policies(
+        const std::vector<domain::PolicyId>& ids) override;
+    domain::UserPolicySet find_holders(const std::vector<domain::UserPolicy>& pairs) override;
+    void write(std::vector<domain::IssueDecision>& decisions,
+               const std::unordered_map<domain::PolicyId, std::int64_t>& issued_delta) override;
+    void commit() override;
+
+private:
+    void insert_coupons(std::vector<domain::IssueDecision>& decisions);
+    void upsert_outcomes(const std::vector<domain::IssueDecision>& decisions);
+    void add_issued(const std::unordered_map<domain::PolicyId, std::int64_t>& issued_delta);
+
+    PgIssueStatements& st_;
+    RollbackUnlessCommitted rollback_;
+};
+
+}  // namespace
+
+PgIssueStatements::PgIssueStatements(soci::session& s) : sql(s) {
+    reads.find_results.exchange(use(ids));
+    reads.lock_policies.exchange(use(ids));
+    reads.find_holders.exchange(use(users));
+    reads.find_holders.exchange(use(policies));
+    reads.prepare(kFindResults, kLockPolicies, kFindHolders);
+
+    for (std::string* column : {&coupon.user, &coupon.policy, &coupon.request, &coupon.partition, &coupon.offset,
+                                &coupon.issued_at}) {
+        insert_coupons.exchange(use(*column));
+    }
+    insert_coupons.exchange(into(new_id));
+    insert_coupons.exchange(into(new_user));
+    insert_coupons.exchange(into(new_policy));
+    prepare_statement(insert_coupons, kInsertCoupons);
+
+    for (std::string* column : {&outcome.request, &outcome.user, &outcome.policy, &outcome.outcome, &outcome.coupon,
+                                &outcome.partition, &outcome.offset, &outcome.requested_at, &outcome.decided_at,
+                                &outcome.remaining, &outcome.error}) {
+        upsert_outcomes.exchange(use(*column));
+    }
+    upsert_outcomes.exchange(use(replayed));
+    upsert_outcomes.exchange(into(written_request));
+    prepare_statement(upsert_outcomes, kUpsertOutcomes);
+
+    add_issued.exchange(use(delta_policies));
+    add_issued.exchange(use(deltas));
+    prepare_statement(add_issued, kAddIssued);
+}
+
+std::unordered_map<std::string, IssueResult> PgIssueTransaction::find_results(
+    const std::vector<std::string>& request_ids) {
+    return guarded("reading recorded outcomes", [&] {
+        PgArray ids;
+        for (const std::string& id : request_ids) ids.add(id);
+        st_.ids = ids.take();
+        return st_.reads.results();
+    });
+}
+
+std::unordered_map<PolicyId, CouponPolicy> PgIssueTransaction::lock_policies(const std::vector<PolicyId>& ids) {
+    return guarded("locking policies", [&] {
+        PgArray array;
+        for (const PolicyId id : ids) array.add(id);
+        st_.ids = array.take();
+        return st_.reads.policies();
+    });
+}
+
+UserPolicySet PgIssueTransaction::find_holders(const std::vector<UserPolicy>& pairs) {
+    return guarded("reading coupon holders", [&] {
+        PgArray users, policies;
+        for (const UserPolicy& p : pairs) {
+            users.add(p.user_id);
+            policies.add(p.policy_id);
+        }
+        st_.users = users.take();
+        st_.policies = policies.take();
+        return st_.reads.holders();
+    });
+}
+
+void PgIssueTransaction::insert_coupons(std::vector<IssueDecision>& decisions) {
+    PgArray user, policy, request, partition, offset, issued_at;
+    std::unordered_map<UserPolicy, IssueDecision*, UserPolicyHash> by_pair;
+    for (IssueDecision& d : decisions) {
+        if (d.result.outcome != Outcome::Issued) continue;
+        user.add(d.request.user_id);
+        policy.add(d.request.policy_id);
+        request.add(d.request.request_id);
+        partition.add(d.request.partition);
+        offset.add(d.request.offset);
+        issued_at.add(db_time(d.result.issued_at.value_or(d.result.decided_at)));
+        by_pair.emplace(UserPolicy{d.request.user_id, d.request.policy_id}, &d);
+    }
+    if (user.empty()) return;
+    const std::size_t expected = user.size();
+    auto& c = st_.coupon;
+    c.user = user.take();
+    c.policy = policy.take();
+    c.request = request.take();
+    c.partition = partition.take();
+    c.offset = offset.take();
+    c.issued_at = issued_at.take();
+    st_.insert_coupons.execute();
+    std::size_t returned = 0;
+    while (st_.insert_coupons.fetch()) {
+        const auto it = by_pair.find(UserPolicy{st_.new_user, st_.new_policy});
+        if (it == by_pair.end()) {
+            throw StoreError(fmt::format("coupon {} came back for an unknown user {} / policy {}", st_.new_id,
+                                         st_.new_user, st_.new_policy));
+        }
+        it->second->result.coupon_id = st_.new_id;
+        ++returned;
+    }
+    if (returned != expected) {
+        throw StoreError(fmt::format("inserted {} coupons for {} issued decisions", returned, expected));
+    }
+}
+
+void PgIssueTransaction::upsert_outcomes(const std::vector<IssueDecision>& decisions) {
+    PgArray request, user, policy, outcome, coupon, partition, offset, requested_at, decided_at, remaining, error;
+    PgArray replayed;
+    for (const IssueDecision& d : decisions) {
+        request.add(d.request.request_id);
+        if (d.request.replay) replayed.add(d.request.request_id);
+        user.add(d.request.user_id);
+        policy.add(d.request.policy_id);
+        outcome.add(to_string(d.result.outcome));
+        if (d.result.outcome == Outcome::Issued && d.result.coupon_id) {
+            coupon.add(*d.result.coupon_id);
+        } else {
+            coupon.add_null();
+        }
+        partition.add(d.request.partition);
+        offset.add(d.request.offset);
+        requested_at.add(db_time(d.request.requested_at));
+        decided_at.add(db_time(d.result.decided_at));
+        remaining.add(d.result.remaining);
+        if (d.result.error.empty()) {
+            error.add_null();
+        } else {
+            error.add(d.result.error);
+        }
+    }
+    if (request.empty()) return;
+    auto& o = st_.outcome;
+    o.request = request.take();
+    o.user = user.take();
+    o.policy = policy.take();
+    o.outcome = outcome.take();
+    o.coupon = coupon.take();
+    o.partition = partition.take();
+    o.offset = offset.take();
+    o.requested_at = requested_at.take();
+    o.decided_at = decided_at.take();
+    o.remaining = remaining.take();
+    o.error = error.take();
+    st_.replayed = replayed.take();
+    std::unordered_set<std::string> written;
+    st_.upsert_outcomes.execute();
+    while (st_.upsert_outcomes.fetch()) written.insert(st_.written_request);
+    if (written.size() == decisions.size()) return;
+    for (const IssueDecision& d : decisions) {
+        if (!written.contains(d.request.request_id)) {
+            throw StoreError(fmt::format("request {} already has a final outcome", d.request.request_id));
+        }
+    }
+    throw StoreError(fmt::format("wrote {} outcomes for {} decisions", written.size(), decisions.size()));
+}
+
+void PgIssueTransaction::add_issued(const std::unordered_map<PolicyId, std::int64_t>& issued_delta) {
+    if (issued_delta.empty()) return;
+    PgArray ids, deltas;
+    for (const auto& [policy, delta] : issued_delta) {
+        ids.add(policy);
+        deltas.add(delta);
+    }
+    st_.delta_policies = ids.take();
+    st_.deltas = deltas.take();
+    st_.add_issued.execute(true);
+    // The planner never exceeds the stock; if it ever did, refuse the whole batch here.
+    if (st_.add_issued.get_affected_rows() != static_cast<long long>(issued_delta.size())) {
+        std::string detail;
+        for (const auto& [policy, delta] : issued_delta) detail += fmt::format(" policy {} +{}", policy, delta);
+        throw StoreError(fmt::format("adding issued coupons would exceed the stock of a policy:{}", detail));
+    }
+}
+
+void PgIssueTransaction::write(std::vector<IssueDecision>& decisions,
+                               const std::unordered_map<PolicyId, std::int64_t>& issued_delta) {
+    // Three statements per batch, whatever its size.
+    guarded("writing decisions", [&] {
+        insert_coupons(decisions);
+        upsert_outcomes(decisions);
+        add_issued(issued_delta);
+    });
+}
+
+void PgIssueTransaction::commit() {
+    guarded("COMMIT", [&] {
+        if (postgresql_transaction_failed(st_.sql)) {
+            throw StoreError("the transaction was aborted by an earlier error; nothing was committed");
+        }
+        st_.sql.commit();
+    });
+    rollback_.committed();
+}
 
 PgIssueStore::PgIssueStore(PgSessionSettings settings)
     : settings_(std::move(settings)), sql_(std::make_unique<soci::session>()) {

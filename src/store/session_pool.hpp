@@ -1,12 +1,15 @@
 #pragma once
 // Leasing a pooled session, keeping it usable across a database restart, and writing in a transaction
-// on it: shared by every pooled part of the store (the read side, the dead letters), for both backends.
+// on it: shared by every pooled part of the store (the read side, the dead letters), for both backends;
+// and rolling back an issue batch's transaction that did not commit.
 #include <soci/connection-pool.h>
 #include <soci/session.h>
 
+#include <exception>
 #include <functional>
 #include <string_view>
 
+#include "coupon/base/log.hpp"
 #include "store_errors.hpp"
 
 namespace coupon::store {
@@ -70,5 +73,31 @@ auto in_write_transaction(soci::session& sql, const WriteStyle& style, F&& f) {
         throw;
     }
 }
+
+// Rolls back the transaction open on `sql` when destroyed before committed() was called: an issue
+// batch's transaction, which its store begins and commits with statements of its own. Nothing is rolled
+// back when `may_roll_back` says no transaction can be open any more; a failure is logged (a destructor).
+class RollbackUnlessCommitted {
+public:
+    RollbackUnlessCommitted(soci::session& sql, bool (*may_roll_back)(soci::session&))
+        : sql_(sql), may_roll_back_(may_roll_back) {}
+    ~RollbackUnlessCommitted() {
+        if (committed_) return;
+        try {
+            if (may_roll_back_(sql_)) sql_.rollback();
+        } catch (const std::exception& e) {
+            log::error("store", "rollback failed: {}", e.what());
+        }
+    }
+    RollbackUnlessCommitted(const RollbackUnlessCommitted&) = delete;
+    RollbackUnlessCommitted& operator=(const RollbackUnlessCommitted&) = delete;
+
+    void committed() { committed_ = true; }
+
+private:
+    soci::session& sql_;
+    bool (*may_roll_back_)(soci::session&);
+    bool committed_ = false;
+};
 
 }  // namespace coupon::store

@@ -4,7 +4,6 @@
 #include <soci/soci.h>
 
 #include "dead_letter_row.hpp"
-#include "failed_outcome.hpp"
 #include "sql_rows.hpp"
 #include "sql_text.hpp"
 
@@ -36,6 +35,26 @@ std::pair<long long, bool> insert_once(soci::session& sql, DeadLetterRow& row) {
     sql << "SELECT id FROM dead_letter WHERE topic = :t AND kafka_partition = :part AND kafka_offset = :off",
         use(row.topic), use(row.partition), use(row.offset), into(id);
     return {id, inserted};
+}
+
+// Records outcome FAILED (decided at `decided`, with `error`) for the request unless a final outcome is
+// recorded already; a FAILED row may be overwritten by FAILED. Returns whether the row was written.
+bool write_failed_outcome(soci::session& sql, const IssueRequest& request, const std::string& error,
+                          TimePoint decided) {
+    const long long user = request.user_id, policy = request.policy_id, offset = request.offset;
+    const int partition = request.partition;
+    const std::string requested = db_time(request.requested_at), decided_text = db_time(decided);
+    // A business outcome already recorded wins: the request was decided before the failure.
+    soci::statement st = (sql.prepare << "INSERT INTO coupon_issue_request(request_id, user_id, coupon_policy_id, "
+                                         "outcome, kafka_partition, kafka_offset, requested_at, decided_at, error) "
+                                         "VALUES(:r, :u, :p, 'FAILED', :part, :off, :req, :dec, :err) "
+                                         "ON CONFLICT(request_id) DO UPDATE SET outcome = 'FAILED', "
+                                         "decided_at = excluded.decided_at, error = excluded.error "
+                                         "WHERE coupon_issue_request.outcome IN ('PENDING', 'FAILED')",
+                          use(request.request_id), use(user), use(policy), use(partition), use(offset),
+                          use(requested), use(decided_text), use(error));
+    st.execute(true);
+    return st.get_affected_rows() == 1;
 }
 
 IssueResult failed_result(const IssueRequest& request, TimePoint decided, const std::string& error) {

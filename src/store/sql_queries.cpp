@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 #include <soci/soci.h>
 
-#include "failed_outcome.hpp"
 #include "sql_text.hpp"
 #include "store_errors.hpp"
 #include "sql_rows.hpp"
@@ -114,12 +113,6 @@ bool SqlQueries::ping() {
     } catch (const std::exception&) {
         return false;
     }
-}
-
-bool SqlQueries::record_failed(const IssueRequest& request, const std::string& error) {
-    return sessions_.with_session("recording a failed request", true, [&](soci::session& sql) {
-        return write_failed_outcome(sql, request, error, now_ms());
-    });
 }
 
 }  // namespace coupon::store

@@ -18,9 +18,6 @@ public:
     std::vector<domain::PolicyId> sold_out_policies() override;
     bool ping() override;
 
-    // See Database::record_failed.
-    bool record_failed(const domain::IssueRequest& request, const std::string& error);
-
 private:
     PooledSessions sessions_;
 };

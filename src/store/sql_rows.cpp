@@ -81,4 +81,36 @@ domain::Coupon CouponRow::to_domain() const {
     return domain::Coupon{id, user_id, policy_id, request_id, parse_db_time(issued_at)};
 }
 
+void IssueReads::prepare(const std::string& results_query, const std::string& policies_query,
+                         const std::string& holders_query) {
+    result.exchange(find_results);
+    prepare_statement(find_results, results_query);
+    policy.exchange(lock_policies);
+    prepare_statement(lock_policies, policies_query);
+    find_holders.exchange(soci::into(holder_user));
+    find_holders.exchange(soci::into(holder_policy));
+    prepare_statement(find_holders, holders_query);
+}
+
+std::unordered_map<std::string, domain::IssueResult> IssueReads::results() {
+    std::unordered_map<std::string, domain::IssueResult> out;
+    find_results.execute();
+    while (find_results.fetch()) out.emplace(result.request_id, result.to_domain());
+    return out;
+}
+
+std::unordered_map<domain::PolicyId, domain::CouponPolicy> IssueReads::policies() {
+    std::unordered_map<domain::PolicyId, domain::CouponPolicy> out;
+    lock_policies.execute();
+    while (lock_policies.fetch()) out.emplace(policy.id, policy.to_domain());
+    return out;
+}
+
+domain::UserPolicySet IssueReads::holders() {
+    domain::UserPolicySet out;
+    find_holders.execute();
+    while (find_holders.fetch()) out.insert(domain::UserPolicy{holder_user, holder_policy});
+    return out;
+}
+
 }  // namespace coupon::store

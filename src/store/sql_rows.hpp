@@ -4,7 +4,9 @@
 #include <soci/soci.h>
 
 #include <string>
+#include <unordered_map>
 
+#include "coupon/domain/issue_store.hpp"
 #include "coupon/domain/types.hpp"
 
 namespace coupon::store {
@@ -52,6 +54,31 @@ struct CouponRow {
 
     void exchange(soci::statement& st);
     domain::Coupon to_domain() const;
+};
+
+// The issue path's three reads of a batch, prepared once per session: the same rows and the same
+// collecting on both backends; only the SQL and how a batch's keys are bound differ. The backend binds
+// its key variables to each statement with use() before prepare(), and sets them before each call.
+struct IssueReads {
+    explicit IssueReads(soci::session& sql) : find_results(sql), lock_policies(sql), find_holders(sql) {}
+    IssueReads(const IssueReads&) = delete;
+    IssueReads& operator=(const IssueReads&) = delete;
+
+    // Binds the rows below as the statements' results and prepares the three queries.
+    void prepare(const std::string& results_query, const std::string& policies_query,
+                 const std::string& holders_query);
+
+    // Each executes its statement and collects what it returns.
+    std::unordered_map<std::string, domain::IssueResult> results();
+    std::unordered_map<domain::PolicyId, domain::CouponPolicy> policies();
+    domain::UserPolicySet holders();
+
+    ResultRow result;
+    soci::statement find_results;
+    PolicyRow policy;
+    soci::statement lock_policies;
+    long long holder_user = 0, holder_policy = 0;
+    soci::statement find_holders;
 };
 
 }  // namespace coupon::store

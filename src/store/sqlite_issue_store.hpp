@@ -4,7 +4,6 @@
 // is how "the policy rows stay locked for the batch" holds here (and two writers never deadlock on a
 // read-to-write upgrade).
 #include <memory>
-#include <string>
 
 #include "coupon/domain/issue_store.hpp"
 
@@ -14,7 +13,7 @@ class session;
 
 namespace coupon::store {
 
-struct IssueStatements;
+struct SqliteIssueStatements;
 
 class SqliteIssueStore final : public domain::IssueStore {
 public:
@@ -27,7 +26,7 @@ public:
 
 private:
     std::unique_ptr<soci::session> sql_;
-    std::unique_ptr<IssueStatements> statements_;
+    std::unique_ptr<SqliteIssueStatements> statements_;
 };
 
 }  // namespace coupon::store

@@ -93,7 +93,7 @@ TEST_CASE("a dead letter never overwrites a final outcome", "[store][dead-letter
     CHECK(f.db->dead_letters().find(late.id).has_value());
 
     // A FAILED request may fail again (a replay that dead-lettered once more).
-    f.db->record_failed(test::request("twice", 2, policy.id), "first failure");
+    REQUIRE(test::dead_letter_for(*f.db, test::request("twice", 2, policy.id), "first failure").has_value());
     auto second = letter(10, "2026-12-01T10:00:02Z", test::request("twice", 2, policy.id));
     CHECK(f.db->dead_letters().record(second, test::at("2026-12-01T10:00:02Z")).has_value());
     CHECK(f.db->queries().find_result("twice").value().error == "database is locked");

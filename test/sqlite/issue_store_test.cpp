@@ -112,12 +112,12 @@ TEST_CASE("FAILED is final for any copy of the request; only an operator's repla
     domain::CouponIssuer issuer(*store, clock);
     const auto r9 = request("r9", 7, policy.id);
 
-    CHECK(f.db->record_failed(r9, "poison: broker said no"));
+    CHECK(test::dead_letter_for(*f.db, r9, "poison: broker said no").has_value());
     auto failed = f.db->queries().find_result("r9");
     REQUIRE(failed.has_value());
     CHECK(failed->outcome == Outcome::Failed);
     CHECK(failed->error == "poison: broker said no");
-    CHECK(f.db->record_failed(r9, "failed again"));  // FAILED may be overwritten by FAILED
+    CHECK(test::dead_letter_for(*f.db, r9, "failed again").has_value());  // FAILED may be overwritten by FAILED
     RawDb raw(f.url);
 
     // A twin copy (a duplicate stored by the producer, a redelivery) decided after the dead letter: the
@@ -139,7 +139,7 @@ TEST_CASE("FAILED is final for any copy of the request; only an operator's repla
     CHECK(raw.scalar("SELECT COUNT(*) FROM coupon") == 1);
 
     // Once decided, a late dead-letter write, a redelivery and another replay change nothing.
-    CHECK_FALSE(f.db->record_failed(r9, "too late"));
+    CHECK_FALSE(test::dead_letter_for(*f.db, r9, "too late").has_value());
     for (const auto& copy : {r9, replay}) {
         const auto again = issuer.apply({copy});
         CHECK(again.at(0).outcome == Outcome::Issued);
@@ -157,7 +157,7 @@ TEST_CASE("the store itself refuses to turn FAILED into a decision unless it is 
     const auto policy = f.db->queries().create_policy(test::new_policy("p", 5));
     auto store = f.db->issue_store();
     auto r9 = request("r9", 7, policy.id);
-    CHECK(f.db->record_failed(r9, "dead-lettered meanwhile"));
+    CHECK(test::dead_letter_for(*f.db, r9, "dead-lettered meanwhile").has_value());
 
     const auto decision_for = [&](const domain::IssueRequest& r) {
         domain::IssueDecision d{r, {}};

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,12 @@ inline domain::TimePoint at(const char* iso) { return base::parse_time(iso).valu
 
 domain::IssueRequest request(std::string id, domain::UserId user, domain::PolicyId policy);
 domain::NewCouponPolicy new_policy(std::string name, std::int64_t total);
+
+// Marks `request` FAILED the way a node does: a new dead letter for it, recorded through the store's
+// dead-letter store (DESIGN.md section 3). Returns what DeadLetterStore::record does: the FAILED result,
+// or nothing when the request already has a final outcome.
+std::optional<domain::IssueResult> dead_letter_for(store::Database& db, const domain::IssueRequest& request,
+                                                   std::string error);
 
 // An empty database of the backend under test, removed on destruction.
 class TestDatabase {

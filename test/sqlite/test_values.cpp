@@ -1,6 +1,7 @@
 // Backend-independent helpers of store_fixture.hpp.
 #include <stdlib.h>
 
+#include <atomic>
 #include <filesystem>
 #include <stdexcept>
 
@@ -26,6 +27,25 @@ domain::NewCouponPolicy new_policy(std::string name, std::int64_t total) {
     p.discount_value = 3000;
     p.total_quantity = total;
     return p;
+}
+
+std::optional<domain::IssueResult> dead_letter_for(store::Database& db, const domain::IssueRequest& request,
+                                                   std::string error) {
+    // Each call is another DLT record, so it is stored (and decides the outcome) even for the same request.
+    static std::atomic<std::int64_t> next_offset{0};
+    domain::DeadLetter letter;
+    letter.topic = "coupon-issue-topic.DLT";
+    letter.partition = 0;
+    letter.offset = next_offset++;
+    letter.original_topic = "coupon-issue-topic";
+    letter.original_partition = request.partition;
+    letter.original_offset = request.offset;
+    letter.key = std::to_string(request.policy_id);
+    letter.payload = fmt::format(R"({{"userId":{},"couponPolicyId":{}}})", request.user_id, request.policy_id);
+    letter.error = std::move(error);
+    letter.request = request;
+    const auto now = std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now());
+    return db.dead_letters().record(letter, now);
 }
 
 StoreFixture::StoreFixture(std::chrono::milliseconds busy_timeout)

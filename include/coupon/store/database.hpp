@@ -33,7 +33,7 @@ struct DatabaseConfig {
     bool sqlite_full_sync = false;
 };
 
-class Backend;
+class SqlBackend;
 
 // Database::open could not connect to the database server (PostgreSQL down, unreachable, refusing the
 // login): the configuration may well be right, so a node waits for it instead of exiting.
@@ -59,12 +59,10 @@ public:
     std::unique_ptr<domain::IssueStore> issue_store();
     // Thread-safe read side and policy administration over a pool of sessions.
     domain::CouponQueries& queries();
-    // Records outcome FAILED for a dead-lettered request unless a final outcome is already recorded
-    // (then returns false and changes nothing). Thread-safe; throws StoreError.
-    bool record_failed(const domain::IssueRequest& request, const std::string& error);
     // Dead letters (DESIGN.md section 3), both backends: record() stores a DLT record once per
-    // topic/partition/offset and marks its request FAILED in the same transaction (with the rule of
-    // record_failed); key, payload and header values round-trip byte for byte.
+    // topic/partition/offset and marks its request FAILED in the same transaction unless a final outcome
+    // is recorded already (a FAILED one may fail again); key, payload and header values round-trip byte
+    // for byte.
     // Thread-safe, over the pool behind queries(): for the HTTP admin endpoints.
     domain::DeadLetterStore& dead_letters();
     // A store with a session of its own, for one DLT consumer thread (pass
@@ -74,8 +72,8 @@ public:
     std::string backend_name() const;
 
 private:
-    explicit Database(std::unique_ptr<Backend> backend);
-    std::unique_ptr<Backend> backend_;
+    explicit Database(std::unique_ptr<SqlBackend> backend);
+    std::unique_ptr<SqlBackend> backend_;
 };
 
 }  // namespace coupon::store
