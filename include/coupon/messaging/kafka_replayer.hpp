@@ -25,7 +25,7 @@ public:
     // `publisher` sends the replayed records (start_publisher).
     KafkaReplayer(KafkaConfig config, std::shared_ptr<ResultPublisher> publisher,
                   std::chrono::milliseconds timeout = std::chrono::seconds(10), BacklogGuard* guard = nullptr);
-    ~KafkaReplayer() override;  // stop()
+    ~KafkaReplayer() override;  // the shared publisher flushes the replays it sent once its last owner lets go
     KafkaReplayer(const KafkaReplayer&) = delete;
     KafkaReplayer& operator=(const KafkaReplayer&) = delete;
 
