@@ -70,8 +70,8 @@ void write_private_file(const std::string& path, const std::string& text) {
 std::string generated_token_path(const Config& config) { return config.server.data_dir + "/admin_token"; }
 
 bool wants_generated_admin_token(const Config& config) {
-    // admin.token_file was read into admin.token by the loader: empty means no token from any source.
-    return config.kafka.bootstrap_servers.empty() && config.admin.token.empty();
+    // admin.token_file was read into http.admin_token by the loader: empty means no token from any source.
+    return config.kafka.bootstrap_servers.empty() && config.http.admin_token.empty();
 }
 
 void bootstrap_admin_token(Config& config) {
@@ -82,7 +82,7 @@ void bootstrap_admin_token(Config& config) {
     const std::string path = generated_token_path(config);
     const std::string token = random_hex(32);
     write_private_file(path, token + "\n");
-    config.admin.token = token;
+    config.http.admin_token = token;
     // The path only: a log line is read by more people than the token is meant for.
     log::warn("app",
               "no admin token configured on the embedded default: generated one for this run in {} (mode 0600; "

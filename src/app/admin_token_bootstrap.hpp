@@ -17,7 +17,7 @@ bool wants_generated_admin_token(const Config& config);
 
 // If wants_generated_admin_token(config): makes a token (32 random bytes from the kernel, hex), writes it
 // to generated_token_path() with mode 0600 (replacing any earlier one atomically), stores it in
-// config.admin.token and logs the file's path. Throws std::runtime_error when it cannot (start-up fails).
+// config.http.admin_token and logs the file's path. Throws std::runtime_error when it cannot (start-up fails).
 void bootstrap_admin_token(Config& config);
 
 }  // namespace coupon::app

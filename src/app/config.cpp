@@ -34,15 +34,6 @@ ConfigError::ConfigError(const std::string& message) : std::runtime_error(printa
 
 namespace {
 
-void require_one_of(const std::string& key, const std::string& value, std::initializer_list<const char*> allowed) {
-    for (const char* a : allowed) {
-        if (value == a) return;
-    }
-    std::string list;
-    for (const char* a : allowed) list += list.empty() ? a : std::string(", ") + a;
-    throw ConfigError(fmt::format("{}: '{}' is not one of {}", key, value, list));
-}
-
 std::string read_secret_file(const std::string& key, const std::string& path) {
     std::ifstream in(path);
     if (!in) throw ConfigError(fmt::format("{}: cannot read {}", key, path));
@@ -57,34 +48,34 @@ std::string read_secret_file(const std::string& key, const std::string& path) {
 // Settings that would break the promise (every accepted request stored and decided once) are refused at
 // start, wherever they come from: a typed key or a raw librdkafka property map.
 void refuse_promise_breakers(const Config& c) {
-    if (c.kafka.producer.acks != "all" && c.kafka.producer.acks != "-1") {
-        throw ConfigError(fmt::format("kafka.producer.acks: '{}' would answer requests a broker may still lose; "
-                                      "the service requires all",
-                                      c.kafka.producer.acks));
-    }
-    if (c.kafka.consumer.auto_offset_reset != "earliest") {
-        throw ConfigError(fmt::format("kafka.consumer.auto_offset_reset: '{}' would skip accepted requests when the "
-                                      "group has no committed offset; the service requires earliest",
-                                      c.kafka.consumer.auto_offset_reset));
-    }
-    const std::pair<const char*, const Properties*> maps[] = {
-        {"kafka.properties", &c.kafka.properties},
-        {"kafka.producer.properties", &c.kafka.producer.properties},
-        {"kafka.consumer.properties", &c.kafka.consumer.properties},
+    // The typed keys (kafka.producer.acks, kafka.consumer.auto_offset_reset) were bound into the same maps
+    // as the raw properties, so one check covers both; the message names both.
+    struct Map {
+        const char* key;
+        const Properties* properties;
+        const char* typed_name;  // the property a typed key of this map sets
+        const char* typed_key;
     };
-    for (const auto& [key, map] : maps) {
-        for (const auto& [name, value] : *map) {
+    const Map maps[] = {
+        {"kafka.properties", &c.kafka.common, "", ""},
+        {"kafka.producer.properties", &c.kafka.producer, "acks", "kafka.producer.acks"},
+        {"kafka.consumer.properties", &c.kafka.consumer, "auto.offset.reset", "kafka.consumer.auto_offset_reset"},
+    };
+    for (const auto& map : maps) {
+        for (const auto& [name, value] : *map.properties) {
             const bool breaks =
                 ((name == "acks" || name == "request.required.acks") && value != "all" && value != "-1") ||
                 (name == "enable.auto.commit" && value != "false") ||
                 (name == "enable.auto.offset.store" && value != "false") ||
                 ((name == "auto.offset.reset" || name == "topic.auto.offset.reset") && value != "earliest" &&
                  value != "smallest" && value != "beginning");
-            if (breaks) {
-                throw ConfigError(fmt::format("{}: {}={} breaks the service's promise (acks=all, offsets committed "
-                                              "only after the outcome is stored, earliest reset)",
-                                              key, name, base::shown_property_value(name, value)));
-            }
+            if (!breaks) continue;
+            const std::string where =
+                name == map.typed_name ? fmt::format("{} (or {})", map.typed_key, map.key) : map.key;
+            throw ConfigError(fmt::format("{}: {}={} breaks the service's promise (acks=all: an answer only after "
+                                          "every in-sync replica stored the request; offsets committed only after "
+                                          "the outcome is stored; earliest reset: nothing accepted is skipped)",
+                                          where, name, base::shown_property_value(name, value)));
         }
     }
 }
@@ -101,19 +92,18 @@ std::string read_text_file(const std::string& key, const std::string& path) {
     return text.str();
 }
 
-void validate_auth(AuthSettings& a) {
-    if (a.mode.empty()) a.mode = "none";  // COUPON_AUTH_MODE= clears it, like the other keys
-    require_one_of("auth.mode", a.mode, {"none", "jwt", "header"});
-    if (a.mode == "header") {
+void validate_auth(http::AuthConfig& a, const SecretFiles& files) {
+    using Mode = http::AuthConfig::Mode;
+    if (a.mode == Mode::Header) {
         if (a.header.empty()) throw ConfigError("auth.header: header mode needs the header's name, e.g. X-User-Id");
         const bool token = a.header.find_first_not_of("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
                                                       "abcdefghijklmnopqrstuvwxyz") == std::string::npos;
         if (!token) throw ConfigError(fmt::format("auth.header: '{}' is not a header name", a.header));
     }
     auto& j = a.jwt;
-    if (!j.secret_file.empty()) j.secret = read_secret_file("auth.jwt.secret_file", j.secret_file);
-    if (!j.public_key_file.empty()) j.public_key = read_text_file("auth.jwt.public_key_file", j.public_key_file);
-    if (a.mode != "jwt") return;
+    if (!files.jwt_secret.empty()) j.secret = read_secret_file("auth.jwt.secret_file", files.jwt_secret);
+    if (!files.jwt_public_key.empty()) j.public_key = read_text_file("auth.jwt.public_key_file", files.jwt_public_key);
+    if (a.mode != Mode::Jwt) return;
     if (j.secret.empty() == j.public_key.empty()) {
         throw ConfigError("auth.jwt: jwt mode needs exactly one key: auth.jwt.secret (or secret_file) for HS256, or "
                           "auth.jwt.public_key_file for RS256/ES256");
@@ -127,16 +117,16 @@ void validate_auth(AuthSettings& a) {
 
 void validate(Config& c) {
     if (c.server.data_dir.empty()) throw ConfigError("server.data_dir: must not be empty");
-    require_one_of("server.log_level", c.server.log_level, {"debug", "info", "warn", "error"});
     if (c.http.address.empty()) throw ConfigError("http.address: must not be empty");
-    if (!c.admin.token_file.empty()) c.admin.token = read_secret_file("admin.token_file", c.admin.token_file);
-    if (!c.admin.token.empty() && c.admin.token.size() < kMinAdminToken) {
+    auto& token = c.http.admin_token;
+    if (!c.secret_files.admin_token.empty()) token = read_secret_file("admin.token_file", c.secret_files.admin_token);
+    if (!token.empty() && token.size() < kMinAdminToken) {
         // The length only: the value is a secret even when it is a bad one.
         throw ConfigError(fmt::format("admin.token: {} characters is too short to be a secret; use at least {} "
                                       "(e.g. head -c 24 /dev/urandom | base64)",
-                                      c.admin.token.size(), kMinAdminToken));
+                                      token.size(), kMinAdminToken));
     }
-    validate_auth(c.auth);
+    validate_auth(c.http.auth, c.secret_files);
     for (const auto& [name, bucket] : {std::pair{"per_user", c.http.limits.per_user},
                                        std::pair{"per_address", c.http.limits.per_address}}) {
         if (bucket.rate > 0 && bucket.burst < 1) {
@@ -150,26 +140,29 @@ void validate(Config& c) {
         throw ConfigError(fmt::format("database.url: '{}' is neither sqlite:<path> nor postgresql://...",
                                       base::redact_url(url)));
     }
-    if (url.empty()) c.database.url = "sqlite:" + c.server.data_dir + "/coupons.db";
-    require_one_of("kafka.producer.acks", c.kafka.producer.acks, {"all", "-1", "1", "0"});
-    require_one_of("kafka.producer.compression_type", c.kafka.producer.compression_type,
-                   {"none", "gzip", "snappy", "lz4", "zstd"});
-    require_one_of("kafka.consumer.auto_offset_reset", c.kafka.consumer.auto_offset_reset, {"earliest", "latest"});
-    require_one_of("kafka.consumer.isolation_level", c.kafka.consumer.isolation_level,
-                   {"read_committed", "read_uncommitted"});
     const auto& t = c.kafka.topics;
     std::set<std::string> names;
     for (const auto* name : {&t.issue, &t.retry_1, &t.retry_2, &t.dlt, &t.results}) {
         if (name->empty()) throw ConfigError("kafka.topics: topic names must not be empty");
         if (!names.insert(*name).second) throw ConfigError(fmt::format("kafka.topics: '{}' is used twice", *name));
     }
-    const auto& hook = c.kafka.dead_letter.webhook;
+    const auto& hook = c.kafka.dead_letter_webhook;
     if (!hook.empty() && !hook.starts_with("http://") && !hook.starts_with("https://")) {
         throw ConfigError(fmt::format("kafka.dead_letter.webhook: '{}' is not an http:// or https:// URL",
                                       base::redact_url(hook)));
     }
-    if (c.kafka.consumer.group_id.empty()) throw ConfigError("kafka.consumer.group_id: must not be empty");
+    if (c.kafka.group_id.empty()) throw ConfigError("kafka.consumer.group_id: must not be empty");
     refuse_promise_breakers(c);
+}
+
+// Values that follow from other keys, set once here so every module reads the same.
+void derive(Config& c) {
+    if (c.database.url.empty()) c.database.url = "sqlite:" + c.server.data_dir + "/coupons.db";
+    // Records that outlive this process (a real or shared broker) need commits that outlive an OS crash.
+    c.database.sqlite_full_sync = !c.kafka.bootstrap_servers.empty();
+    c.kafka.embedded_broker = c.kafka.bootstrap_servers.empty() || c.kafka.embedded.shared;
+    c.http.drain_timeout = c.server.shutdown_timeout;
+    c.kafka.shutdown_drain = c.server.shutdown_timeout;
 }
 
 }  // namespace
@@ -184,6 +177,7 @@ Config load_config(const FlatYaml& yaml, const std::map<std::string, std::string
     bind_all(config, binder);
     binder.reject_unknown_keys();
     validate(config);
+    derive(config);
     return config;
 }
 

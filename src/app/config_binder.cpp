@@ -117,22 +117,24 @@ bool ConfigBinder::lookup(const std::string& key, std::string& value, std::strin
     return false;
 }
 
-void ConfigBinder::remember(const std::string& key, const std::string& default_value, const std::string& help) {
+bool ConfigBinder::take(const std::string& key, const std::string& default_text, const std::string& help,
+                        std::string& value, std::string& origin) {
+    document(key, default_text, help);
+    return lookup(key, value, origin);
+}
+
+void ConfigBinder::document(const std::string& key, const std::string& default_text, const std::string& help) {
     known_.insert(key);
-    keys_.push_back({key, env_name_of(key), default_value, help});
+    keys_.push_back({key, env_name_of(key), default_text, help});
 }
 
-void ConfigBinder::bind(const std::string& key, std::string& field, const std::string& help) {
-    remember(key, field, help);
-    std::string value, origin;
-    if (lookup(key, value, origin)) field = value;
+void ConfigBinder::refuse(const std::string& key, const std::string& value, const std::string& origin,
+                          const std::string& allowed) {
+    throw ConfigError(fmt::format("{}: '{}' is not one of {} (from {})", key, value, allowed, origin));
 }
 
-void ConfigBinder::bind(const std::string& key, std::int64_t& field, std::int64_t min, std::int64_t max,
-                        const std::string& help) {
-    remember(key, std::to_string(field), help);
-    std::string value, origin;
-    if (!lookup(key, value, origin)) return;
+std::int64_t ConfigBinder::integer(const std::string& key, std::string value, const std::string& origin,
+                                   std::int64_t min, std::int64_t max) {
     value = trim(value);
     std::int64_t parsed = 0;
     const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), parsed);
@@ -142,13 +144,52 @@ void ConfigBinder::bind(const std::string& key, std::int64_t& field, std::int64_
     if (parsed < min || parsed > max) {
         throw ConfigError(fmt::format("{}: {} is out of range [{}, {}] (from {})", key, parsed, min, max, origin));
     }
-    field = parsed;
+    return parsed;
+}
+
+bool ConfigBinder::boolean(const std::string& key, std::string value, const std::string& origin) {
+    value = trim(value);
+    if (value == "true" || value == "1" || value == "yes" || value == "on") return true;
+    if (value == "false" || value == "0" || value == "no" || value == "off") return false;
+    throw ConfigError(fmt::format("{}: expected true or false, got '{}' (from {})", key, value, origin));
+}
+
+void ConfigBinder::check_choice(const std::string& key, std::string& value, const std::string& origin,
+                                std::initializer_list<const char*> choices) {
+    if (choices.size() == 0) return;
+    if (value.empty()) value = *choices.begin();
+    std::string list;
+    for (const char* c : choices) {
+        if (value == c) return;
+        list += list.empty() ? c : std::string(", ") + c;
+    }
+    refuse(key, value, origin, list);
+}
+
+void ConfigBinder::bind(const std::string& key, std::string& field, const std::string& help) {
+    std::string value, origin;
+    if (take(key, field, help, value, origin)) field = value;
+}
+
+void ConfigBinder::bind(const std::string& key, std::string& field, std::initializer_list<const char*> choices,
+                        const std::string& help) {
+    std::string value, origin;
+    if (!take(key, field, help, value, origin)) return;
+    check_choice(key, value, origin, choices);
+    field = value;
+}
+
+void ConfigBinder::bind(const std::string& key, std::chrono::milliseconds& field, std::int64_t min, std::int64_t max,
+                        const std::string& help) {
+    std::string value, origin;
+    if (take(key, std::to_string(field.count()), help, value, origin)) {
+        field = std::chrono::milliseconds(integer(key, value, origin, min, max));
+    }
 }
 
 void ConfigBinder::bind(const std::string& key, double& field, double min, double max, const std::string& help) {
-    remember(key, fmt::format("{}", field), help);
     std::string value, origin;
-    if (!lookup(key, value, origin)) return;
+    if (!take(key, fmt::format("{}", field), help, value, origin)) return;
     value = trim(value);
     double parsed = 0;
     const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), parsed);
@@ -162,21 +203,37 @@ void ConfigBinder::bind(const std::string& key, double& field, double min, doubl
 }
 
 void ConfigBinder::bind(const std::string& key, bool& field, const std::string& help) {
-    remember(key, field ? "true" : "false", help);
     std::string value, origin;
-    if (!lookup(key, value, origin)) return;
-    value = trim(value);
-    if (value == "true" || value == "1" || value == "yes" || value == "on") {
-        field = true;
-    } else if (value == "false" || value == "0" || value == "no" || value == "off") {
-        field = false;
-    } else {
-        throw ConfigError(fmt::format("{}: expected true or false, got '{}' (from {})", key, value, origin));
+    if (take(key, field ? "true" : "false", help, value, origin)) field = boolean(key, value, origin);
+}
+
+void ConfigBinder::bind_entry(const std::string& key, Properties& map, const std::string& name, std::int64_t min,
+                              std::int64_t max, const std::string& help, std::int64_t scale) {
+    std::int64_t current = 0;
+    const std::string& text = map[name];
+    std::from_chars(text.data(), text.data() + text.size(), current);
+    std::string value, origin;
+    if (take(key, std::to_string(current * scale), help, value, origin)) {
+        map[name] = std::to_string(integer(key, value, origin, min, max) / scale);
     }
 }
 
+void ConfigBinder::bind_entry(const std::string& key, Properties& map, const std::string& name,
+                              const std::string& help, std::initializer_list<const char*> choices) {
+    std::string value, origin;
+    if (!take(key, map[name], help, value, origin)) return;
+    check_choice(key, value, origin, choices);
+    map[name] = value;
+}
+
+void ConfigBinder::bind_bool_entry(const std::string& key, Properties& map, const std::string& name,
+                                   const std::string& help) {
+    std::string value, origin;
+    if (take(key, map[name], help, value, origin)) map[name] = boolean(key, value, origin) ? "true" : "false";
+}
+
 void ConfigBinder::bind(const std::string& key, Properties& field, const std::string& help) {
-    remember(key, "{}", help);
+    document(key, "{}", help);
     if (auto it = yaml_.property_maps.find(key); it != yaml_.property_maps.end()) {
         for (const auto& [k, v] : it->second) field[k] = v;
     } else if (yaml_.scalars.contains(key) && !trim(yaml_.scalars.at(key)).empty()) {
@@ -201,13 +258,24 @@ void ConfigBinder::bind(const std::string& key, Properties& field, const std::st
     }
 }
 
+void ConfigBinder::moved(const std::string& old_key, const std::string& now) {
+    moved_[old_key] = now;
+    if (env_.contains(env_name_of(old_key))) {
+        throw ConfigError(fmt::format("{} (environment variable {}): this key moved to {}", old_key,
+                                      env_name_of(old_key), now));
+    }
+}
+
 void ConfigBinder::reject_unknown_keys() const {
-    for (const auto& [key, value] : yaml_.scalars) {
-        if (!known_.contains(key)) throw ConfigError(fmt::format("{}: unknown configuration key", key));
-    }
-    for (const auto& [key, value] : yaml_.property_maps) {
-        if (!known_.contains(key)) throw ConfigError(fmt::format("{}: unknown configuration key", key));
-    }
+    auto check = [this](const std::string& key) {
+        if (known_.contains(key)) return;
+        if (auto it = moved_.find(key); it != moved_.end()) {
+            throw ConfigError(fmt::format("{}: this key moved to {}", key, it->second));
+        }
+        throw ConfigError(fmt::format("{}: unknown configuration key", key));
+    };
+    for (const auto& [key, value] : yaml_.scalars) check(key);
+    for (const auto& [key, value] : yaml_.property_maps) check(key);
 }
 
 }  // namespace coupon::app

@@ -13,7 +13,6 @@
 #include "commands.hpp"
 #include "coupon/base/log.hpp"
 #include "coupon/messaging/ensure_topics.hpp"
-#include "module_configs.hpp"
 #include "systemd_notify.hpp"
 
 namespace coupon::app {
@@ -24,7 +23,7 @@ Node::~Node() { stop(); }
 
 void Node::start() {
     bootstrap_admin_token(config_);  // embedded default without a configured token only
-    messaging::KafkaConfig kafka = kafka_config_of(config_);
+    messaging::KafkaConfig kafka = config_.kafka;
     if (kafka.bootstrap_servers.empty()) {
         broker_ = messaging::EmbeddedBroker::start(kafka);
         kafka = broker_->client_config(kafka);
@@ -42,11 +41,11 @@ void Node::start() {
     kafka_ = kafka;
     gate_ = std::make_unique<DatabaseGate>();
     waiter_ = std::make_unique<DatabaseWaiter>(
-        database_config_of(config_), [this](std::unique_ptr<store::Database> db) { database_opened(std::move(db)); });
+        config_.database, [this](std::unique_ptr<store::Database> db) { database_opened(std::move(db)); });
     std::unique_ptr<store::Database> database;
     std::string unreachable;
     try {
-        database = store::Database::open(database_config_of(config_));
+        database = store::Database::open(config_.database);
         log::info("app", "database ready ({})", database->backend_name());  // the store logged the (redacted) URL
     } catch (const store::DatabaseUnreachable& e) {
         // Any other error (bad URL or settings, a failing migration) still stops the start here.
@@ -77,7 +76,7 @@ void Node::start() {
     replayer_->start();
     stored_requests_ = std::make_unique<messaging::IssueTopicReader>(kafka);
 
-    const http::HttpConfig http_config = http_config_of(config_);
+    const http::HttpConfig& http_config = config_.http;
     if (http_config.admin_token.empty()) log::info("app", "admin.token is empty: admin endpoints are disabled");
     server_ = std::make_unique<http::HttpServer>(
         http_config, http::make_routes({front_sink(), *gate_, *board_, clock_, [this] { return ready_report(); },
@@ -215,7 +214,7 @@ bool Node::assigned() const {
 bool Node::healthy() const { return server_ && server_->responsive(std::chrono::seconds(1)); }
 
 void Node::stop() {
-    const auto timeout = std::chrono::milliseconds(config_.server.shutdown_timeout_ms);
+    const auto timeout = config_.server.shutdown_timeout;
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     stopping_ = true;
     if (waiter_) waiter_->stop();  // joins; a database_opened() in progress finishes first

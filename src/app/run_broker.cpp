@@ -4,7 +4,6 @@
 #include "commands.hpp"
 #include "coupon/base/log.hpp"
 #include "coupon/messaging/embedded_broker.hpp"
-#include "module_configs.hpp"
 #include "process_signals.hpp"
 
 namespace coupon::app {
@@ -22,7 +21,7 @@ void write_bootstrap_file(const std::string& path, const std::string& bootstrap_
 
 int run_broker(const Config& config, const std::string& bootstrap_file) {
     block_stop_signals();
-    const auto broker = messaging::EmbeddedBroker::start(kafka_config_of(config));
+    const auto broker = messaging::EmbeddedBroker::start(config.kafka);
     const std::string file = bootstrap_file.empty() ? config.kafka.embedded.bootstrap_file : bootstrap_file;
     write_bootstrap_file(file, broker->bootstrap_servers());
     log::info("broker", "embedded Kafka broker at {} (topics created; memory only: a restart loses every record)",

@@ -83,7 +83,7 @@ BacklogGuard::BacklogGuard(KafkaConfig config) : impl_(std::make_unique<Impl>(st
         g.topics.push_back({stage.topic, stage.group_id, std::vector<Partition>(static_cast<std::size_t>(stage.partitions)), 0});
     }
     g.topics.push_back({g.config.topics.dlt, dead_letter_group(g.config),
-                        std::vector<Partition>(static_cast<std::size_t>(g.config.topics.dlt_partitions)), 0});
+                        std::vector<Partition>(static_cast<std::size_t>(g.config.topics.partitions)), 0});
 }
 
 BacklogGuard::~BacklogGuard() { stop(); }

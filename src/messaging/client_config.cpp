@@ -40,31 +40,20 @@ Properties role_defaults(const KafkaConfig& config, ClientRole role) {
     static std::atomic<int> listener_seq{0};
     switch (role) {
         case ClientRole::Producer:
-            // The seed's Spring producer settings (DESIGN.md section 3).
-            return {{"acks", "all"},
-                    {"enable.idempotence", "true"},
-                    {"linger.ms", "10"},
-                    {"batch.size", "16384"},
-                    {"compression.codec", "snappy"},
-                    {"max.in.flight.requests.per.connection", "5"},
-                    {"request.timeout.ms", "30000"},
-                    {"delivery.timeout.ms", "120000"},
-                    {"partitioner", "murmur2_random"}};
+            return {};  // the seed's settings are config.producer's defaults (kafka_config.hpp)
         case ClientRole::GroupConsumer: {
+            // What the service's promise needs whatever the user's maps say is enforced at load time
+            // (src/app/config.cpp refuses auto commits); these make it so for a hand-built KafkaConfig too.
             Properties p{{"group.id", config.group_id},
-                         {"auto.offset.reset", "earliest"},
                          {"enable.auto.commit", "false"},
                          {"enable.auto.offset.store", "false"},
-                         {"isolation.level", "read_committed"},
-                         {"session.timeout.ms", "30000"},
                          // Eager, not cooperative-sticky: librdkafka before 2.3 aborts in the sticky assignor
                          // when a member closes or loses its assignment before its first one (upstream #4381:
                          // rd_kafka_sticky_assignor_state_destroy, seen in the kafka tier), and a commit during
                          // an incremental rebalance makes the assignment lost (upstream #4059: the "(lost)"
                          // revokes every few seconds and "generation id is not valid" of issue 8 item 13).
                          {"partition.assignment.strategy", "range"}};
-            // A caught-up consumer on the mock waits the full fetch.wait.max.ms, new data or not.
-            if (config.embedded_broker) p["fetch.wait.max.ms"] = "10";
+            if (config.embedded_broker) p["fetch.wait.max.ms"] = std::to_string(config.embedded.fetch_wait_max.count());
             return p;
         }
         case ClientRole::Listener: {
@@ -74,7 +63,7 @@ Properties role_defaults(const KafkaConfig& config, ClientRole role) {
                          {"enable.auto.commit", "false"},
                          {"enable.auto.offset.store", "false"},
                          {"isolation.level", "read_committed"}};
-            if (config.embedded_broker) p["fetch.wait.max.ms"] = "10";
+            if (config.embedded_broker) p["fetch.wait.max.ms"] = std::to_string(config.embedded.fetch_wait_max.count());
             return p;
         }
         case ClientRole::Probe:

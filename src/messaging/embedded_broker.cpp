@@ -25,10 +25,10 @@ std::unique_ptr<EmbeddedBroker> EmbeddedBroker::start(const KafkaConfig& config)
 
     // Auto-creation would give 4 partitions; create ours with the configured counts.
     const TopicConfig& t = config.topics;
-    std::vector<std::pair<std::string, int>> topics = {{t.issue, t.issue_partitions}};
-    for (const auto& stage : retry_stages(config)) topics.emplace_back(stage.topic, t.retry_partitions);
-    topics.emplace_back(t.dlt, t.dlt_partitions);
-    topics.emplace_back(t.results, t.results_partitions);
+    std::vector<std::pair<std::string, int>> topics = {{t.issue, t.partitions}};
+    for (const auto& stage : retry_stages(config)) topics.emplace_back(stage.topic, t.partitions);
+    topics.emplace_back(t.dlt, t.partitions);
+    topics.emplace_back(t.results, t.partitions);
     for (const auto& [name, partitions] : topics) {
         const rd_kafka_resp_err_t err =
             rd_kafka_mock_topic_create(broker->cluster_.get(), name.c_str(), partitions, config.embedded.brokers);

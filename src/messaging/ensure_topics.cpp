@@ -94,10 +94,10 @@ void ensure_topics(const KafkaConfig& config, std::chrono::milliseconds timeout)
                            "(and min.insync.replicas {})",
                   brokers, rf, t.replication_factor, std::min(2, rf));
     }
-    std::vector<std::pair<std::string, int>> wanted = {{t.issue, t.issue_partitions}};
-    for (const auto& stage : retry_stages(config)) wanted.emplace_back(stage.topic, t.retry_partitions);
-    wanted.emplace_back(t.dlt, t.dlt_partitions);
-    wanted.emplace_back(t.results, t.results_partitions);
+    std::vector<std::pair<std::string, int>> wanted = {{t.issue, t.partitions}};
+    for (const auto& stage : retry_stages(config)) wanted.emplace_back(stage.topic, t.partitions);
+    wanted.emplace_back(t.dlt, t.partitions);
+    wanted.emplace_back(t.results, t.partitions);
     std::vector<rd_kafka_NewTopic_t*> topics;
     std::unique_ptr<void, NewTopicsDeleter> cleanup(&topics, NewTopicsDeleter{&topics});
     char err[512];

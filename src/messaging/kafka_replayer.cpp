@@ -57,7 +57,7 @@ void KafkaReplayer::start() {
     try {
         impl_->partitions = partition_count(impl_->publisher->handle(), impl_->config.topics.issue, std::chrono::seconds(10));
     } catch (const std::exception& e) {
-        impl_->partitions = impl_->config.topics.issue_partitions;
+        impl_->partitions = impl_->config.topics.partitions;
         log::warn("kafka", "{}; assuming {} partitions", e.what(), impl_->partitions);
     }
 }

@@ -52,7 +52,7 @@ void KafkaRequestSink::start() {
     try {
         impl_->partitions = partition_count(impl_->producer.handle(), impl_->config.topics.issue, std::chrono::seconds(10));
     } catch (const std::exception& e) {
-        impl_->partitions = impl_->config.topics.issue_partitions;
+        impl_->partitions = impl_->config.topics.partitions;
         log::warn("kafka", "{}; assuming {} partitions", e.what(), impl_->partitions);
     }
     impl_->accepting = true;

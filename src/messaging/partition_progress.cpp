@@ -22,7 +22,7 @@ bool PartitionProgress::refresh() {
     if (!samples_.empty() && now - samples_.back().at < kMinInterval) return true;
     if (!probe_.started()) {
         probe_.start();
-        partitions_ = probe_.partition_count(config_.topics.issue, config_.topics.issue_partitions);
+        partitions_ = probe_.partition_count(config_.topics.issue, config_.topics.partitions);
     }
     const auto readings = probe_.read_committed({{config_.topics.issue, config_.group_id, partitions_}});
     if (!readings.at(0).error.empty()) {

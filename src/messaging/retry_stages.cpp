@@ -26,23 +26,23 @@ std::vector<ConsumeStage> consume_stages(const KafkaConfig& config) {
         if (i == 0) {
             s.topic = config.topics.issue;
             s.group_id = config.group_id;
-            s.partitions = config.topics.issue_partitions;
+            s.partitions = config.topics.partitions;
         } else {
             s.topic = retries[i - 1].topic;
             // Spring names a retry listener's group after the main group plus the topic's suffix.
             const std::string& main = config.topics.issue;
             const bool suffixed = s.topic.size() > main.size() && s.topic.compare(0, main.size(), main) == 0;
             s.group_id = config.group_id + (suffixed ? s.topic.substr(main.size()) : "-retry-" + std::to_string(i));
-            s.partitions = config.topics.retry_partitions;
+            s.partitions = config.topics.partitions;
             s.delayed = true;
         }
         if (i < retries.size()) {
             s.next_topic = retries[i].topic;
             s.next_delay = retries[i].delay;
-            s.next_partitions = config.topics.retry_partitions;
+            s.next_partitions = config.topics.partitions;
         } else {
             s.next_topic = config.topics.dlt;
-            s.next_partitions = config.topics.dlt_partitions;
+            s.next_partitions = config.topics.partitions;
             s.next_is_dlt = true;
         }
         out.push_back(std::move(s));

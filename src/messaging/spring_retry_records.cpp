@@ -96,7 +96,7 @@ OutRecord dead_letter_record(const KafkaConfig& config, const rd_kafka_message_t
                              const std::string& exception_class, const std::string& error) {
     Forward f;
     f.topic = config.topics.dlt;
-    f.partitions = config.topics.dlt_partitions;
+    f.partitions = config.topics.partitions;
     f.attempts = read_retry_info(message).attempts;
     f.group_id = config.group_id;
     f.exception_class = exception_class;

@@ -49,17 +49,16 @@ bool wait_until(const std::function<bool()>& condition, std::chrono::millisecond
 }
 
 KafkaFixture::KafkaFixture(int partitions, int consumer_threads) {
-    config.topics.issue_partitions = partitions;
-    config.topics.retry_partitions = partitions;
-    config.topics.dlt_partitions = partitions;
-    config.topics.results_partitions = partitions;
+    config.topics.partitions = partitions;
     config.consumer_threads = consumer_threads;
     // Test settings from DESIGN.md section 7: joins take about session.timeout.ms on the mock.
-    config.consumer = {{"session.timeout.ms", "6000"},
-                       {"heartbeat.interval.ms", "1000"},
-                       {"fetch.wait.max.ms", "10"},
-                       {"reconnect.backoff.max.ms", "500"}};
-    config.producer = {{"linger.ms", "5"}, {"reconnect.backoff.max.ms", "500"}};
+    // Written over the seed's settings (kafka_config.hpp), which stay for the rest.
+    config.consumer["session.timeout.ms"] = "6000";
+    config.consumer["heartbeat.interval.ms"] = "1000";
+    config.consumer["fetch.wait.max.ms"] = "10";
+    config.consumer["reconnect.backoff.max.ms"] = "500";
+    config.producer["linger.ms"] = "5";
+    config.producer["reconnect.backoff.max.ms"] = "500";
     broker = messaging::EmbeddedBroker::start(config);
     config = broker->client_config(config);
 }
@@ -119,16 +118,10 @@ std::unique_ptr<messaging::DeadLetterConsumer> KafkaFixture::make_dlt_consumer()
     return consumer;
 }
 
-int KafkaFixture::partitions_of(const std::string& topic) const {
-    if (topic == config.topics.issue) return config.topics.issue_partitions;
-    if (topic == config.topics.dlt) return config.topics.dlt_partitions;
-    if (topic == config.topics.results) return config.topics.results_partitions;
-    return config.topics.retry_partitions;
-}
 
 std::int64_t KafkaFixture::topic_size(const std::string& topic) {
     std::int64_t total = 0;
-    for (int p = 0; p < partitions_of(topic); ++p) total += std::max<std::int64_t>(0, high_watermark(topic, p));
+    for (int p = 0; p < config.topics.partitions; ++p) total += std::max<std::int64_t>(0, high_watermark(topic, p));
     return total;
 }
 
@@ -138,7 +131,7 @@ std::vector<RawRecord> KafkaFixture::read_topic(const std::string& topic, std::s
     rd_kafka_conf_set(conf, "group.id", "test-reader", err, sizeof err);
     rd_kafka_conf_set(conf, "enable.auto.commit", "false", err, sizeof err);
     Kafka k{new_client(RD_KAFKA_CONSUMER, conf)};
-    const int partitions = partitions_of(topic);
+    const int partitions = config.topics.partitions;
     rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(partitions);
     for (int p = 0; p < partitions; ++p) {
         rd_kafka_topic_partition_list_add(list, topic.c_str(), p)->offset = RD_KAFKA_OFFSET_BEGINNING;

@@ -57,7 +57,6 @@ struct KafkaFixture {
     std::unique_ptr<messaging::IssueConsumerGroup> make_group_with_clock(const domain::Clock& clock);
     // The DLT consumer over the same in-memory database.
     std::unique_ptr<messaging::DeadLetterConsumer> make_dlt_consumer();
-    int partitions_of(const std::string& topic) const;
     // Records currently in `topic` (sum of high watermarks).
     std::int64_t topic_size(const std::string& topic);
 

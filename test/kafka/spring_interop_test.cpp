@@ -23,7 +23,7 @@ struct Run {
 // /usr/bin/python3 on purpose: a pyenv python3 first on PATH cannot see Debian's dist-packages.
 Run interop(const KafkaFixture& f, const std::string& args) {
     const std::string command = "/usr/bin/python3 " COUPON_INTEROP_SCRIPT " " + f.config.bootstrap_servers + " " +
-                                f.config.topics.issue + " " + std::to_string(f.config.topics.issue_partitions) + " " +
+                                f.config.topics.issue + " " + std::to_string(f.config.topics.partitions) + " " +
                                 args + " 2>&1";
     Run run;
     FILE* pipe = ::popen(command.c_str(), "r");

@@ -41,13 +41,13 @@ TEST_CASE("production configuration gets no generated admin token", "[unit][admi
         config.kafka.bootstrap_servers = "k1:9092";
         CHECK_FALSE(wants_generated_admin_token(config));
         bootstrap_admin_token(config);
-        CHECK(config.admin.token.empty());
+        CHECK(config.http.admin_token.empty());
     }
     SECTION("a configured token on the embedded default is kept") {
-        config.admin.token = "mine";
+        config.http.admin_token = "mine";
         CHECK_FALSE(wants_generated_admin_token(config));
         bootstrap_admin_token(config);
-        CHECK(config.admin.token == "mine");
+        CHECK(config.http.admin_token == "mine");
     }
     CHECK_FALSE(std::filesystem::exists(generated_token_path(config)));
 }
@@ -66,7 +66,7 @@ TEST_CASE("the embedded default without a token writes a fresh random token to a
     bootstrap_admin_token(config);
     ::umask(old_mask);
 
-    const std::string first = config.admin.token;
+    const std::string first = config.http.admin_token;
     CHECK(first.size() == 64);
     CHECK(first.size() >= coupon::http::kMinAdminTokenLength);  // what the configuration check requires
     CHECK(first.find_first_not_of("0123456789abcdef") == std::string::npos);
@@ -76,6 +76,6 @@ TEST_CASE("the embedded default without a token writes a fresh random token to a
     Config restarted;
     restarted.server.data_dir = config.server.data_dir;
     bootstrap_admin_token(restarted);
-    CHECK(restarted.admin.token != first);
-    CHECK(read_file(generated_token_path(restarted)) == restarted.admin.token + "\n");
+    CHECK(restarted.http.admin_token != first);
+    CHECK(read_file(generated_token_path(restarted)) == restarted.http.admin_token + "\n");
 }

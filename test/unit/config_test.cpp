@@ -40,9 +40,9 @@ TEST_CASE("defaults apply without a file, with the seed's settings", "[config]")
     const Config c = load_config("", {});
     CHECK(c.http.port == 8080);
     CHECK(c.kafka.bootstrap_servers.empty());
-    CHECK(c.kafka.producer.acks == "all");
-    CHECK(c.kafka.producer.compression_type == "snappy");
-    CHECK(c.kafka.consumer.group_id == "coupon-issue-consumer-group");
+    CHECK(c.kafka.producer.at("acks") == "all");
+    CHECK(c.kafka.producer.at("compression.codec") == "snappy");
+    CHECK(c.kafka.group_id == "coupon-issue-consumer-group");
     CHECK(c.kafka.topics.partitions == 10);
     CHECK(c.database.url == "sqlite:./data/coupons.db");
 }
@@ -52,7 +52,9 @@ TEST_CASE("the shipped conf file loads and equals the defaults", "[config]") {
     const Config d = load_config("", {});
     CHECK(c.http.port == d.http.port);
     CHECK(c.kafka.topics.issue == d.kafka.topics.issue);
-    CHECK(c.kafka.consumer.max_poll_records == d.kafka.consumer.max_poll_records);
+    CHECK(c.kafka.max_poll_records == d.kafka.max_poll_records);
+    CHECK(c.kafka.producer == d.kafka.producer);
+    CHECK(c.kafka.consumer == d.kafka.consumer);
     CHECK(c.kafka.embedded.backlog_limit_bytes == d.kafka.embedded.backlog_limit_bytes);
     CHECK(c.database.url == d.database.url);
 }
@@ -67,13 +69,13 @@ TEST_CASE("environment variables override the file", "[config]") {
     CHECK(c.http.port == 9100);
     CHECK(c.kafka.bootstrap_servers == "k1:9092,k2:9092");
     CHECK(c.database.url == "postgresql://u@db/coupons");
-    CHECK(c.admin.token == "s3cret-admin-token");
-    CHECK(c.kafka.properties.at("client.id") == "x");
-    CHECK(c.kafka.properties.at("socket.keepalive.enable") == "true");
-    CHECK(c.kafka.producer.properties.at("socket.timeout.ms") == "2000");
+    CHECK(c.http.admin_token == "s3cret-admin-token");
+    CHECK(c.kafka.common.at("client.id") == "x");
+    CHECK(c.kafka.common.at("socket.keepalive.enable") == "true");
+    CHECK(c.kafka.producer.at("socket.timeout.ms") == "2000");
     CHECK(load_config("", {{"COUPON_KAFKA_RETRY_MULTIPLIER", "1.5"}}).kafka.retry.multiplier == 1.5);
     const std::string https_hook = "https://hooks.example/coupon-dead-letters";
-    CHECK(load_config("", {{"COUPON_KAFKA_DEAD_LETTER_WEBHOOK", https_hook}}).kafka.dead_letter.webhook == https_hook);
+    CHECK(load_config("", {{"COUPON_KAFKA_DEAD_LETTER_WEBHOOK", https_hook}}).kafka.dead_letter_webhook == https_hook);
 }
 
 TEST_CASE("bad values fail at start with the key named", "[config]") {
@@ -102,7 +104,7 @@ TEST_CASE("an admin token shorter than 16 characters is refused at start", "[con
 }
 
 TEST_CASE("auth.mode and its keys", "[config]") {
-    CHECK(load_config("", {}).auth.mode == "none");
+    CHECK(load_config("", {}).http.auth.mode == coupon::http::AuthConfig::Mode::None);
     CHECK_THAT(error_of("", {{"COUPON_AUTH_MODE", "oauth"}}), Catch::Contains("auth.mode"));
     CHECK_THAT(error_of("", {{"COUPON_AUTH_MODE", "header"}}), Catch::Contains("auth.header"));
     CHECK_THAT(error_of("", {{"COUPON_AUTH_MODE", "header"}, {"COUPON_AUTH_HEADER", "X User"}}),
@@ -117,10 +119,10 @@ TEST_CASE("auth.mode and its keys", "[config]") {
     TempYaml secret(key + "\n");
     const Config c = load_config("", {{"COUPON_AUTH_MODE", "jwt"}, {"COUPON_AUTH_JWT_SECRET_FILE", secret.path.string()},
                                       {"COUPON_AUTH_JWT_LEEWAY_S", "5"}, {"COUPON_AUTH_JWT_ADMIN_CLAIM", "roles"}});
-    CHECK(c.auth.jwt.secret == key);
-    CHECK(c.auth.jwt.leeway_s == 5);
-    CHECK(c.auth.jwt.user_claim == "sub");
-    CHECK(c.auth.jwt.admin_claim == "roles");
+    CHECK(c.http.auth.jwt.secret == key);
+    CHECK(c.http.auth.jwt.leeway_seconds == 5);
+    CHECK(c.http.auth.jwt.user_claim == "sub");
+    CHECK(c.http.auth.jwt.admin_claim == "roles");
     CHECK_THAT(error_of("", {{"COUPON_AUTH_JWT_LEEWAY_S", "-1"}}), Catch::Contains("auth.jwt.leeway_s"));
 }
 

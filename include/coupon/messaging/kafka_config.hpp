@@ -1,7 +1,9 @@
 #pragma once
 // Everything the messaging module needs to know, as a plain struct with the seed's defaults (DESIGN.md
-// section 3). The app fills it from its own configuration. Raw librdkafka properties in `common`,
-// `producer` and `consumer` are applied after our defaults, so a user can override any of them.
+// section 3). The app's configuration binds its keys straight into these fields (src/app/config_keys.cpp),
+// so the defaults below are the only ones: conf/coupon-server.yaml and --help are checked against them.
+// `producer` and `consumer` start as the seed's Spring settings under their librdkafka names; the typed keys
+// (kafka.producer.linger_ms, ...) and then the user's raw properties write into the same maps.
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -17,10 +19,7 @@ struct TopicConfig {
     std::string retry_2 = "coupon-issue-topic-retry-2000";
     std::string dlt = "coupon-issue-topic.DLT";
     std::string results = "coupon-issue-result";
-    int issue_partitions = 10;
-    int retry_partitions = 10;
-    int dlt_partitions = 10;
-    int results_partitions = 10;
+    int partitions = 10;  // of every topic: issue, retry stages, DLT and results
     // Real clusters only (ensure_topics): clamped to the number of brokers.
     int replication_factor = 3;
     std::int64_t retention_ms = 7LL * 24 * 3600 * 1000;
@@ -36,7 +35,38 @@ struct EmbeddedConfig {
     // The guard uses the larger of this and what it measures on its own records.
     std::int64_t backlog_record_bytes = 256;
     std::chrono::milliseconds backlog_sample_interval{150};
+    // A caught-up consumer on the mock waits the full fetch.wait.max.ms, new data or not (a real broker
+    // answers as soon as data arrives, so this is set for the mock only).
+    std::chrono::milliseconds fetch_wait_max{10};
+    std::string bootstrap_file;  // where the app writes the embedded broker's address (optional)
+    // bootstrap_servers points at a `coupon-server broker` (the same mock, shared by local nodes): no Admin
+    // API, backlog guard on.
+    bool shared = false;
 };
+
+// The seed's Spring producer settings (DESIGN.md section 3).
+inline Properties seed_producer_properties() {
+    return {{"acks", "all"},
+            {"enable.idempotence", "true"},
+            {"retries", "3"},
+            {"linger.ms", "10"},
+            {"batch.size", "16384"},
+            {"queue.buffering.max.kbytes", "32768"},  // Spring's buffer.memory of 32 MiB
+            {"compression.codec", "snappy"},
+            {"max.in.flight.requests.per.connection", "5"},
+            {"request.timeout.ms", "30000"},
+            {"delivery.timeout.ms", "120000"},
+            {"partitioner", "murmur2_random"}};  // the same partition for a key as Java's default partitioner
+}
+
+// The seed's Spring consumer settings; group.id and the commit settings are the client's own (client_config).
+inline Properties seed_consumer_properties() {
+    return {{"auto.offset.reset", "earliest"},
+            {"isolation.level", "read_committed"},
+            {"max.poll.interval.ms", "300000"},
+            {"session.timeout.ms", "30000"},
+            {"heartbeat.interval.ms", "3000"}};
+}
 
 // Non-blocking retries like Spring's @RetryableTopic(attempts = "3", backoff = @Backoff(delay = 1000,
 // multiplier = 2.0)): a batch the database fails goes to retry stage 1 (due `delay` later), then stage 2
@@ -65,11 +95,11 @@ struct KafkaConfig {
     bool embedded_broker = false;
     EmbeddedConfig embedded;
     RetryConfig retry;
-    // Optional "http://host:port/path": each dead letter is POSTed there as JSON (best effort, never retried).
+    // Optional "http(s)://host[:port]/path": each dead letter is POSTed there as JSON (best effort).
     std::string dead_letter_webhook;
-    Properties common;    // every client
-    Properties producer;  // producers (issue requests, results, dead letters)
-    Properties consumer;  // consumers (issue group, result listener)
+    Properties common;                                // every client
+    Properties producer = seed_producer_properties(); // producers (issue requests, results, dead letters)
+    Properties consumer = seed_consumer_properties(); // consumers (issue group, result listener)
 };
 
 }  // namespace coupon::messaging
