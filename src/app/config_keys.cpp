@@ -31,6 +31,9 @@ void bind_all(Config& c, ConfigBinder& b) {
            "threads for handlers that query the database (never the I/O threads)");
     b.bind("http.blocking_queue", c.http.blocking_queue, 1, 100000,
            "database-bound requests waiting for those threads; beyond it 503 + Retry-After");
+    b.bind("http.known_holders", c.http.known_holders, 0, 100000000,
+           "(user, policy) pairs remembered from results to answer a repeated claim 409 at the edge (about 50 "
+           "bytes each; 0: off); docs/edge-answers.md");
     b.bind("http.limits.per_user.rate", c.http.limits.per_user.rate, 0, 1e6,
            "POST /api/coupons/{userId}: requests per second per user (token bucket refill); 0: off; "
            "docs/edge-limits.md");

@@ -20,6 +20,9 @@ domain::CouponPolicy DatabaseGate::create_policy(const domain::NewCouponPolicy& 
 std::optional<domain::CouponPolicy> DatabaseGate::find_policy(domain::PolicyId id) {
     return database().queries().find_policy(id);
 }
+std::vector<domain::CouponPolicy> DatabaseGate::policies_after(domain::PolicyId after, std::size_t limit) {
+    return database().queries().policies_after(after, limit);
+}
 std::optional<domain::IssueResult> DatabaseGate::find_result(const std::string& request_id) {
     return database().queries().find_result(request_id);
 }

@@ -21,6 +21,7 @@ public:
     // CouponQueries. ping() is false while detached; the rest throw StoreError then.
     domain::CouponPolicy create_policy(const domain::NewCouponPolicy& policy) override;
     std::optional<domain::CouponPolicy> find_policy(domain::PolicyId id) override;
+    std::vector<domain::CouponPolicy> policies_after(domain::PolicyId after, std::size_t limit) override;
     std::optional<domain::IssueResult> find_result(const std::string& request_id) override;
     std::vector<domain::Coupon> coupons_of(domain::UserId user) override;
     std::vector<domain::PolicyId> sold_out_policies() override;

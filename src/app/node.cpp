@@ -55,7 +55,7 @@ void Node::start() {
                   unreachable, DatabaseWaiter::kMaxPause.count());
     }
 
-    board_ = std::make_unique<http::OutcomeBoard>();
+    board_ = std::make_unique<http::OutcomeBoard>(100'000, config_.http.known_holders);
     listener_ = std::make_unique<messaging::ResultListener>(
         kafka, [board = board_.get()](const domain::IssueResult& result) { board->publish(result); });
     listener_->start();

@@ -8,6 +8,7 @@
 #include "edge_limits.hpp"
 #include "coupon/base/metrics.hpp"
 #include "handlers.hpp"
+#include "policy_catalog.hpp"
 #include "replay_worker.hpp"
 
 namespace coupon::http {
@@ -35,15 +36,17 @@ Handler off_io(const std::shared_ptr<BlockingPool>& pool, const HttpConfig& conf
 
 Router make_routes(ApiDeps deps, const HttpConfig& config) {
     std::shared_ptr<const Authenticator> auth = make_authenticator(config.auth);  // throws for an unusable key
-    auto context = std::make_shared<const ApiContext>(
-        ApiContext{deps, config, std::move(auth), EdgeLimits::make(config.limits)});
+    auto context = std::make_shared<const ApiContext>(ApiContext{deps, config, std::move(auth),
+                                                                 EdgeLimits::make(config.limits),
+                                                                 std::make_shared<PolicyCatalog>()});
     // Owned by the routes, like the replay worker: destroying the server joins its threads.
     auto pool = std::make_shared<BlockingPool>(config.blocking_threads, config.blocking_queue);
     const auto blocking = [&pool, &config](Handler handler) { return off_io(pool, config, std::move(handler)); };
     Router router;
-    // The issue path only talks to the producer (which never blocks) and the board (memory): it stays on
-    // the I/O thread. Everything that reaches the database goes to the pool.
-    router.add("POST", "/api/coupons/{userId}", make_issue_handler(context));
+    // The issue path only talks to the producer (which never blocks) and the board and catalog (memory): it
+    // stays on the I/O thread, and reads a policy the catalog does not know on the pool. Everything else
+    // that reaches the database goes to the pool too.
+    router.add("POST", "/api/coupons/{userId}", make_issue_handler(context, pool));
     router.add("GET", "/api/coupon-requests/{requestId}", blocking(make_request_status_handler(context)));
     router.add("GET", "/api/users/{userId}/coupons", blocking(make_user_coupons_handler(context)));
     router.add("POST", "/api/coupon-policies", blocking(make_policy_create_handler(context)));

@@ -10,17 +10,21 @@
 namespace coupon::http {
 
 class Authenticator;
+class BlockingPool;
 class EdgeLimits;
+class PolicyCatalog;
 
 struct ApiContext {
     ApiDeps deps;
     HttpConfig config;
     std::shared_ptr<const Authenticator> auth;  // null: auth.mode=none
     std::shared_ptr<EdgeLimits> limits;         // null: http.limits off (no lookup on the request path)
+    std::shared_ptr<PolicyCatalog> catalog;     // the policies this node has seen (edge answers)
 };
 using Context = std::shared_ptr<const ApiContext>;
 
-Handler make_issue_handler(Context context);           // POST /api/coupons/{userId}
+// POST /api/coupons/{userId}. `pool` reads a policy the catalog does not know (null: never read).
+Handler make_issue_handler(Context context, std::shared_ptr<BlockingPool> pool);
 Handler make_request_status_handler(Context context);  // GET /api/coupon-requests/{requestId}
 Handler make_user_coupons_handler(Context context);    // GET /api/users/{userId}/coupons
 Handler make_policy_get_handler(Context context);      // GET /api/coupon-policies/{id}

@@ -19,8 +19,10 @@ void fire(const OutcomeBoard::Callback& callback, std::optional<domain::IssueRes
 
 }  // namespace
 
-OutcomeBoard::OutcomeBoard(std::size_t recent_capacity)
-    : recent_capacity_(recent_capacity == 0 ? 1 : recent_capacity), timer_([this] { run_timer(); }) {}
+OutcomeBoard::OutcomeBoard(std::size_t recent_capacity, std::size_t holder_capacity)
+    : recent_capacity_(recent_capacity == 0 ? 1 : recent_capacity),
+      holders_(holder_capacity),
+      timer_([this] { run_timer(); }) {}
 
 OutcomeBoard::~OutcomeBoard() { stop(); }
 
@@ -93,6 +95,7 @@ void OutcomeBoard::cancel(const std::string& request_id) {
 }
 
 void OutcomeBoard::publish(const domain::IssueResult& result) {
+    holders_.learn(result);
     std::optional<Callback> callback;
     {
         std::lock_guard lock(mutex_);

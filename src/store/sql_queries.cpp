@@ -61,6 +61,25 @@ std::optional<CouponPolicy> SqlQueries::find_policy(PolicyId id) {
     });
 }
 
+std::vector<CouponPolicy> SqlQueries::policies_after(PolicyId after, std::size_t limit) {
+    return sessions_.with_session("reading coupon policies", true, [&](soci::session& sql) {
+        long long key = after;
+        long long most = static_cast<long long>(limit);
+        PolicyRow row;
+        soci::statement st(sql);
+        st.exchange(use(key));
+        st.exchange(use(most));
+        row.exchange(st);
+        prepare_statement(st, kOneShot,
+                          fmt::format("SELECT {} FROM coupon_policy p WHERE p.id > :a ORDER BY p.id LIMIT :n",
+                                      kPolicyColumns));
+        std::vector<CouponPolicy> out;
+        st.execute();
+        while (st.fetch()) out.push_back(row.to_domain());
+        return out;
+    });
+}
+
 std::optional<IssueResult> SqlQueries::find_result(const std::string& request_id) {
     return sessions_.with_session("reading a request outcome", true, [&](soci::session& sql) -> std::optional<IssueResult> {
         ResultRow row;

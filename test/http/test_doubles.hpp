@@ -70,6 +70,7 @@ class MapQueries : public domain::CouponQueries {
 public:
     domain::CouponPolicy create_policy(const domain::NewCouponPolicy& policy) override;
     std::optional<domain::CouponPolicy> find_policy(domain::PolicyId id) override;
+    std::vector<domain::CouponPolicy> policies_after(domain::PolicyId after, std::size_t limit) override;
     std::optional<domain::IssueResult> find_result(const std::string& request_id) override;
     std::vector<domain::Coupon> coupons_of(domain::UserId user) override;
     std::vector<domain::PolicyId> sold_out_policies() override;
@@ -84,6 +85,7 @@ public:
     int held_calls() const;  // calls waiting in hold() now
 
     std::atomic<bool> failing{false};
+    std::atomic<int> policy_reads{0};  // policies_after() calls (the catalog's refreshes)
     std::mutex mutex;
     std::map<domain::PolicyId, domain::CouponPolicy> policies;
     std::map<std::string, domain::IssueResult> results;
@@ -151,7 +153,7 @@ struct ApiHarness {
     Reply post(const std::string& target, const std::string& body, const HeaderMap& headers = {}) const;
 
     HttpConfig config;
-    OutcomeBoard board;
+    OutcomeBoard board{100'000, config.known_holders};
     MapQueries queries;
     coupon::test::ManualClock clock;
     FakeSink sink{board};

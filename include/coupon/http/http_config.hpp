@@ -57,6 +57,9 @@ struct HttpConfig {
     AuthConfig auth;
     EdgeLimitsConfig limits;
     std::size_t max_connections = 10'000;  // beyond it new connections get 503 and are closed
+    // (user, policy) pairs known to hold a coupon, for 409 COUPON_ALREADY_ISSUED at the edge
+    // (docs/edge-answers.md); about 50 bytes each; 0: off.
+    std::size_t known_holders = 500'000;
     // Handlers that may block (every database read or write, /ready) run on a pool of their own, never
     // on an I/O thread. Beyond blocking_queue waiting jobs a request gets 503 SERVICE_BUSY at once.
     std::size_t blocking_threads = 4;

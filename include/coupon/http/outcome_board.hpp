@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "coupon/domain/types.hpp"
+#include "coupon/http/holder_memory.hpp"
 
 namespace coupon::http {
 
@@ -38,8 +39,9 @@ public:
     // it must not block and must not call back into the board under a lock of its own.
     using Callback = std::function<void(std::optional<domain::IssueResult>)>;
 
-    // recent_capacity bounds how many request ids taken here are remembered for status().
-    explicit OutcomeBoard(std::size_t recent_capacity = 100'000);
+    // recent_capacity bounds how many request ids taken here are remembered for status(); holder_capacity
+    // how many (user, policy) pairs holds() remembers.
+    explicit OutcomeBoard(std::size_t recent_capacity = 100'000, std::size_t holder_capacity = 500'000);
     ~OutcomeBoard();
     OutcomeBoard(const OutcomeBoard&) = delete;
     OutcomeBoard& operator=(const OutcomeBoard&) = delete;
@@ -74,7 +76,7 @@ public:
     void cancel(const std::string& request_id);
 
     // Every result read from the result topic. Resolves a tracked id; for any id, learns sold-out
-    // (outcome SoldOut, or remaining == 0).
+    // (outcome SoldOut, or remaining == 0) and who holds a coupon (holds()).
     void publish(const domain::IssueResult& result);
 
     // Taken here, no outcome yet, and not known to be lost: UNCONFIRMED or PENDING (within the recent window).
@@ -84,6 +86,8 @@ public:
 
     void mark_sold_out(domain::PolicyId policy);
     bool is_sold_out(domain::PolicyId policy) const;
+    // The user is known to hold the policy's coupon (a result said so); false when unknown or forgotten.
+    bool holds(domain::UserId user, domain::PolicyId policy) const { return holders_.holds(user, policy); }
 
     // Waiters currently registered (tests, metrics).
     std::size_t waiting() const;
@@ -121,6 +125,7 @@ private:
     std::deque<std::string> recent_order_;  // oldest first, to bound recent_
     std::size_t recent_capacity_;
     std::unordered_set<domain::PolicyId> sold_out_;
+    HolderMemory holders_;  // its own lock: publish() feeds it outside mutex_
     std::thread timer_;
 };
 
