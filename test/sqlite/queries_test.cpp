@@ -41,6 +41,25 @@ TEST_CASE("create_policy stores every field and find_policy reads it back", "[st
     CHECK_FALSE(q.find_policy(424242).has_value());
 }
 
+TEST_CASE("policies_after reads the policies above an id in id order, at most the limit", "[store]") {
+    // The front end's policy catalog (docs/edge-answers.md) reads with it.
+    test::StoreFixture f;
+    auto& q = f.db->queries();
+    auto p = test::new_policy("windowed", 3);
+    p.issue_start_at = test::at("2026-12-01T10:00:00Z");
+    std::vector<domain::PolicyId> ids;
+    for (int i = 0; i < 5; ++i) ids.push_back(q.create_policy(i == 2 ? p : test::new_policy("p", 1)).id);
+    const auto all = q.policies_after(0, 100);
+    REQUIRE(all.size() == 5);
+    for (std::size_t i = 0; i < all.size(); ++i) CHECK(all[i].id == ids[i]);
+    CHECK(all[2].issue_start_at == p.issue_start_at);
+    const auto page = q.policies_after(ids[1], 2);
+    REQUIRE(page.size() == 2);
+    CHECK(page[0].id == ids[2]);
+    CHECK(page[1].id == ids[3]);
+    CHECK(q.policies_after(ids[4], 10).empty());
+}
+
 TEST_CASE("find_result, coupons_of and sold_out_policies reflect the issued coupons", "[store]") {
     test::StoreFixture f;
     auto& q = f.db->queries();
