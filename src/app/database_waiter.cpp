@@ -10,10 +10,9 @@ namespace coupon::app {
 
 using std::chrono::duration_cast;
 using std::chrono::seconds;
-using std::chrono::steady_clock;
 
-DatabaseWaiter::DatabaseWaiter(store::DatabaseConfig config, Opened opened)
-    : config_(std::move(config)), opened_(std::move(opened)) {}
+DatabaseWaiter::DatabaseWaiter(store::DatabaseConfig config, Opened opened, const base::MonotonicClock& clock)
+    : config_(std::move(config)), opened_(std::move(opened)), clock_(clock) {}
 
 DatabaseWaiter::~DatabaseWaiter() { stop(); }
 
@@ -21,7 +20,7 @@ void DatabaseWaiter::start(std::string first_error) {
     std::lock_guard lock(mutex_);
     if (thread_.joinable() || stopping_) return;
     waiting_ = true;
-    since_ = steady_clock::now();
+    since_ = clock_.now();
     attempts_ = 1;
     last_error_ = std::move(first_error);
     thread_ = std::thread([this] { run(); });
@@ -40,12 +39,12 @@ std::string DatabaseWaiter::status() const {
     std::lock_guard lock(mutex_);
     if (!waiting_) return {};
     return fmt::format("waiting for the database for {} s ({} attempt(s)): {}",
-                       duration_cast<seconds>(steady_clock::now() - since_).count(), attempts_, last_error_);
+                       duration_cast<seconds>(clock_.now() - since_).count(), attempts_, last_error_);
 }
 
 void DatabaseWaiter::run() {
     auto pause = kFirstPause;
-    auto logged_at = steady_clock::now();
+    auto logged_at = clock_.now();
     for (;;) {
         {
             std::unique_lock lock(mutex_);
@@ -63,7 +62,7 @@ void DatabaseWaiter::run() {
         }
         std::unique_lock lock(mutex_);
         ++attempts_;
-        const long long waited = duration_cast<seconds>(steady_clock::now() - since_).count();
+        const long long waited = duration_cast<seconds>(clock_.now() - since_).count();
         if (db) {
             waiting_ = false;
             log::info("app", "database answered after {} s ({} attempt(s))", waited, attempts_);
@@ -72,8 +71,8 @@ void DatabaseWaiter::run() {
             return;
         }
         last_error_ = std::move(error);
-        if (steady_clock::now() - logged_at >= kLogEvery) {
-            logged_at = steady_clock::now();
+        if (clock_.now() - logged_at >= kLogEvery) {
+            logged_at = clock_.now();
             log::warn("app", "still waiting for the database ({} s, {} attempt(s)): {}", waited, attempts_,
                       last_error_);
         }

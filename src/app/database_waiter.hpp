@@ -12,6 +12,7 @@
 #include <string>
 #include <thread>
 
+#include "coupon/base/monotonic_clock.hpp"
 #include "coupon/store/database.hpp"
 
 namespace coupon::app {
@@ -25,7 +26,10 @@ public:
     // Runs on the waiter's thread, once, when the database opened.
     using Opened = std::function<void(std::unique_ptr<store::Database>)>;
 
-    DatabaseWaiter(store::DatabaseConfig config, Opened opened);
+    // clock: how long it has waited (status(), the log throttle). The pauses between attempts are real waits
+    // on a condition variable, so stop() ends them at once.
+    DatabaseWaiter(store::DatabaseConfig config, Opened opened,
+                   const base::MonotonicClock& clock = base::steady_clock());
     ~DatabaseWaiter();  // stop()
     DatabaseWaiter(const DatabaseWaiter&) = delete;
     DatabaseWaiter& operator=(const DatabaseWaiter&) = delete;
@@ -43,11 +47,12 @@ private:
 
     store::DatabaseConfig config_;
     Opened opened_;
+    const base::MonotonicClock& clock_;
     mutable std::mutex mutex_;
     std::condition_variable wake_;
     bool waiting_ = false;
     bool stopping_ = false;
-    std::chrono::steady_clock::time_point since_{};
+    base::MonotonicClock::TimePoint since_{};
     long long attempts_ = 0;
     std::string last_error_;
     std::thread thread_;

@@ -149,7 +149,7 @@ void ConsumerWorker::run() {
             // serving rebalances while waiting (partitions paused, so nothing piles up).
             const auto now = Clock::now();
             if (full_since == Clock::time_point{}) full_since = now;
-            pipeline_.wait_below(kMaxBatchesInFlight, now + std::chrono::milliseconds(20));
+            pipeline_.wait_below(kMaxBatchesInFlight, std::chrono::milliseconds(20));
             if (now - full_since > kServeAfter) (void)give_up();
             continue;
         }
@@ -287,7 +287,8 @@ bool ConsumerWorker::drain(Clock::time_point until) {
     for (;;) {
         pipeline_.settle(committable_);
         if (pipeline_.batches() == 0 || Clock::now() >= until) break;
-        pipeline_.wait_below(1, std::min(until, Clock::now() + std::chrono::milliseconds(50)));
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now());
+        pipeline_.wait_below(1, std::clamp(left, std::chrono::milliseconds(1), std::chrono::milliseconds(50)));
     }
     committer_.add(committable_);
     committable_.clear();

@@ -31,7 +31,7 @@ int millis(std::chrono::milliseconds d) { return static_cast<int>(d.count()); }
 }  // namespace
 
 struct IssueTopicReader::Impl {
-    explicit Impl(KafkaConfig c) : config(std::move(c)), progress(config) {}
+    Impl(KafkaConfig c, const base::MonotonicClock& clock) : config(std::move(c)), progress(config, clock) {}
 
     KafkaConfig config;
     PartitionProgress progress;  // its own lock and client: a place is asked while no lookup holds mutex
@@ -108,7 +108,8 @@ struct IssueTopicReader::Impl {
     }
 };
 
-IssueTopicReader::IssueTopicReader(KafkaConfig config) : impl_(std::make_unique<Impl>(std::move(config))) {}
+IssueTopicReader::IssueTopicReader(KafkaConfig config, const base::MonotonicClock& clock)
+    : impl_(std::make_unique<Impl>(std::move(config), clock)) {}
 
 IssueTopicReader::~IssueTopicReader() = default;
 

@@ -1,14 +1,13 @@
 #include "coupon/messaging/kafka_replayer.hpp"
 
-#include <future>
-
 #include "coupon/base/log.hpp"
 #include "coupon/messaging/backlog_guard.hpp"
 #include "coupon/messaging/message_codec.hpp"
 #include "coupon/messaging/partitioner.hpp"
-#include "spring_retry_records.hpp"
-#include "result_publisher.hpp"
+#include "ack_waiter.hpp"
 #include "publish_pipeline.hpp"
+#include "result_publisher.hpp"
+#include "spring_retry_records.hpp"
 
 namespace coupon::messaging {
 
@@ -19,6 +18,7 @@ struct KafkaReplayer::Impl {
     std::chrono::milliseconds timeout;
     BacklogGuard* guard;
     std::shared_ptr<ResultPublisher> publisher;
+    AckWaiter acks;  // one group per replay; a report after a timed-out wait lands in a group nobody reads
     std::int32_t partitions = 0;  // of the issue topic; read only with a guard, which must know the partition
 
     Impl(KafkaConfig c, std::shared_ptr<ResultPublisher> p, std::chrono::milliseconds t, BacklogGuard* g)
@@ -63,10 +63,6 @@ void KafkaReplayer::start() {
 }
 
 std::pair<AcceptStatus, std::string> KafkaReplayer::replay(const domain::DeadLetter& letter) {
-    using Verdict = std::pair<AcceptStatus, std::string>;
-    // Shared with the delivery callback, which may run after a timed-out wait.
-    auto promise = std::make_shared<std::promise<Verdict>>();
-    auto verdict = promise->get_future();
     OutRecord record = impl_->record_for(letter);
     BacklogGuard* guard = impl_->guard;
     if (guard) {
@@ -76,22 +72,26 @@ std::pair<AcceptStatus, std::string> KafkaReplayer::replay(const domain::DeadLet
             return {AcceptStatus::Overloaded, "partition backlog limit reached"};
         }
     }
-    const rd_kafka_resp_err_t err = impl_->publisher->send(
-        record, [promise, guard, topic = record.topic, partition = record.partition](
-                    rd_kafka_resp_err_t e, const std::string& reason, std::int64_t offset) {
-            if (guard) guard->on_delivery(topic, partition, e == RD_KAFKA_RESP_ERR_NO_ERROR, offset);
-            promise->set_value(e == RD_KAFKA_RESP_ERR_NO_ERROR
-                                   ? Verdict{AcceptStatus::Accepted, ""}
-                                   : Verdict{AcceptStatus::Unavailable, std::string(rd_kafka_err2name(e)) + ": " + reason});
-        });
-    if (err != RD_KAFKA_RESP_ERR_NO_ERROR && guard) guard->on_delivery(record.topic, record.partition, false, -1);
+    AckWaiter::Then account;
+    if (guard) {
+        account = [guard, topic = record.topic, partition = record.partition](const Producer::Report& r) {
+            guard->on_delivery(topic, partition, r.err == RD_KAFKA_RESP_ERR_NO_ERROR, r.offset);
+        };
+    }
+    const auto acks = impl_->acks.group();
+    const rd_kafka_resp_err_t err = impl_->publisher->send(record, impl_->acks.expect(acks, 0, std::move(account)));
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        if (guard) guard->on_delivery(record.topic, record.partition, false, -1);
+        impl_->acks.refused(acks, 0, rd_kafka_err2str(err));
+    }
     if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) return {AcceptStatus::Overloaded, "producer queue full"};
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return {AcceptStatus::Unavailable, rd_kafka_err2str(err)};
-    if (verdict.wait_for(impl_->timeout) != std::future_status::ready) {
+    if (!impl_->acks.wait(*acks, impl_->timeout)) {
         // It may still be stored later; a second replay is harmless (same request id).
         return {AcceptStatus::Unavailable, "no acknowledgement within " + std::to_string(impl_->timeout.count()) + " ms"};
     }
-    return verdict.get();
+    if (const std::string error = impl_->acks.first_error(*acks); !error.empty()) return {AcceptStatus::Unavailable, error};
+    return {AcceptStatus::Accepted, ""};
 }
 
 }  // namespace coupon::messaging

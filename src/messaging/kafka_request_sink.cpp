@@ -6,6 +6,7 @@
 #include "coupon/base/log.hpp"
 #include "coupon/messaging/message_codec.hpp"
 #include "coupon/messaging/partitioner.hpp"
+#include "ack_waiter.hpp"
 #include "messaging_metrics.hpp"
 #include "producer.hpp"
 
@@ -16,6 +17,7 @@ using domain::AcceptStatus;
 struct KafkaRequestSink::Impl {
     KafkaConfig config;
     Producer producer;
+    AckWaiter acks;  // every record produced and not yet answered: what flush() waits for
     std::int32_t partitions = 0;
     std::atomic<bool> accepting{false};
     MessagingMetrics& metrics = MessagingMetrics::get();
@@ -84,7 +86,7 @@ void KafkaRequestSink::produce(const EncodedRequest& encoded, Done done) {
     s.metrics.produced.fetch_add(1, std::memory_order_relaxed);
     Impl* impl = &s;
     const std::int32_t partition = encoded.partition;
-    const rd_kafka_resp_err_t err = s.producer.produce(record, [impl, partition, done](const Producer::Report& r) {
+    auto answer = [impl, partition, done](const Producer::Report& r) {
         const rd_kafka_resp_err_t e = r.err;
         if (e == RD_KAFKA_RESP_ERR_NO_ERROR) {
             impl->metrics.accepted.fetch_add(1, std::memory_order_relaxed);
@@ -96,8 +98,10 @@ void KafkaRequestSink::produce(const EncodedRequest& encoded, Done done) {
         } else {
             impl->refuse(done, AcceptStatus::Unavailable, std::string(rd_kafka_err2name(e)) + ": " + r.reason);
         }
-    });
+    };
+    const rd_kafka_resp_err_t err = s.producer.produce(record, s.acks.expect(nullptr, 0, std::move(answer)));
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return;
+    s.acks.refused(nullptr, 0, rd_kafka_err2str(err));
     if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
         s.refuse(done, AcceptStatus::Overloaded, "producer queue full");
     } else {
@@ -109,7 +113,7 @@ void KafkaRequestSink::close() {
     if (impl_) impl_->accepting = false;
 }
 
-bool KafkaRequestSink::flush(std::chrono::milliseconds timeout) { return impl_->producer.flush(timeout); }
+bool KafkaRequestSink::flush(std::chrono::milliseconds timeout) { return impl_->acks.wait_all(timeout); }
 
 void KafkaRequestSink::stop(std::chrono::milliseconds timeout) {
     if (!impl_) return;

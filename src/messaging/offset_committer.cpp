@@ -107,7 +107,7 @@ void OffsetCommitter::warn(rd_kafka_resp_err_t err) {
     // Records stay applied; the commit is retried (or the next owner re-reads them, and the database makes
     // that harmless). During a rebalance the broker refuses commits for a while: one line a second is enough.
     MessagingMetrics::get().commit_failures.fetch_add(1, std::memory_order_relaxed);
-    const auto now = std::chrono::steady_clock::now();
+    const auto now = clock_.now();
     if (now - last_warning_ < std::chrono::seconds(1)) return;
     last_warning_ = now;
     log::warn("consumer", "{}: offset commit failed: {}; will retry", topic_, rd_kafka_err2str(err));

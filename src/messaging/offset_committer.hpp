@@ -11,13 +11,16 @@
 #include <set>
 #include <string>
 
+#include "coupon/base/monotonic_clock.hpp"
 #include "publish_pipeline.hpp"
 
 namespace coupon::messaging {
 
 class OffsetCommitter {
 public:
-    explicit OffsetCommitter(std::string topic) : topic_(std::move(topic)) {}
+    // clock: throttles the refused-commit warning (one line a second).
+    explicit OffsetCommitter(std::string topic, const base::MonotonicClock& clock = base::steady_clock())
+        : topic_(std::move(topic)), clock_(clock) {}
 
     void add(const Offsets& next);
     // Sends what is pending for `owned` partitions unless a commit is already in flight; the result is
@@ -42,7 +45,8 @@ private:
     Offsets sent_;     // in the commit in flight
     Offsets committed_;  // what this member committed last, per partition (only ever grows while owned)
     bool in_flight_ = false;
-    std::chrono::steady_clock::time_point last_warning_{};
+    const base::MonotonicClock& clock_;
+    base::MonotonicClock::TimePoint last_warning_{};
 };
 
 }  // namespace coupon::messaging

@@ -18,7 +18,7 @@ constexpr std::chrono::seconds kRecentFor{1};
 }  // namespace
 
 bool PartitionProgress::refresh() {
-    const auto now = Clock::now();
+    const auto now = clock_.now();
     if (!samples_.empty() && now - samples_.back().at < kMinInterval) return true;
     if (!probe_.started()) {
         probe_.start();
@@ -48,7 +48,7 @@ std::optional<domain::QueuePlace> PartitionProgress::place(domain::RecordLocatio
 
 std::optional<domain::QueuePlace> PartitionProgress::recent_place(domain::RecordLocation where) {
     std::unique_lock lock(mutex_, std::try_to_lock);
-    if (!lock.owns_lock() || samples_.empty() || Clock::now() - samples_.back().at > kRecentFor) return std::nullopt;
+    if (!lock.owns_lock() || samples_.empty() || clock_.now() - samples_.back().at > kRecentFor) return std::nullopt;
     return place_from_samples(where);
 }
 

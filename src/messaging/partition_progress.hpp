@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "backlog_probe.hpp"
+#include "coupon/base/monotonic_clock.hpp"
 #include "coupon/domain/stored_requests.hpp"
 #include "coupon/messaging/kafka_config.hpp"
 
@@ -19,7 +20,9 @@ namespace coupon::messaging {
 
 class PartitionProgress {
 public:
-    explicit PartitionProgress(const KafkaConfig& config) : config_(config), probe_(config) {}
+    // clock: sample ages and rates (a test's manual clock ages a sample without waiting).
+    PartitionProgress(const KafkaConfig& config, const base::MonotonicClock& clock)
+        : config_(config), clock_(clock), probe_(config) {}
 
     // nullopt when the broker did not answer (or the partition does not exist). Thread-safe; blocks for at
     // most one committed-offsets request (5 s bound) when the newest sample is older than 250 ms.
@@ -29,15 +32,15 @@ public:
     std::optional<domain::QueuePlace> recent_place(domain::RecordLocation where);
 
 private:
-    using Clock = std::chrono::steady_clock;
     struct Sample {
-        Clock::time_point at;
+        base::MonotonicClock::TimePoint at;
         std::vector<std::int64_t> done;  // per partition: the committed offset (0 without a commit)
     };
     bool refresh();  // with mutex_ held; false when the broker did not answer
     std::optional<domain::QueuePlace> place_from_samples(domain::RecordLocation where) const;  // mutex_ held
 
     const KafkaConfig& config_;
+    const base::MonotonicClock& clock_;
     BacklogProbe probe_;
     std::mutex mutex_;
     std::int32_t partitions_ = 0;

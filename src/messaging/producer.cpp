@@ -28,24 +28,6 @@ void Producer::poll_loop() {
     while (!stopping_.load(std::memory_order_acquire)) rd_kafka_poll(rk_.get(), 50);
 }
 
-rd_kafka_resp_err_t Producer::produce(const OutRecord& r, OnDelivery on_delivery) {
-    OnDeliveryAt at;
-    if (on_delivery) {
-        at = [cb = std::move(on_delivery)](rd_kafka_resp_err_t err, const std::string& reason, std::int64_t) {
-            cb(err, reason);
-        };
-    }
-    return produce(r, std::move(at));
-}
-
-rd_kafka_resp_err_t Producer::produce(const OutRecord& r, OnDeliveryAt on_delivery) {
-    OnReport report;
-    if (on_delivery) {
-        report = [cb = std::move(on_delivery)](const Report& d) { cb(d.err, d.reason, d.offset); };
-    }
-    return produce(r, std::move(report));
-}
-
 rd_kafka_resp_err_t Producer::produce(const OutRecord& r, OnReport on_report) {
     // Checked before locking: a delivery callback running inside stop() must not lock again.
     if (stopping_.load(std::memory_order_acquire)) return RD_KAFKA_RESP_ERR__DESTROY;
@@ -84,13 +66,6 @@ void Producer::on_delivery_report(rd_kafka_t*, const rd_kafka_message_t* message
     } catch (...) {
         log::error("kafka", "delivery callback threw");
     }
-}
-
-bool Producer::flush(std::chrono::milliseconds timeout) {
-    if (stopping_.load(std::memory_order_acquire)) return true;  // stop() flushes
-    std::shared_lock lock(handle_mutex_);
-    if (!rk_) return true;
-    return rd_kafka_flush(rk_.get(), static_cast<int>(timeout.count())) == RD_KAFKA_RESP_ERR_NO_ERROR;
 }
 
 void Producer::stop(std::chrono::milliseconds timeout) {

@@ -1,6 +1,7 @@
 #pragma once
 // A producer handle plus the thread that serves its delivery reports. Each produce() carries its own
-// callback, called exactly once from that thread (or from stop()) with the broker's verdict.
+// callback, called exactly once from that thread (or from stop()) with the broker's verdict. Whoever waits
+// for those verdicts waits through an AckWaiter (ack_waiter.hpp), which makes the callbacks.
 #include <librdkafka/rdkafka.h>
 
 #include <atomic>
@@ -27,13 +28,11 @@ struct OutRecord {
 
 class Producer {
 public:
-    // err is NO_ERROR when the broker stored the record (with the configured acks).
-    using OnDelivery = std::function<void(rd_kafka_resp_err_t err, const std::string& reason)>;
-    // The same, plus the record's offset when stored: RD_KAFKA_OFFSET_INVALID when librdkafka does not know
-    // it (a record acknowledged implicitly by the success of a later batch of its partition).
-    using OnDeliveryAt = std::function<void(rd_kafka_resp_err_t err, const std::string& reason, std::int64_t offset)>;
-    // The whole report, with librdkafka's verdict on a failed record: NOT_PERSISTED (certainly not stored,
-    // e.g. it timed out before it was sent) or POSSIBLY_PERSISTED (sent, then timed out: it may be stored).
+    // The broker's verdict on one record. err is NO_ERROR when it stored the record (with the configured acks);
+    // offset is RD_KAFKA_OFFSET_INVALID when librdkafka does not know it (a record acknowledged implicitly by
+    // the success of a later batch of its partition). On a failed record, status is librdkafka's verdict:
+    // NOT_PERSISTED (certainly not stored, e.g. it timed out before it was sent) or POSSIBLY_PERSISTED (sent,
+    // then timed out: it may be stored).
     struct Report {
         rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
         std::string reason;
@@ -49,11 +48,8 @@ public:
     Producer& operator=(const Producer&) = delete;
 
     void start();  // throws on bad configuration
-    // Returns the enqueue error (QUEUE_FULL, unknown topic, ...); then on_delivery is NOT called.
-    rd_kafka_resp_err_t produce(const OutRecord& record, OnDelivery on_delivery);
-    rd_kafka_resp_err_t produce(const OutRecord& record, OnDeliveryAt on_delivery);
+    // Returns the enqueue error (QUEUE_FULL, unknown topic, ...); then on_report is NOT called.
     rd_kafka_resp_err_t produce(const OutRecord& record, OnReport on_report);
-    bool flush(std::chrono::milliseconds timeout);
     // Flushes up to `timeout`, then purges what is left (its callbacks report _PURGE_*) and joins.
     void stop(std::chrono::milliseconds timeout);
     rd_kafka_t* handle() const { return rk_.get(); }
@@ -65,7 +61,7 @@ private:
     KafkaConfig config_;
     std::string name_;
     Properties overrides_;
-    mutable std::shared_mutex handle_mutex_;  // produce/flush (shared) vs. the handle's destruction
+    mutable std::shared_mutex handle_mutex_;  // produce (shared) vs. the handle's destruction
     KafkaHandle rk_;
     std::atomic<bool> stopping_{false};
     std::thread poller_;

@@ -26,51 +26,28 @@ struct PublishPipeline::Flight {
     std::vector<OutRecord> records;
     Offsets offsets;
     const char* what = "results";
-    std::shared_ptr<Signal> signal;
-    std::function<void()> wake;
-    BacklogGuard* guard = nullptr;
-    // Guarded by signal->mutex (one lock for all flights: callbacks are short).
-    std::size_t outstanding = 0;
-    std::vector<std::size_t> failed;
-    std::string first_error;
+    std::shared_ptr<AckWaiter::Group> acks;  // counted by the delivery callbacks
     // Worker thread only.
     std::vector<std::size_t> unsent;  // waiting for room in their partition (guard) or for their retry
+    std::vector<std::size_t> failed;  // refused by the broker, taken from `acks` once all of them answered
+    std::string first_error;
     Backoff backoff;
-    std::chrono::steady_clock::time_point retry_at{};
+    base::MonotonicClock::TimePoint retry_at{};
     bool retry_scheduled = false;
-    std::chrono::steady_clock::time_point waiting_since{};
-    std::chrono::steady_clock::time_point next_room_log{};
-
-    // Called once per record sent (or refused at enqueue). Finishing wakes the worker.
-    void done(std::size_t index, rd_kafka_resp_err_t err, const std::string& reason, std::int64_t offset) {
-        if (guard) guard->on_delivery(records[index].topic, records[index].partition, !err, offset);
-        bool finished = false;
-        {
-            std::lock_guard lock(signal->mutex);
-            if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-                failed.push_back(index);
-                if (first_error.empty()) first_error = std::string(rd_kafka_err2name(err)) + ": " + reason;
-            }
-            finished = --outstanding == 0;
-        }
-        if (finished) {
-            signal->changed.notify_all();
-            if (wake) wake();
-        }
-    }
+    base::MonotonicClock::TimePoint waiting_since{};
+    base::MonotonicClock::TimePoint next_room_log{};
 };
 
-PublishPipeline::PublishPipeline(ResultPublisher& publisher, BacklogGuard* guard, std::function<void()> wake)
-    : publisher_(publisher), guard_(guard), wake_(std::move(wake)) {}
+PublishPipeline::PublishPipeline(ResultPublisher& publisher, BacklogGuard* guard, std::function<void()> wake,
+                                 const base::MonotonicClock& clock)
+    : publisher_(publisher), guard_(guard), clock_(clock), acks_(std::move(wake)) {}
 
 void PublishPipeline::push(std::vector<OutRecord> records, Offsets offsets, const char* what) {
     auto flight = std::make_shared<Flight>();
     flight->records = std::move(records);
     flight->offsets = std::move(offsets);
     flight->what = what;
-    flight->signal = signal_;
-    flight->wake = wake_;
-    flight->guard = guard_;
+    flight->acks = acks_.group();
     flight->unsent.resize(flight->records.size());
     for (std::size_t i = 0; i < flight->unsent.size(); ++i) flight->unsent[i] = i;
     flights_.push_back(flight);
@@ -91,9 +68,9 @@ void PublishPipeline::send_unsent(const std::shared_ptr<Flight>& flight) {
             slots.push_back({r.topic, r.partition, stored_size(r)});
         }
         n = guard_->reserve(slots);
-        const auto now = std::chrono::steady_clock::now();
+        const auto now = clock_.now();
         if (n < f.unsent.size()) {
-            if (f.waiting_since == std::chrono::steady_clock::time_point{}) f.waiting_since = now;
+            if (f.waiting_since == base::MonotonicClock::TimePoint{}) f.waiting_since = now;
             if (now >= f.next_room_log) {
                 const OutRecord& r = f.records[f.unsent[n]];
                 log::warn("consumer", "no room for {} {} in {} [{}] (backlog guard, waited {} ms): holding the batch, "
@@ -109,32 +86,36 @@ void PublishPipeline::send_unsent(const std::shared_ptr<Flight>& flight) {
     }
     const std::vector<std::size_t> now_sending(f.unsent.begin(), f.unsent.begin() + static_cast<std::ptrdiff_t>(n));
     f.unsent.erase(f.unsent.begin(), f.unsent.begin() + static_cast<std::ptrdiff_t>(n));
-    {
-        std::lock_guard lock(signal_->mutex);
-        f.outstanding += now_sending.size();
-    }
     for (std::size_t i : now_sending) {
-        const rd_kafka_resp_err_t err = publisher_.send(
-            f.records[i], [flight, i](rd_kafka_resp_err_t e, const std::string& reason, std::int64_t offset) {
-                flight->done(i, e, reason, offset);
-            });
-        if (err != RD_KAFKA_RESP_ERR_NO_ERROR) flight->done(i, err, "not enqueued", -1);
+        const OutRecord& r = f.records[i];
+        AckWaiter::Then account;
+        if (guard_) {
+            account = [guard = guard_, topic = r.topic, partition = r.partition](const Producer::Report& report) {
+                guard->on_delivery(topic, partition, !report.err, report.offset);
+            };
+        }
+        const rd_kafka_resp_err_t err = publisher_.send(r, acks_.expect(f.acks, i, std::move(account)));
+        if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+            if (guard_) guard_->on_delivery(r.topic, r.partition, false, -1);
+            acks_.refused(f.acks, i, std::string(rd_kafka_err2name(err)) + ": not enqueued");
+        }
     }
 }
 
 std::size_t PublishPipeline::unfinished() const {
     std::size_t n = 0;
-    for (const auto& f : flights_) n += f->outstanding > 0 || !f->failed.empty() || !f->unsent.empty();
+    for (const auto& f : flights_) n += !acks_.progress(*f->acks).settled() || !f->failed.empty() || !f->unsent.empty();
     return n;
 }
 
 void PublishPipeline::settle(Offsets& committable) {
-    const auto now = std::chrono::steady_clock::now();
+    const auto now = clock_.now();
     for (const auto& flight : flights_) {
         Flight& f = *flight;
         send_unsent(flight);  // room may have come
-        std::unique_lock lock(signal_->mutex);
-        if (f.outstanding > 0 || f.failed.empty()) continue;
+        if (acks_.progress(*f.acks).outstanding > 0) continue;  // every record of it answers first
+        acks_.take_failed(*f.acks, f.failed, f.first_error);
+        if (f.failed.empty()) continue;
         // Finished with refusals: produce those again after a backoff (they must be stored before commit).
         if (!f.retry_scheduled) {
             f.retry_scheduled = true;
@@ -151,13 +132,11 @@ void PublishPipeline::settle(Offsets& committable) {
         std::sort(f.unsent.begin(), f.unsent.end());  // forwards keep their offset order
         f.failed.clear();
         f.first_error.clear();
-        lock.unlock();
         send_unsent(flight);
     }
-    std::lock_guard lock(signal_->mutex);
     while (!flights_.empty()) {
         Flight& f = *flights_.front();
-        if (f.outstanding > 0 || !f.failed.empty() || !f.unsent.empty()) break;
+        if (!acks_.progress(*f.acks).settled() || !f.failed.empty() || !f.unsent.empty()) break;
         for (const auto& [p, next] : f.offsets) {
             auto& slot = committable[p];
             slot = std::max(slot, next);
@@ -166,9 +145,8 @@ void PublishPipeline::settle(Offsets& committable) {
     }
 }
 
-bool PublishPipeline::wait_below(std::size_t max, std::chrono::steady_clock::time_point until) {
-    std::unique_lock lock(signal_->mutex);
-    return signal_->changed.wait_until(lock, until, [&] { return unfinished() < max; });
+bool PublishPipeline::wait_below(std::size_t max, std::chrono::milliseconds within) {
+    return acks_.wait_until([&] { return unfinished() < max; }, within);
 }
 
 }  // namespace coupon::messaging

@@ -11,19 +11,21 @@
 // Bounds: the worker stops deciding while `max_batches` are in flight (wait_below); records per batch are
 // bounded by the batch cap. With the embedded broker's BacklogGuard, a record is produced only when its
 // partition has room (coupon/messaging/backlog_guard.hpp): a full retry topic or DLT holds the batch
-// uncommitted, the worker stops deciding, and back-pressure flows upstream to the front end's 503. Thread-safety: push/settle/wait_below from the owning worker thread; the
-// delivery callbacks run on the producer's thread and only touch a batch's own state.
+// uncommitted, the worker stops deciding, and back-pressure flows upstream to the front end's 503.
+// Acknowledgements are counted and waited for by an AckWaiter (ack_waiter.hpp, one group per batch); backoff
+// and the guard's log throttle read the monotonic clock port. Thread-safety: push/settle/wait_below from the
+// owning worker thread; the delivery callbacks run on the producer's thread and only count acknowledgements.
 #include <chrono>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
-#include <condition_variable>
 #include <string>
 #include <vector>
 
+#include "ack_waiter.hpp"
+#include "coupon/base/monotonic_clock.hpp"
 #include "producer.hpp"
 
 namespace coupon::messaging {
@@ -40,8 +42,9 @@ class PublishPipeline {
 public:
     // wake: called (from the producer's thread) when a batch finished, so a worker blocked in a poll can
     // settle at once. Callbacks keep copies of it, so it must stay safe to call after the worker is gone.
-    // guard: null with a real Kafka cluster.
-    PublishPipeline(ResultPublisher& publisher, BacklogGuard* guard, std::function<void()> wake);
+    // guard: null with a real Kafka cluster. clock: for backoff and log throttling (a test's manual clock).
+    PublishPipeline(ResultPublisher& publisher, BacklogGuard* guard, std::function<void()> wake,
+                    const base::MonotonicClock& clock = base::steady_clock());
     PublishPipeline(const PublishPipeline&) = delete;
     PublishPipeline& operator=(const PublishPipeline&) = delete;
 
@@ -50,8 +53,8 @@ public:
     // again what the broker refused once its backoff has passed.
     void settle(Offsets& committable);
     std::size_t batches() const { return flights_.size(); }
-    // Waits until fewer than `max` batches are unfinished or `until`; true when below.
-    bool wait_below(std::size_t max, std::chrono::steady_clock::time_point until);
+    // Waits until fewer than `max` batches are unfinished, at most `within`; true when below.
+    bool wait_below(std::size_t max, std::chrono::milliseconds within);
 
 private:
     struct Flight;
@@ -61,14 +64,9 @@ private:
 
     ResultPublisher& publisher_;
     BacklogGuard* guard_;
-    std::function<void()> wake_;
+    const base::MonotonicClock& clock_;
+    AckWaiter acks_;  // shared with the delivery callbacks; wakes the worker when a batch is acknowledged
     std::deque<std::shared_ptr<Flight>> flights_;
-    // Shared with the callbacks: counts finished flights and wakes wait_below.
-    struct Signal {
-        std::mutex mutex;
-        std::condition_variable changed;
-    };
-    std::shared_ptr<Signal> signal_ = std::make_shared<Signal>();
 };
 
 }  // namespace coupon::messaging

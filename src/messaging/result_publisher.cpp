@@ -19,8 +19,8 @@ std::shared_ptr<ResultPublisher> start_publisher(const KafkaConfig& config) {
     return publisher;
 }
 
-rd_kafka_resp_err_t ResultPublisher::send(const OutRecord& record, Producer::OnDeliveryAt on_delivery) {
-    return producer_.produce(record, std::move(on_delivery));
+rd_kafka_resp_err_t ResultPublisher::send(const OutRecord& record, Producer::OnReport on_report) {
+    return producer_.produce(record, std::move(on_report));
 }
 
 OutRecord ResultPublisher::result_record(const domain::IssueResult& result) const {

@@ -19,9 +19,9 @@ public:
     ResultPublisher& operator=(const ResultPublisher&) = delete;
     void start();
 
-    // Produces one record; on_delivery runs on the producer's thread with the broker's verdict. Returns the
-    // enqueue error (then on_delivery is not called). Safe from several workers at once.
-    rd_kafka_resp_err_t send(const OutRecord& record, Producer::OnDeliveryAt on_delivery);
+    // Produces one record; on_report (from AckWaiter::expect) runs on the producer's thread with the broker's
+    // verdict. Returns the enqueue error (then on_report is not called). Safe from several workers at once.
+    rd_kafka_resp_err_t send(const OutRecord& record, Producer::OnReport on_report);
     OutRecord result_record(const domain::IssueResult& result) const;
     rd_kafka_t* handle() const { return producer_.handle(); }  // for metadata lookups
 

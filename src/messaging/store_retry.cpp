@@ -1,7 +1,6 @@
 #include "store_retry.hpp"
 
 #include <algorithm>
-#include <thread>
 
 #include "coupon/domain/store_error.hpp"
 #include "coupon/base/log.hpp"
@@ -26,17 +25,17 @@ bool StoreRetry::run(const Attempt& attempt, const GiveUp& give_up) const {
         MessagingMetrics::get().store_failures.fetch_add(1, std::memory_order_relaxed);
         log::warn("consumer", "database failed (attempt {}): {}; retrying in {} ms", failures + 1, why,
                   backoff.current().count());
-        if (wait_or_give_up(backoff.current(), give_up)) return false;
+        if (wait_or_give_up(backoff.current(), give_up, *clock_)) return false;
         backoff.grow();
     }
 }
 
-bool wait_or_give_up(std::chrono::milliseconds delay, const std::function<bool()>& give_up) {
-    const auto until = std::chrono::steady_clock::now() + delay;
-    while (std::chrono::steady_clock::now() < until) {
+bool wait_or_give_up(std::chrono::milliseconds delay, const std::function<bool()>& give_up,
+                     const base::MonotonicClock& clock) {
+    const auto until = clock.now() + delay;
+    for (auto now = clock.now(); now < until; now = clock.now()) {
         if (give_up()) return true;
-        std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
-            std::chrono::milliseconds(20), until - std::chrono::steady_clock::now()));
+        clock.sleep_for(std::min<base::MonotonicClock::Duration>(std::chrono::milliseconds(20), until - now));
     }
     return give_up();
 }

@@ -7,6 +7,7 @@
 #include <functional>
 
 #include "backoff.hpp"
+#include "coupon/base/monotonic_clock.hpp"
 
 namespace coupon::messaging {
 
@@ -15,15 +16,20 @@ public:
     using Attempt = std::function<void()>;
     using GiveUp = std::function<bool()>;
 
-    explicit StoreRetry(Backoff backoff = Backoff()) : backoff_(backoff) {}
+    // clock: where the pauses are measured and slept (a test's manual clock takes them at once).
+    explicit StoreRetry(Backoff backoff = Backoff(), const base::MonotonicClock& clock = base::steady_clock())
+        : backoff_(backoff), clock_(&clock) {}
     // True once `attempt` returned; false when it gave up (the attempt's transaction did not commit).
     bool run(const Attempt& attempt, const GiveUp& give_up) const;
 
 private:
     Backoff backoff_;  // the first pause and its cap; each run starts from the first
+    const base::MonotonicClock* clock_;
 };
 
-// Sleeps up to `delay`, waking early when give_up() turns true. Returns give_up().
-bool wait_or_give_up(std::chrono::milliseconds delay, const std::function<bool()>& give_up);
+// Sleeps up to `delay` on `clock`, in slices of at most 20 ms, waking early when give_up() turns true.
+// Returns give_up().
+bool wait_or_give_up(std::chrono::milliseconds delay, const std::function<bool()>& give_up,
+                     const base::MonotonicClock& clock = base::steady_clock());
 
 }  // namespace coupon::messaging

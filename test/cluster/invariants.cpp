@@ -1,5 +1,7 @@
 #include "invariants.hpp"
 
+#include "eventually.hpp"
+
 #include <boost/json.hpp>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -238,16 +240,16 @@ private:
 
     // Requests stored but unanswered (killed node) have no waiter: wait until the database has every one.
     void wait_for_database() {
-        const auto deadline = Clock::now() + std::chrono::seconds(60);
         std::size_t missing = 0;
-        while (true) {
-            std::unordered_set<std::string> decided;
-            for (const auto& row : query("SELECT request_id FROM coupon_issue_request WHERE outcome <> 'PENDING'")) decided.insert(row[0]);
-            missing = 0;
-            for (const auto& [id, record] : first_) missing += decided.contains(id) ? 0 : 1;
-            if (missing == 0 || Clock::now() >= deadline) break;
-            std::this_thread::sleep_for(std::chrono::milliseconds(500));
-        }
+        (void)eventually(
+            [&] {
+                std::unordered_set<std::string> decided;
+                for (const auto& row : query("SELECT request_id FROM coupon_issue_request WHERE outcome <> 'PENDING'")) decided.insert(row[0]);
+                missing = 0;
+                for (const auto& [id, record] : first_) missing += decided.contains(id) ? 0 : 1;
+                return missing == 0;
+            },
+            std::chrono::seconds(60), std::chrono::milliseconds(500));
         if (missing > 0) fail(fmt::format("{} request(s) of the topic have no final outcome in the database after 60 s", missing));
     }
 

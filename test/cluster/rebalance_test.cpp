@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "cluster_fixture.hpp"
+#include "eventually.hpp"
 #include "flood.hpp"
 #include "invariants.hpp"
 #include "ownership.hpp"
@@ -85,11 +86,13 @@ TEST_CASE("nodes joining and leaving mid-flood move partitions without losing or
     sent.insert(sent.end(), during_leave.begin(), during_leave.end());
     // The leave is one more rebalance: wait (bounded) until nodes 2 and 3 took node 1's partitions over,
     // then flood once more so that those partitions see traffic under their new owners.
-    const auto takeover_deadline = Clock::now() + std::chrono::seconds(30);
-    while (Clock::now() < takeover_deadline && assigned_partitions(cluster.node_log(2), log2_before_leave) +
-                                                       assigned_partitions(cluster.node_log(3), log3_before_leave) == 0) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    }
+    (void)eventually(
+        [&] {
+            return assigned_partitions(cluster.node_log(2), log2_before_leave) +
+                       assigned_partitions(cluster.node_log(3), log3_before_leave) >
+                   0;
+        },
+        std::chrono::seconds(30), std::chrono::milliseconds(200));
     const double takeover_seconds = seconds_since(leave_start);
     auto after = flood(cluster, make_plan(rng, 300, 1000, {{p3, 0.5}, {large, 0.5}}, {2, 3}), 5);
     sent.insert(sent.end(), after.begin(), after.end());

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "cluster_fixture.hpp"
+#include "eventually.hpp"
 
 using namespace coupon::test;
 using namespace std::chrono_literals;
@@ -81,13 +82,13 @@ TEST_CASE("two nodes: a pending request is PENDING from its status URL on the no
     // Once decided, every node answers the outcome from the database.
     lock.release();
     std::string status;
-    const auto deadline = Clock::now() + 60s;
-    while (Clock::now() < deadline) {
-        const HttpReply reply = cluster.get(2, url);
-        status = reply.status == 200 ? field(reply, "status") : std::string();
-        if (status != "PENDING" && !status.empty()) break;
-        std::this_thread::sleep_for(100ms);
-    }
+    (void)eventually(
+        [&] {
+            const HttpReply reply = cluster.get(2, url);
+            status = reply.status == 200 ? field(reply, "status") : std::string();
+            return status != "PENDING" && !status.empty();
+        },
+        60s, 100ms);
     CHECK(status == "ISSUED");
     CHECK(field(cluster.get(1, url), "status") == "ISSUED");
 }

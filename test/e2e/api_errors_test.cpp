@@ -74,10 +74,13 @@ TEST_CASE("async requests, status by id, and outcomes that survive a restart", "
     CHECK_FALSE(accepted.header("retry-after").empty());
 
     std::string status;
-    for (int i = 0; i < 100 && (status.empty() || status == "PENDING"); ++i) {
-        status = str(json_of(server.get(i % 2 ? location : "/api/coupon-requests/" + id)), "status");
-        if (status == "PENDING") std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
+    int asked = 0;  // both the status URL with its place and the plain one answer
+    (void)eventually(
+        [&] {
+            status = str(json_of(server.get(asked++ % 2 ? location : "/api/coupon-requests/" + id)), "status");
+            return !status.empty() && status != "PENDING";
+        },
+        std::chrono::seconds(10), std::chrono::milliseconds(100));
     CHECK(status == "ISSUED");
     const auto sold_out = server.post("/api/coupons/8", body);
     CHECK(sold_out.status == 409);

@@ -72,13 +72,13 @@ std::string status_of(const RunningServer& server, const std::string& id) {
 
 // Polls the request's status until it is neither UNCONFIRMED nor PENDING (or the deadline); returns it.
 std::string settled_status(const RunningServer& server, const std::string& id, std::chrono::seconds limit) {
-    const auto deadline = std::chrono::steady_clock::now() + limit;
     std::string status;
-    while (std::chrono::steady_clock::now() < deadline) {
-        status = status_of(server, id);
-        if (status != "UNCONFIRMED" && status != "PENDING") return status;
-        std::this_thread::sleep_for(100ms);
-    }
+    (void)eventually(
+        [&] {
+            status = status_of(server, id);
+            return status != "UNCONFIRMED" && status != "PENDING";
+        },
+        limit, 100ms);
     return status;
 }
 

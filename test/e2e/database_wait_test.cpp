@@ -55,12 +55,7 @@ struct NodeOnPg {
         return post(target, body, {{"Authorization", std::string("Bearer ") + kAdminToken}});
     }
     bool wait_ready(std::chrono::seconds timeout) const {
-        const auto deadline = std::chrono::steady_clock::now() + timeout;
-        while (std::chrono::steady_clock::now() < deadline) {
-            if (get("/ready").status == 200) return true;
-            std::this_thread::sleep_for(100ms);
-        }
-        return false;
+        return eventually([this] { return get("/ready").status == 200; }, timeout, 100ms);
     }
 };
 
@@ -109,10 +104,13 @@ TEST_CASE("a node starts without its database, is alive but not ready, and serve
     CHECK((issued.status == 200 || issued.status == 202));
     const std::string request_id = str(json_of(issued), "requestId");
     std::string outcome = str(json_of(issued), "status");
-    const auto deadline = std::chrono::steady_clock::now() + 30s;
-    while (outcome != "ISSUED" && std::chrono::steady_clock::now() < deadline) {
-        std::this_thread::sleep_for(100ms);
-        outcome = str(json_of(node.get("/api/coupon-requests/" + request_id)), "status");
+    if (outcome != "ISSUED") {
+        (void)eventually(
+            [&] {
+                outcome = str(json_of(node.get("/api/coupon-requests/" + request_id)), "status");
+                return outcome == "ISSUED";
+            },
+            30s, 100ms);
     }
     CHECK(outcome == "ISSUED");
 

@@ -16,12 +16,12 @@ namespace {
 
 std::string wait_for_status(const RunningServer& s, const std::string& id, const std::string& wanted, int seconds) {
     std::string status;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-    while (std::chrono::steady_clock::now() < deadline) {
-        status = str(json_of(s.get("/api/coupon-requests/" + id)), "status");
-        if (status == wanted) break;
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
+    (void)eventually(
+        [&] {
+            status = str(json_of(s.get("/api/coupon-requests/" + id)), "status");
+            return status == wanted;
+        },
+        std::chrono::seconds(seconds), std::chrono::milliseconds(100));
     return status;
 }
 
@@ -56,8 +56,7 @@ TEST_CASE("a request the database cannot take is retried, dead-lettered, listed 
     const std::string body = R"({"couponPolicyId":)" + std::to_string(policy) + "}";
 
     // Longer than main + retry-1000 + retry-2000 (about 3 s): the request must end in the DLT.
-    std::thread lock([&] { server.database->refuse_writes_for(std::chrono::milliseconds(5000)); });
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    std::thread lock = server.database->refuse_writes_in_background(std::chrono::milliseconds(5000));
     const auto accepted = server.post("/api/coupons/1", body, {{"Prefer", "respond-async"}});
     lock.join();
     REQUIRE(accepted.status == 202);

@@ -25,12 +25,7 @@ void produce_spring_record(const std::string& bootstrap, const std::string& key,
 }
 
 bool wait_for_count(E2eDatabase& db, const std::string& sql, long long expected, std::chrono::seconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (db.count(sql) == expected) return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    return db.count(sql) == expected;
+    return eventually([&] { return db.count(sql) == expected; }, timeout, 100ms);
 }
 
 }  // namespace

@@ -54,10 +54,11 @@ public:
     const std::string& url() const override { return url_; }
     long long count(const std::string& sql) override { return std::stoll(exec_scalar(connect(url_).get(), sql)); }
 
-    void refuse_writes_for(std::chrono::milliseconds duration) override {
+    void refuse_writes_for(std::chrono::milliseconds duration, const std::function<void()>& on_locked) override {
         auto conn = connect(url_);
         exec_scalar(conn.get(), "BEGIN");
         exec_scalar(conn.get(), "LOCK TABLE coupon_policy IN ACCESS EXCLUSIVE MODE");
+        if (on_locked) on_locked();
         std::this_thread::sleep_for(duration);
         exec_scalar(conn.get(), "COMMIT");
     }

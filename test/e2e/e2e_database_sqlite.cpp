@@ -32,7 +32,7 @@ public:
         return n;
     }
 
-    void refuse_writes_for(std::chrono::milliseconds duration) override {
+    void refuse_writes_for(std::chrono::milliseconds duration, const std::function<void()>& on_locked) override {
         sqlite3* db = nullptr;
         if (sqlite3_open_v2(file_.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) {
             sqlite3_close(db);
@@ -40,7 +40,10 @@ public:
         }
         sqlite3_busy_timeout(db, 5000);
         const bool locked = sqlite3_exec(db, "BEGIN EXCLUSIVE", nullptr, nullptr, nullptr) == SQLITE_OK;
-        if (locked) std::this_thread::sleep_for(duration);
+        if (locked) {
+            if (on_locked) on_locked();
+            std::this_thread::sleep_for(duration);
+        }
         sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
         sqlite3_close(db);
         if (!locked) throw std::runtime_error("could not take the exclusive lock on " + file_);

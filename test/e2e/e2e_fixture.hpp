@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "e2e_database.hpp"
+#include "eventually.hpp"
 #include "http_client.hpp"
 #include "server_process.hpp"
 
@@ -85,14 +86,15 @@ inline std::string str(const boost::json::object& o, const char* key) {
 
 // Polls GET /api/coupon-requests/{id} until the outcome is final; returns the status ("" at the deadline).
 inline std::string final_status(const RunningServer& s, const std::string& request_id, int seconds = 60) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-    while (std::chrono::steady_clock::now() < deadline) {
-        const auto reply = s.get("/api/coupon-requests/" + request_id);
-        const std::string status = str(json_of(reply), "status");
-        if (reply.status == 200 && status != "PENDING" && !status.empty()) return status;
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    return "";
+    std::string status;
+    const bool final = eventually(
+        [&] {
+            const auto reply = s.get("/api/coupon-requests/" + request_id);
+            status = str(json_of(reply), "status");
+            return reply.status == 200 && status != "PENDING" && !status.empty();
+        },
+        std::chrono::seconds(seconds), std::chrono::milliseconds(100));
+    return final ? status : "";
 }
 
 }  // namespace coupon::test

@@ -18,13 +18,13 @@ namespace {
 // The dead letters listed by the admin API, once the DLT consumer stored `count` of them (or the deadline).
 boost::json::array dead_letters(const RunningServer& s, std::size_t count) {
     boost::json::array items;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (std::chrono::steady_clock::now() < deadline) {
-        const auto list = s.get_admin("/api/admin/dead-letters");
-        if (list.status == 200) items = json_of(list).at("items").as_array();
-        if (items.size() >= count) break;
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
+    (void)eventually(
+        [&] {
+            const auto list = s.get_admin("/api/admin/dead-letters");
+            if (list.status == 200) items = json_of(list).at("items").as_array();
+            return items.size() >= count;
+        },
+        std::chrono::seconds(30), std::chrono::milliseconds(100));
     return items;
 }
 
@@ -39,8 +39,7 @@ TEST_CASE("a request the database refuses alone is isolated: its batch-mates get
 
     // Writes wait (busy timeout 5 s) behind a 1.5 s lock: the first request's batch waits for it while the
     // others pile up, so they are decided together in the next batch, the refused one among them.
-    std::thread lock([&] { server.database->refuse_writes_for(std::chrono::milliseconds(1500)); });
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    std::thread lock = server.database->refuse_writes_in_background(std::chrono::milliseconds(1500));
     std::vector<std::string> ids;
     std::string refused_id;
     for (long long user = 1; user <= 200; ++user) {

@@ -28,8 +28,7 @@ TEST_CASE("SIGTERM drains the embedded broker: every accepted request has its ou
     // wait for their due time. That is the backlog a SIGTERM finds.
     constexpr int kRequests = 120;
     std::vector<std::string> accepted;
-    std::thread lock([&] { server.database->refuse_writes_for(3s); });
-    std::this_thread::sleep_for(300ms);
+    std::thread lock = server.database->refuse_writes_in_background(3s);
     for (int user = 1; user <= kRequests; ++user) {
         const auto reply = server.post("/api/coupons/" + std::to_string(user), body, {{"Prefer", "respond-async"}});
         REQUIRE(reply.status == 202);
@@ -91,8 +90,7 @@ TEST_CASE("SIGTERM with the database down: the drain ends at the stop timeout an
     });
     const std::int64_t policy = server.create_policy(10);
     const std::string body = R"({"couponPolicyId":)" + std::to_string(policy) + "}";
-    std::thread lock([&] { server.database->refuse_writes_for(9s); });
-    std::this_thread::sleep_for(300ms);
+    std::thread lock = server.database->refuse_writes_in_background(9s);
     for (int user = 1; user <= 30; ++user) {
         REQUIRE(server.post("/api/coupons/" + std::to_string(user), body, {{"Prefer", "respond-async"}}).status == 202);
     }

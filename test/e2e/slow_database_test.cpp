@@ -21,8 +21,7 @@ TEST_CASE("a locked database holds the requests that need it, not Prefer: respon
 
     // SQLite: an exclusive lock (writes wait for busy_timeout); PostgreSQL: ACCESS EXCLUSIVE on coupon_policy
     // (writes and reads of policies wait for lock_timeout).
-    auto lock = std::async(std::launch::async, [&] { server.database->refuse_writes_for(7s); });
-    std::this_thread::sleep_for(500ms);  // the lock is taken
+    std::thread lock = server.database->refuse_writes_in_background(7s);
 
     // More database-bound requests than I/O threads (2): on the I/O threads they would hold them all.
     std::vector<std::future<HttpReply>> stuck;
@@ -57,18 +56,18 @@ TEST_CASE("a locked database holds the requests that need it, not Prefer: respon
         CHECK((answer.status == 200 || answer.status == 201 || answer.status == 503));
         if (answer.status == 503) CHECK(str(json_of(answer), "code") == "DATABASE_UNAVAILABLE");
     }
-    lock.get();
+    lock.join();
 
     // And the accepted requests are decided once the database is back.
     for (const auto& id : accepted) {
         REQUIRE_FALSE(id.empty());
         std::string status;
-        const auto deadline = std::chrono::steady_clock::now() + 60s;
-        while (std::chrono::steady_clock::now() < deadline) {
-            status = str(json_of(server.get("/api/coupon-requests/" + id)), "status");
-            if (status != "PENDING" && !status.empty()) break;
-            std::this_thread::sleep_for(200ms);
-        }
+        (void)eventually(
+            [&] {
+                status = str(json_of(server.get("/api/coupon-requests/" + id)), "status");
+                return status != "PENDING" && !status.empty();
+            },
+            60s, 200ms);
         INFO("request " << id);
         CHECK(status == "ISSUED");
     }

@@ -1,6 +1,7 @@
 #include "test_doubles.hpp"
 
 #include "coupon/domain/issue_store.hpp"
+#include "eventually.hpp"
 
 namespace coupon::http::test {
 
@@ -254,12 +255,7 @@ domain::IssueResult result_for(const domain::IssueRequest& request, domain::Outc
 }
 
 bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (!condition()) {
-        if (std::chrono::steady_clock::now() > deadline) return false;
-        std::this_thread::sleep_for(5ms);
-    }
-    return true;
+    return coupon::test::eventually(condition, timeout, 5ms);
 }
 
 }  // namespace coupon::http::test

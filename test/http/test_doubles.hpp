@@ -172,7 +172,8 @@ std::string str(const boost::json::object& object, const char* key);
 // An IssueResult as the consumer would publish it.
 domain::IssueResult result_for(const domain::IssueRequest& request, domain::Outcome outcome);
 
-// Polls `condition` until true or the timeout: for effects that happen on other threads.
+// Polls `condition` every 5 ms until true or the timeout: for effects that happen on other threads
+// (test/support/eventually.hpp with this tier's defaults).
 bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout = 2s);
 
 }  // namespace coupon::http::test

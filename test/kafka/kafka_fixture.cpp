@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "coupon/base/metrics.hpp"
+#include "eventually.hpp"
 #include "in_memory_dead_letters.hpp"
 
 namespace coupon::test {
@@ -40,12 +41,7 @@ rd_kafka_t* new_client(rd_kafka_type_t type, rd_kafka_conf_t* conf) {
 }  // namespace
 
 bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (condition()) return true;
-        std::this_thread::sleep_for(20ms);
-    }
-    return condition();
+    return test::eventually(condition, timeout);
 }
 
 KafkaFixture::KafkaFixture(int partitions, int consumer_threads) {

@@ -9,6 +9,7 @@
 #include "coupon/messaging/issue_topic_reader.hpp"
 #include "coupon/messaging/kafka_request_sink.hpp"
 #include "kafka_fixture.hpp"
+#include "manual_clock.hpp"
 
 using namespace coupon;
 using namespace coupon::messaging;
@@ -43,8 +44,17 @@ TEST_CASE("queue place: positions of a known backlog fall as the consumers advan
     const auto recent = reader.recent_place(last);
     REQUIRE(recent);
     CHECK(recent->ahead == before->ahead);
-    std::this_thread::sleep_for(1200ms);
-    CHECK_FALSE(reader.recent_place(last));  // too old to trust: nothing rather than a stale place
+    {
+        // Another reader on a clock the test moves: its sample is trusted for 1 s, then it is too old to
+        // trust, and the non-blocking answer is nothing rather than a stale place.
+        ManualMonotonicClock clock;
+        IssueTopicReader aging(f.config, clock);
+        REQUIRE(aging.place_in_queue(last));
+        clock.advance(1000ms);
+        CHECK(aging.recent_place(last));
+        clock.advance(1ms);
+        CHECK_FALSE(aging.recent_place(last));
+    }
 
     IssueConsumerGroup::TestHooks hooks;
     hooks.after_db_commit = [] { std::this_thread::sleep_for(150ms); };  // a slow database: >= 3 s in all

@@ -4,6 +4,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <atomic>
+
 #include "coupon/messaging/issue_topic_reader.hpp"
 #include "coupon/messaging/kafka_request_sink.hpp"
 #include "coupon/messaging/message_codec.hpp"
@@ -115,4 +117,37 @@ TEST_CASE("sink: a record sent and then timed out gives Unknown, never Unavailab
     CHECK(v.detail.find("sent-then-timed-out") == std::string::npos);
     rd_kafka_mock_broker_set_rtt(f.broker->mock_cluster(), 1, 0);
     sink.stop();
+}
+
+TEST_CASE("sink: flush returns once every produced request has its verdict, and is bounded", "[sink][flush]") {
+    KafkaFixture f(2);
+    KafkaRequestSink sink(f.config);
+    sink.start();
+    // A draining node relies on this (Node::drain): when flush says true, every accepted request is on the
+    // broker and its caller has heard so. The records linger (10 ms) before they are even sent, so a flush
+    // that did not wait for the reports would find none of them answered.
+    constexpr int kRequests = 50;
+    std::atomic<int> answered{0};
+    std::atomic<int> accepted{0};
+    for (int i = 0; i < kRequests; ++i) {
+        sink.submit(make_request(i + 1, 7, "flush-" + std::to_string(i)),
+                    [&](domain::AcceptStatus status, const std::string&, domain::RecordLocation) {
+                        if (status == domain::AcceptStatus::Accepted) accepted.fetch_add(1);
+                        answered.fetch_add(1);
+                    });
+    }
+    REQUIRE(sink.flush(20s));
+    CHECK(answered.load() == kRequests);
+    CHECK(accepted.load() == kRequests);
+    CHECK(sink.flush(1ms));  // nothing left: at once
+
+    // A broker that stops answering: flush ends at its bound with false, and the records are still waited
+    // for (their reports come later, through stop()).
+    rd_kafka_mock_broker_set_down(f.broker->mock_cluster(), 1);
+    std::atomic<int> late{0};
+    sink.submit(make_request(999, 7, "flush-late"),
+                [&](domain::AcceptStatus, const std::string&, domain::RecordLocation) { late.fetch_add(1); });
+    CHECK_FALSE(sink.flush(300ms));
+    sink.stop(1s);
+    CHECK(late.load() == 1);  // stop() fails what is left through the callbacks: every request gets its one verdict
 }

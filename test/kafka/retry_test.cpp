@@ -116,7 +116,10 @@ TEST_CASE("retry: a long outage goes retry-1000 -> retry-2000 -> DLT, then FAILE
     const auto ids = submit_all(f, policy, 12, "long-");
     REQUIRE(wait_until([&] { return f.topic_size(f.config.topics.dlt) >= 12; }, 20s));
     const auto reached_dlt = now_millis() - start;
-    std::this_thread::sleep_for(700ms);  // the DLT consumer keeps failing, retrying in place
+    // The DLT consumer keeps failing, retrying in place: a first attempt and at least two retries (100 ms,
+    // then 200 ms of backoff) while nothing else is left to touch the store.
+    const auto failures_at_dlt = counter_value("coupon_kafka_store_failures_total");
+    REQUIRE(wait_until([&] { return counter_value("coupon_kafka_store_failures_total") >= failures_at_dlt + 3; }, 10s));
     CHECK(counter_value("coupon_dead_letters_total") == dead_before);
     CHECK(f.store.snapshot().dead_letters.empty());
     f.store.set_down(false);

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <thread>
 
+#include "eventually.hpp"
 #include "store_fixture.hpp"
 
 using namespace coupon;
@@ -45,12 +46,12 @@ TEST_CASE("a redelivered request that waited for the policy lock gets the outcom
         }
     });
     test::RawDb raw(f.url);
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(4);
-    while (raw.scalar("SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() "
-                      "AND wait_event_type = 'Lock'") == 0 &&
-           std::chrono::steady_clock::now() < deadline) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
+    (void)test::eventually(
+        [&] {
+            return raw.scalar("SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() "
+                              "AND wait_event_type = 'Lock'") != 0;
+        },
+        std::chrono::seconds(4), std::chrono::milliseconds(10));
     tx->commit();
     redelivery.join();
 

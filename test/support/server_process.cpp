@@ -12,7 +12,8 @@
 #include <regex>
 #include <sstream>
 #include <stdexcept>
-#include <thread>
+
+#include "eventually.hpp"
 
 extern char** environ;
 
@@ -80,13 +81,15 @@ std::string ServerProcess::log() const {
 }
 
 bool ServerProcess::wait_for_log(const std::string& needle, std::chrono::milliseconds timeout) const {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (log().find(needle) != std::string::npos) return true;
-        if (!running()) return log().find(needle) != std::string::npos;
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return false;
+    bool exited = false;
+    const bool seen = eventually(
+        [&] {
+            if (log().find(needle) != std::string::npos) return true;
+            exited = !running();
+            return exited;
+        },
+        timeout, std::chrono::milliseconds(50));
+    return seen && (!exited || log().find(needle) != std::string::npos);
 }
 
 std::uint16_t ServerProcess::wait_ready(std::chrono::milliseconds timeout) const {
@@ -101,11 +104,7 @@ std::uint16_t ServerProcess::wait_ready(std::chrono::milliseconds timeout) const
 int ServerProcess::stop(int signal, std::chrono::milliseconds timeout) {
     if (!running()) return exit_status_;
     ::kill(pid_, signal);
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (!running()) return exit_status_;
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
+    if (eventually([this] { return !running(); }, timeout)) return exit_status_;
     ::kill(pid_, SIGKILL);
     int status = 0;
     ::waitpid(pid_, &status, 0);

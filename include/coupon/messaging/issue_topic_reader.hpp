@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "coupon/base/monotonic_clock.hpp"
 #include "coupon/domain/stored_requests.hpp"
 #include "coupon/messaging/kafka_config.hpp"
 
@@ -14,7 +15,8 @@ namespace coupon::messaging {
 
 class IssueTopicReader final : public domain::StoredRequests {
 public:
-    explicit IssueTopicReader(KafkaConfig config);
+    // clock: how old the samples of the queue's progress are (a test's manual clock ages them at once).
+    explicit IssueTopicReader(KafkaConfig config, const base::MonotonicClock& clock = base::steady_clock());
     ~IssueTopicReader() override;
     IssueTopicReader(const IssueTopicReader&) = delete;
     IssueTopicReader& operator=(const IssueTopicReader&) = delete;

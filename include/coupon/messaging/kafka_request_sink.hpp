@@ -38,7 +38,7 @@ public:
     void produce(const EncodedRequest& record, Done done);
     // Refuses every new request (Unavailable, "shutting down") from now on; records in flight still finish.
     void close();
-    // Waits until every produced record got its delivery report; false on timeout.
+    // Waits until every produced record got its delivery report and its `done` ran; false on timeout.
     bool flush(std::chrono::milliseconds timeout);
     // Refuses new requests, flushes up to `timeout`, then fails what is left (Unavailable) and joins.
     void stop(std::chrono::milliseconds timeout = std::chrono::seconds(10));
