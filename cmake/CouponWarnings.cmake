@@ -1,5 +1,11 @@
 # One warnings and sanitizer setup shared by every target of the project.
 function(coupon_target_setup target)
+  # Every coupon_<name> library is also coupon::<name>: linking by the alias fails at configure time on a
+  # misspelt name instead of silently linking a plain "-lcoupon_nam".
+  get_target_property(type ${target} TYPE)
+  if(type STREQUAL "STATIC_LIBRARY" AND target MATCHES "^coupon_(.+)$")
+    add_library(coupon::${CMAKE_MATCH_1} ALIAS ${target})
+  endif()
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic)
   # GCC 12 reports false -Wrestrict positives inside std::string (GCC bug 105329).
   if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
