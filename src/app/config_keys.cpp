@@ -11,9 +11,15 @@ constexpr std::int64_t kMaxInt = std::numeric_limits<std::int32_t>::max();
 
 void bind_all(Config& c, ConfigBinder& b) {
     b.bind("server.data_dir", c.server.data_dir, "directory for the embedded SQLite file and local state");
-    b.bind("server.log_level", c.server.log_level, {"info", "debug", "warn", "error"}, "debug, info, warn or error");
     b.bind("server.shutdown_timeout_ms", c.server.shutdown_timeout, 0, kMaxInt,
            "on SIGTERM, how long draining the embedded broker and in-flight work may take before a hard stop");
+
+    b.bind("log.level", c.log.level, {"info", "debug", "warn", "error"},
+           "debug, info, warn or error (nothing is logged per request at info)");
+    b.bind("log.format", c.log.format, {"text", "json"},
+           "text: '<time> <LEVEL> [component] message'; json: one object per line with time, level, component, "
+           "message");
+    b.moved("server.log_level", "log.level");
 
     b.bind("http.address", c.http.address, "listen address");
     b.bind("http.port", c.http.port, 0, 65535, "listen port (0: any free port, logged)");

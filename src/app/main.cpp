@@ -29,8 +29,11 @@ int main(int argc, char** argv) {
         return 2;
     }
     coupon::log::Level level{};
-    coupon::log::parse_level(config.server.log_level, level);
+    coupon::log::parse_level(config.log.level, level);
     coupon::log::set_level(level);
+    coupon::log::Format format{};
+    coupon::log::parse_format(config.log.format, format);
+    coupon::log::set_format(format);
     coupon::log::info("app", "coupon-server {} ({})", COUPON_VERSION,
                       command_line->config_path.empty() ? "built-in defaults" : command_line->config_path);
     try {

@@ -5,12 +5,14 @@
 #include <atomic>
 #include <chrono>
 
+#include "coupon/base/json_writer.hpp"
 #include "coupon/base/time_format.hpp"
 
 namespace coupon::log {
 namespace {
 
 std::atomic<Level> g_level{Level::Info};
+std::atomic<Format> g_format{Format::Text};
 
 std::string_view name_of(Level level) {
     switch (level) {
@@ -36,9 +38,30 @@ bool parse_level(std::string_view text, Level& out) {
     return true;
 }
 
+void set_format(Format format) { g_format.store(format, std::memory_order_relaxed); }
+
+bool parse_format(std::string_view text, Format& out) {
+    if (text == "text") out = Format::Text;
+    else if (text == "json") out = Format::Json;
+    else return false;
+    return true;
+}
+
+std::string format_line(Format format, std::string_view time, Level level, std::string_view component,
+                        std::string_view message) {
+    if (format == Format::Text) return fmt::format("{} {} [{}] {}\n", time, name_of(level), component, message);
+    std::string line;
+    line.reserve(64 + component.size() + message.size());
+    std::string_view name = name_of(level);
+    while (name.ends_with(' ')) name.remove_suffix(1);
+    base::JsonObjectWriter(line).text("time", time).text("level", name).text("component", component).text("message", message).close();
+    line += '\n';
+    return line;
+}
+
 void write(Level level, std::string_view component, std::string_view message) {
     const auto now = std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
-    std::string line = fmt::format("{} {} [{}] {}\n", base::format_time(now), name_of(level), component, message);
+    std::string line = format_line(g_format.load(std::memory_order_relaxed), base::format_time(now), level, component, message);
     // One write() per line: atomic for pipes and files up to PIPE_BUF, good enough for log lines.
     const char* p = line.data();
     std::size_t left = line.size();

@@ -96,7 +96,7 @@ TEST_CASE("no secret reaches the log: database password with '/', librdkafka sec
     env["COUPON_DATABASE_URL"] = "postgresql://app:pa/ss@w0rd@127.0.0.1:1/coupons?connect_timeout=2";
     env["COUPON_KAFKA_PROPERTIES"] = "sasl.password=kafka-s3cr3t,sasl.username=app";
     env["COUPON_KAFKA_DEAD_LETTER_WEBHOOK"] = "http://hook:hook-t0k3n@127.0.0.1:1/dead-letters";
-    env["COUPON_SERVER_LOG_LEVEL"] = "debug";
+    env["COUPON_LOG_LEVEL"] = "debug";
     ServerProcess server({}, env, dir.path() + "/server.log", true);
     REQUIRE(listening_port(server) != 0);
     REQUIRE(server.wait_for_log("127.0.0.1:1", std::chrono::seconds(30)));  // the database URL was logged

@@ -113,3 +113,12 @@ TEST_CASE("values that follow from others are derived once", "[config]") {
     CHECK(c.database.sqlite_full_sync);  // records outlive the process: commits must outlive an OS crash
     CHECK_FALSE(load_config("", {}).database.sqlite_full_sync);
 }
+
+TEST_CASE("log.level and log.format; server.log_level says where it moved", "[config]") {
+    const Config c = load_config("", {{"COUPON_LOG_LEVEL", "debug"}, {"COUPON_LOG_FORMAT", "json"}});
+    CHECK(c.log.level == "debug");
+    CHECK(c.log.format == "json");
+    CHECK_THROWS_WITH(load_config("", {{"COUPON_LOG_FORMAT", "xml"}}), Catch::Contains("log.format"));
+    CHECK_THROWS_WITH(load_config(read_yaml_text("server:\n  log_level: warn\n", "test"), {}),
+                      Catch::Contains("server.log_level: this key moved to log.level"));
+}

@@ -26,10 +26,14 @@ public:
 // The app's own settings; everything else is a module's config struct, bound key by key.
 struct ServerSettings {
     std::string data_dir = "./data";
-    std::string log_level = "info";
     // On SIGTERM, the bound on draining and in-flight work (the loader copies it into http.drain_timeout and
     // kafka.shutdown_drain).
     std::chrono::milliseconds shutdown_timeout{10000};
+};
+
+struct LogSettings {
+    std::string level = "info";   // debug | info | warn | error
+    std::string format = "text";  // text | json (coupon/base/log.hpp)
 };
 
 // Files the loader reads secrets from (into http.admin_token and http.auth.jwt).
@@ -43,6 +47,7 @@ struct SecretFiles {
 // (conf/coupon-server.yaml and --help are checked against them by test/unit/config_sources_test.cpp).
 struct Config {
     ServerSettings server;
+    LogSettings log;
     SecretFiles secret_files;
     http::HttpConfig http;
     store::DatabaseConfig database;

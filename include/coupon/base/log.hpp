@@ -1,17 +1,26 @@
 #pragma once
-// Minimal structured-enough logging to stderr: "2026-11-24T00:00:00.000Z INFO  [component] message".
-// One line per call, written with a single write so lines from threads never interleave.
+// Logging to stderr, one line per call, written with a single write so lines from threads never interleave:
+//   text: 2026-11-24T00:00:00.000Z INFO  [component] message
+//   json: {"time":"2026-11-24T00:00:00.000Z","level":"INFO","component":"component","message":"message"}
+// (log.format; JSON for collectors that parse lines: journald forwarders, Loki, Elasticsearch).
 #include <fmt/format.h>
 
+#include <string>
 #include <string_view>
 
 namespace coupon::log {
 
 enum class Level { Debug = 0, Info = 1, Warn = 2, Error = 3 };
+enum class Format { Text, Json };
 
 void set_level(Level level);
 Level level();
 bool parse_level(std::string_view text, Level& out);
+void set_format(Format format);
+bool parse_format(std::string_view text, Format& out);
+// The line write() emits, newline included (tests).
+std::string format_line(Format format, std::string_view time, Level level, std::string_view component,
+                        std::string_view message);
 void write(Level level, std::string_view component, std::string_view message);
 
 template <typename... Args>

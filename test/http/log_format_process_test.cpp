@@ -1,0 +1,49 @@
+// log.format=json on the real server: every line it writes, the librdkafka lines routed into the log
+// included, is one JSON object with time, level, component and message.
+#include <boost/json.hpp>
+#include <catch2/catch.hpp>
+
+#include <map>
+#include <sstream>
+#include <string>
+
+#include "http_client.hpp"
+#include "server_process.hpp"
+#include "temp_dir.hpp"
+
+using namespace coupon::test;
+
+TEST_CASE("log.format json: every line of a real server's log is a JSON object", "[http][log]") {
+    TempDir dir;
+    const std::map<std::string, std::string> env{
+        {"COUPON_HTTP_ADDRESS", "127.0.0.1"},
+        {"COUPON_HTTP_PORT", "0"},
+        {"COUPON_SERVER_DATA_DIR", dir.path() + "/data"},
+        {"COUPON_DATABASE_URL", ""},
+        {"COUPON_KAFKA_BOOTSTRAP_SERVERS", ""},
+        {"COUPON_ADMIN_TOKEN", "log-format-admin-token"},
+        {"COUPON_LOG_FORMAT", "json"},
+        {"COUPON_KAFKA_CONSUMER_SESSION_TIMEOUT_MS", "6000"},
+        {"COUPON_KAFKA_CONSUMER_HEARTBEAT_INTERVAL_MS", "1000"},
+    };
+    ServerProcess server({}, env, dir.path() + "/server.log", true);
+    const auto port = server.wait_ready();
+    REQUIRE(port != 0);
+    // A refused request logs a WARN with the client's bytes in it.
+    CHECK(http(port, {"POST", "/api/coupons/1", "{\"couponPolicyId\": \"x\\\"y\"}", {}}).status == 400);
+    (void)http(port, {"GET", "/api/coupon-policies/1", "", {{"Authorization", "Bearer wrong\"token"}}});
+
+    std::istringstream lines(server.log());
+    std::string line;
+    int count = 0;
+    while (std::getline(lines, line)) {
+        INFO(line);
+        boost::system::error_code ec;
+        const auto value = boost::json::parse(line, ec);
+        REQUIRE_FALSE(ec);
+        REQUIRE(value.is_object());
+        for (const char* key : {"time", "level", "component", "message"}) CHECK(value.as_object().contains(key));
+        ++count;
+    }
+    CHECK(count > 5);
+}
