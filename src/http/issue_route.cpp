@@ -26,6 +26,7 @@ Handler make_issue_handler(Context context) {
         "coupon_http_sold_out_short_circuits_total", "issue requests answered sold out without producing");
     auto& refusals = base::Metrics::global().counter(
         "coupon_http_issue_refused_total", "issue requests certainly not stored (answered 503, or NOT_QUEUED)");
+    (void)PendingIssue::unconfirmed_answers();
     return [context, &short_circuits, &refusals](Request&& request, Respond respond) {
         // The address limit comes before the credential check (a flood of bad tokens costs a lookup, not a
         // signature check); the user limit after it, so nobody can spend another user's tokens.

@@ -61,12 +61,9 @@ void call_guarded(const Handler& handler, Request&& request, const Respond& resp
 
 void Router::add(std::string method, std::string pattern, Handler handler) {
     auto segments = split_path(pattern);
-    base::Histogram& latency = base::Metrics::global().histogram(
-        "coupon_http_request_duration_seconds",
-        "time from a request's dispatch to its answer being handed to the connection, by route",
-        "route=\"" + method + " " + pattern + "\"");
+    auto latency = std::make_unique<RouteLatency>(method + " " + pattern);
     routes_.push_back(
-        Route{std::move(method), std::move(pattern), std::move(segments), std::move(handler), &latency});
+        Route{std::move(method), std::move(pattern), std::move(segments), std::move(handler), std::move(latency)});
 }
 
 std::vector<RouteInfo> Router::routes() const {

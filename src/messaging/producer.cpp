@@ -5,17 +5,22 @@
 
 #include "coupon/base/log.hpp"
 #include "coupon/base/thread_name.hpp"
+#include "messaging_metrics.hpp"
 
 namespace coupon::messaging {
 
 Producer::Producer(const KafkaConfig& config, std::string name, Properties overrides)
-    : config_(config), name_(std::move(name)), overrides_(std::move(overrides)) {}
+    : config_(config),
+      name_(std::move(name)),
+      overrides_(std::move(overrides)),
+      delivery_seconds_(MessagingMetrics::delivery_seconds(name_)) {}
 
 Producer::~Producer() { stop(std::chrono::seconds(5)); }
 
 void Producer::start() {
     ConfHandle conf = make_conf(config_, ClientRole::Producer, overrides_);
     rd_kafka_conf_set_dr_msg_cb(conf.get(), &Producer::on_delivery_report);
+    rd_kafka_conf_set_opaque(conf.get(), this);
     set_property(conf.get(), "client.id", "coupon-server-" + name_);
     rk_ = make_client(RD_KAFKA_PRODUCER, std::move(conf));
     poller_ = std::thread([this] {
@@ -70,7 +75,11 @@ rd_kafka_resp_err_t Producer::produce(const OutRecord& r, OnReport on_report) {
     return err;
 }
 
-void Producer::on_delivery_report(rd_kafka_t*, const rd_kafka_message_t* message, void*) {
+void Producer::on_delivery_report(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {
+    // librdkafka measured it from produce() to this report (microseconds; -1 when it does not know).
+    if (const std::int64_t us = rd_kafka_message_latency(message); us >= 0 && !message->err && opaque) {
+        static_cast<Producer*>(opaque)->delivery_seconds_.observe(std::chrono::microseconds(us));
+    }
     std::unique_ptr<OnReport> callback(static_cast<OnReport*>(message->_private));
     if (!callback || !*callback) return;
     // Nothing may escape into librdkafka's poll loop.

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "client_config.hpp"
+#include "coupon/base/metrics.hpp"
 
 namespace coupon::messaging {
 
@@ -65,6 +66,7 @@ private:
     KafkaConfig config_;
     std::string name_;
     Properties overrides_;
+    base::Histogram& delivery_seconds_;  // coupon_kafka_produce_delivery_seconds{producer=name_}
     mutable std::shared_mutex handle_mutex_;  // produce/flush (shared) vs. the handle's destruction
     KafkaHandle rk_;
     std::atomic<bool> stopping_{false};

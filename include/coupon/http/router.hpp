@@ -35,7 +35,7 @@ private:
         std::string pattern;
         std::vector<std::string> segments;
         Handler handler;
-        base::Histogram* latency;  // coupon_http_request_duration_seconds{route="<method> <pattern>"}
+        std::unique_ptr<RouteLatency> latency;
     };
     std::vector<Route> routes_;
 };
