@@ -68,6 +68,15 @@ Metrics::Value& Metrics::gauge(const std::string& name, const std::string& help,
     return series(name, help, "gauge", labels);
 }
 
+Metrics::Value& Metrics::scaled_gauge(const std::string& name, const std::string& help, const std::string& labels,
+                                      double steps_per_unit) {
+    Value& value = series(name, help, "gauge", labels);
+    std::lock_guard lock(mutex_);
+    Family& family = families_[name];
+    if (family.steps_per_unit == 1 && steps_per_unit > 0) family.steps_per_unit = steps_per_unit;
+    return value;
+}
+
 Metrics::Value& Metrics::series(const std::string& name, const std::string& help, const std::string& type,
                                 const std::string& labels) {
     std::lock_guard lock(mutex_);
@@ -128,10 +137,11 @@ std::string Metrics::render() const {
         for (const auto& [labels, value] : family.series) {
             const std::int64_t v = value->load(std::memory_order_relaxed);
             if (v == kAbsent && family.type == "gauge") continue;
-            if (labels.empty()) {
-                out += fmt::format("{} {}\n", name, v);
+            const std::string braces = labels.empty() ? std::string() : "{" + labels + "}";
+            if (family.steps_per_unit != 1) {
+                out += fmt::format("{}{} {}\n", name, braces, static_cast<double>(v) / family.steps_per_unit);
             } else {
-                out += fmt::format("{}{{{}}} {}\n", name, labels, v);
+                out += fmt::format("{}{} {}\n", name, braces, v);
             }
         }
     }

@@ -120,6 +120,8 @@ TEST_CASE("a real server exports latency, outcomes, stock, lag and readiness aft
     CHECK(sample(scrape, R"(coupon_http_request_duration_seconds_count{route="POST /api/coupons/{userId}",status_class="4xx"})") == 1);
     CHECK(sample(scrape, R"(coupon_kafka_rebalances_total{topic="coupon-issue-topic",event="assigned"})") >= 1);
     CHECK(sample(scrape, "coupon_ready") == 1);
+    CHECK(sample(scrape, R"(coupon_kafka_producer_queue_messages{producer="requests"})") >= 0);
+    CHECK(scrape.find("\ncoupon_kafka_broker_rtt_seconds{producer=") != std::string::npos);
     // Everything decided and committed: no lag, in records or in seconds, on the partitions exported.
     CHECK(scrape.find("\nkafka_consumergroup_lag{") != std::string::npos);
     CHECK(scrape.find("\ncoupon_kafka_consumergroup_lag_seconds{") != std::string::npos);

@@ -8,6 +8,7 @@
 #include "consumer_lag.hpp"
 #include "coupon/base/metrics.hpp"
 #include "policy_metrics.hpp"
+#include "producer_stats.hpp"
 
 using namespace coupon;
 using namespace coupon::messaging;
@@ -103,4 +104,21 @@ TEST_CASE("outcomes per policy: bounded, unknown ids and policies past the bound
     CHECK(own <= static_cast<int>(PolicyMetrics::kMaxPolicies) - 1);  // 500001 holds one
     CHECK(outcomes("other", "ISSUED") - other_before == kPolicies - own);
     CHECK(sample(fmt::format(R"(coupon_policy_remaining_stock{{policy="{}"}})", 600'000 + kPolicies - 1)) == -1);
+}
+
+TEST_CASE("producer statistics: queue depth and round trips per broker, bootstrap entries and idle windows skipped",
+          "[metrics][producer]") {
+    ProducerStats stats("stats-test");
+    stats.on_statistics(R"({"msg_cnt":42,"brokers":{
+        "k1:9092/1":{"nodeid":1,"rtt":{"avg":1500,"p99":8000}},
+        "k2:9092/2":{"nodeid":2,"rtt":{"avg":0,"p99":0}},
+        "k1:9092/bootstrap":{"nodeid":-1,"rtt":{"avg":900,"p99":900}}}})");
+    const std::string text = "\n" + base::Metrics::global().render();
+    CHECK(text.find("\ncoupon_kafka_producer_queue_messages{producer=\"stats-test\"} 42\n") != std::string::npos);
+    CHECK(text.find("\ncoupon_kafka_broker_rtt_seconds{producer=\"stats-test\",broker=\"k1:9092/1\",stat=\"avg\"} 0.0015\n") !=
+          std::string::npos);
+    CHECK(text.find("\ncoupon_kafka_broker_rtt_seconds{producer=\"stats-test\",broker=\"k1:9092/1\",stat=\"p99\"} 0.008\n") !=
+          std::string::npos);
+    CHECK(text.find("broker=\"k2:9092/2\"") == std::string::npos);
+    CHECK(text.find("bootstrap") == std::string::npos);
 }

@@ -69,3 +69,12 @@ TEST_CASE("metrics: a refresher runs before each render until its handle is gone
     CHECK(metrics.render().find("refreshed_gauge 2\n") != std::string::npos);
     CHECK(runs == 2);
 }
+
+TEST_CASE("metrics: a scaled gauge is stored in steps and rendered in its unit", "[unit][metrics]") {
+    coupon::base::Metrics metrics;
+    metrics.scaled_gauge("rtt_seconds", "a round trip", R"(broker="b1")", 1e6).store(2500);  // 2.5 ms in us
+    metrics.gauge("plain", "an integer gauge").store(7);
+    const std::string text = metrics.render();
+    CHECK(text.find("rtt_seconds{broker=\"b1\"} 0.0025\n") != std::string::npos);
+    CHECK(text.find("plain 7\n") != std::string::npos);
+}

@@ -53,6 +53,10 @@ public:
     // name: e.g. "coupon_http_requests_total"; labels: e.g. R"(status="200")" or "".
     Value& counter(const std::string& name, const std::string& help, const std::string& labels = "");
     Value& gauge(const std::string& name, const std::string& help, const std::string& labels = "");
+    // A gauge stored in integer steps of 1/`steps_per_unit` and rendered in the unit: a duration kept in
+    // microseconds and rendered in seconds (steps_per_unit 1e6). One scale per family (the first call's).
+    Value& scaled_gauge(const std::string& name, const std::string& help, const std::string& labels,
+                        double steps_per_unit);
     Histogram& histogram(const std::string& name, const std::string& help, const std::string& labels = "",
                          const std::vector<double>& bounds = Histogram::latency_buckets(),
                          Histogram::Unit unit = Histogram::Unit::Seconds);
@@ -68,6 +72,7 @@ private:
     struct Family {
         std::string help;
         std::string type;
+        double steps_per_unit = 1;  // gauges: rendered as value / steps_per_unit
         std::map<std::string, std::unique_ptr<Value>> series;
         std::map<std::string, std::unique_ptr<Histogram>> histograms;
     };
