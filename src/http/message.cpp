@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
+#include <mutex>
 
 #include "coupon/base/byte_text.hpp"
 #include "coupon/base/json_writer.hpp"
@@ -75,6 +77,15 @@ Response error_response(int status, std::string_view code, std::string_view mess
 }
 
 Respond::Respond(Sink sink) : state_(std::make_shared<State>()) { state_->sink = std::move(sink); }
+
+RouteLatency& RouteLatency::of_route(const std::string& route) {
+    static std::mutex mutex;
+    static auto* routes = new std::map<std::string, std::unique_ptr<RouteLatency>>();  // never freed, see above
+    std::lock_guard lock(mutex);
+    auto& slot = (*routes)[route];
+    if (!slot) slot = std::make_unique<RouteLatency>(route);
+    return *slot;
+}
 
 base::Histogram& RouteLatency::of(int status) {
     const int status_class = status >= 100 && status < 600 ? status / 100 : 5;  // nothing else is sent

@@ -61,9 +61,8 @@ void call_guarded(const Handler& handler, Request&& request, const Respond& resp
 
 void Router::add(std::string method, std::string pattern, Handler handler) {
     auto segments = split_path(pattern);
-    auto latency = std::make_unique<RouteLatency>(method + " " + pattern);
-    routes_.push_back(
-        Route{std::move(method), std::move(pattern), std::move(segments), std::move(handler), std::move(latency)});
+    RouteLatency* latency = &RouteLatency::of_route(method + " " + pattern);
+    routes_.push_back(Route{std::move(method), std::move(pattern), std::move(segments), std::move(handler), latency});
 }
 
 std::vector<RouteInfo> Router::routes() const {

@@ -81,11 +81,15 @@ Response error_response(int status, std::string_view code, std::string_view mess
                         const std::vector<std::pair<std::string, std::string>>& extra = {});
 
 // coupon_http_request_duration_seconds{route="<method> <pattern>",status_class="2xx"} of one route: a series
-// per status class, created at its first answer (then lock-free).
+// per status class, created at its first answer (then lock-free). One per route name for the life of the
+// process, like the metrics it feeds: an answer given after its server and router are gone (a late broker
+// callback) still finds it.
 class RouteLatency {
 public:
-    explicit RouteLatency(std::string route) : route_(std::move(route)) {}
+    static RouteLatency& of_route(const std::string& route);
     base::Histogram& of(int status);
+
+    explicit RouteLatency(std::string route) : route_(std::move(route)) {}  // use of_route()
 
 private:
     std::string route_;

@@ -35,7 +35,7 @@ private:
         std::string pattern;
         std::vector<std::string> segments;
         Handler handler;
-        std::unique_ptr<RouteLatency> latency;
+        RouteLatency* latency;  // process-lifetime (RouteLatency::of_route)
     };
     std::vector<Route> routes_;
 };
