@@ -24,7 +24,7 @@ metric_sums() {
     /^#/ {next}
     { split($1, a, "{"); n = a[1]; v = $NF }
     n == "coupon_http_responses_total" {r += v}
-    n == "coupon_issue_outcomes_total" {o += v; if ($1 ~ /status="ISSUED"/) i += v}
+    n == "coupon_issue_outcomes_total" {o += v; if ($1 ~ /outcome="ISSUED"/) i += v}
     n == "coupon_kafka_requests_accepted_total" {acc += v}
     n == "coupon_kafka_consumed_records_total" {c += v}
     n == "coupon_kafka_batches_total" {b += v}

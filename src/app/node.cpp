@@ -40,6 +40,7 @@ void Node::start() {
 
     kafka_ = kafka;
     gate_ = std::make_unique<DatabaseGate>();
+    ready_refresh_ = base::Metrics::global().on_render([this] { ready_gauge_.store(ready_without_ping() ? 1 : 0); });
     waiter_ = std::make_unique<DatabaseWaiter>(
         config_.database, [this](std::unique_ptr<store::Database> db) { database_opened(std::move(db)); });
     std::unique_ptr<store::Database> database;
@@ -198,12 +199,17 @@ http::ReadyReport Node::ready_report() const {
                                                           : "DOWN: not started, waiting for the database";
     report.components["kafka"] = broker_ ? "UP (embedded)" : "UP";
     report.ready = db_up && assigned;
+    if (db_open) last_ping_ok_.store(db_up);
     if (stopping_.load()) {
         // Load balancers stop sending new requests while the node drains (they would only get 503).
         report.components["node"] = "DOWN: stopping";
         report.ready = false;
     }
     return report;
+}
+
+bool Node::ready_without_ping() const {
+    return !stopping_.load() && gate_->attached() && last_ping_ok_.load() && assigned();
 }
 
 bool Node::assigned() const {
@@ -231,6 +237,8 @@ void Node::stop() {
         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
         server_->stop(std::max<std::chrono::milliseconds>(left, std::chrono::seconds(1)));
     }
+    ready_refresh_.reset();  // nothing scrapes any more; the parts it reads go below
+    ready_gauge_.store(0);
     if (consumers_) consumers_->stop();
     if (dead_letters_) dead_letters_->stop();
     if (sink_) sink_->stop(timeout);

@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "coupon/app/config.hpp"
+#include "coupon/base/metrics.hpp"
 #include "coupon/domain/clock.hpp"
 #include "coupon/http/api.hpp"
 #include "coupon/http/http_server.hpp"
@@ -48,6 +49,9 @@ public:
 
 private:
     http::ReadyReport ready_report() const;
+    // coupon_ready at scrape time: ready_report() without its database ping (the scrape runs on an I/O
+    // thread and must not wait on the database); the database part is the last /ready probe's ping.
+    bool ready_without_ping() const;
     void wait_for_assignment();
     bool assigned() const;  // every consumer group gave this node its partitions
     // Stop accepting; with the node's own embedded broker, wait (until `deadline`) for the consumers to
@@ -81,6 +85,10 @@ private:
     std::unique_ptr<http::HttpServer> server_;
     bool serving_ = false;                 // start() finished: stop() drains
     std::atomic<bool> stopping_{false};    // stop() began: /ready answers 503 while the node drains
+    mutable std::atomic<bool> last_ping_ok_{true};  // the last /ready probe's database ping
+    base::Metrics::Value& ready_gauge_ = base::Metrics::global().gauge(
+        "coupon_ready", "1 when this node answers GET /ready with 200 (database as of the last /ready probe)");
+    base::Metrics::RefreshHandle ready_refresh_;  // last member: unregistered before the rest goes
 };
 
 }  // namespace coupon::app

@@ -12,19 +12,30 @@ const std::vector<double>& Histogram::latency_buckets() {
     return bounds;
 }
 
-Histogram::Histogram(const std::vector<double>& bounds_seconds)
-    : bounds_(bounds_seconds), counts_(std::make_unique<std::atomic<std::int64_t>[]>(bounds_seconds.size() + 1)) {
-    bounds_ns_.reserve(bounds_.size());
-    for (double b : bounds_) bounds_ns_.push_back(static_cast<std::int64_t>(b * 1e9));
+const std::vector<double>& Histogram::count_buckets() {
+    static const std::vector<double> bounds{1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000};
+    return bounds;
+}
+
+Histogram::Histogram(const std::vector<double>& bounds, Unit unit)
+    : bounds_(bounds),
+      scale_(unit == Unit::Seconds ? 1e9 : 1),
+      counts_(std::make_unique<std::atomic<std::int64_t>[]>(bounds.size() + 1)) {
+    bounds_raw_.reserve(bounds_.size());
+    for (double b : bounds_) bounds_raw_.push_back(static_cast<std::int64_t>(b * scale_));
     for (std::size_t i = 0; i <= bounds_.size(); ++i) counts_[i].store(0, std::memory_order_relaxed);
 }
 
-void Histogram::observe(std::chrono::nanoseconds duration) {
-    const std::int64_t ns = std::max<std::int64_t>(0, duration.count());
+void Histogram::observe(std::chrono::nanoseconds duration) { observe_raw(duration.count()); }
+
+void Histogram::observe_count(std::int64_t n) { observe_raw(n); }
+
+void Histogram::observe_raw(std::int64_t raw) {
+    const std::int64_t value = std::max<std::int64_t>(0, raw);
     std::size_t i = 0;
-    while (i < bounds_ns_.size() && ns > bounds_ns_[i]) ++i;
+    while (i < bounds_raw_.size() && value > bounds_raw_[i]) ++i;
     counts_[i].fetch_add(1, std::memory_order_relaxed);
-    sum_ns_.fetch_add(ns, std::memory_order_relaxed);
+    sum_raw_.fetch_add(value, std::memory_order_relaxed);
 }
 
 std::string Histogram::render(const std::string& name, const std::string& labels) const {
@@ -39,7 +50,7 @@ std::string Histogram::render(const std::string& name, const std::string& labels
     // _count is the +Inf bucket (as Prometheus requires); _sum is read after, so it may include an observation
     // or two that the buckets do not yet.
     const std::string braces = labels.empty() ? std::string() : "{" + labels + "}";
-    out += fmt::format("{}_sum{} {}\n", name, braces, static_cast<double>(sum_ns_.load(std::memory_order_relaxed)) / 1e9);
+    out += fmt::format("{}_sum{} {}\n", name, braces, static_cast<double>(sum_raw_.load(std::memory_order_relaxed)) / scale_);
     out += fmt::format("{}_count{} {}\n", name, braces, cumulative);
     return out;
 }
@@ -57,6 +68,15 @@ Metrics::Value& Metrics::gauge(const std::string& name, const std::string& help,
     return series(name, help, "gauge", labels);
 }
 
+Metrics::Value& Metrics::scaled_gauge(const std::string& name, const std::string& help, const std::string& labels,
+                                      double steps_per_unit) {
+    Value& value = series(name, help, "gauge", labels);
+    std::lock_guard lock(mutex_);
+    Family& family = families_[name];
+    if (family.steps_per_unit == 1 && steps_per_unit > 0) family.steps_per_unit = steps_per_unit;
+    return value;
+}
+
 Metrics::Value& Metrics::series(const std::string& name, const std::string& help, const std::string& type,
                                 const std::string& labels) {
     std::lock_guard lock(mutex_);
@@ -71,7 +91,7 @@ Metrics::Value& Metrics::series(const std::string& name, const std::string& help
 }
 
 Histogram& Metrics::histogram(const std::string& name, const std::string& help, const std::string& labels,
-                              const std::vector<double>& bounds_seconds) {
+                              const std::vector<double>& bounds, Histogram::Unit unit) {
     std::lock_guard lock(mutex_);
     Family& family = families_[name];
     if (family.type.empty()) {
@@ -79,11 +99,36 @@ Histogram& Metrics::histogram(const std::string& name, const std::string& help, 
         family.type = "histogram";
     }
     auto& slot = family.histograms[labels];
-    if (!slot) slot = std::make_unique<Histogram>(bounds_seconds);
+    if (!slot) slot = std::make_unique<Histogram>(bounds, unit);
     return *slot;
 }
 
+Metrics::RefreshHandle Metrics::on_render(std::function<void()> refresh) {
+    std::uint64_t id = 0;
+    {
+        std::lock_guard lock(refresh_mutex_);
+        id = next_refresher_++;
+        refreshers_.emplace(id, std::move(refresh));
+    }
+    return RefreshHandle(static_cast<void*>(this), [id](void* self) {
+        auto* metrics = static_cast<Metrics*>(self);
+        std::lock_guard lock(metrics->refresh_mutex_);
+        metrics->refreshers_.erase(id);
+    });
+}
+
 std::string Metrics::render() const {
+    {
+        // Held while refreshing, so a handle destroyed meanwhile waits until its function has returned.
+        std::lock_guard refreshing(refresh_mutex_);
+        for (const auto& [id, refresh] : refreshers_) {
+            try {
+                refresh();
+            } catch (const std::exception&) {
+                // A gauge left as it was is better than no metrics at all.
+            }
+        }
+    }
     std::lock_guard lock(mutex_);
     std::string out;
     for (const auto& [name, family] : families_) {
@@ -92,10 +137,11 @@ std::string Metrics::render() const {
         for (const auto& [labels, value] : family.series) {
             const std::int64_t v = value->load(std::memory_order_relaxed);
             if (v == kAbsent && family.type == "gauge") continue;
-            if (labels.empty()) {
-                out += fmt::format("{} {}\n", name, v);
+            const std::string braces = labels.empty() ? std::string() : "{" + labels + "}";
+            if (family.steps_per_unit != 1) {
+                out += fmt::format("{}{} {}\n", name, braces, static_cast<double>(v) / family.steps_per_unit);
             } else {
-                out += fmt::format("{}{{{}}} {}\n", name, labels, v);
+                out += fmt::format("{}{} {}\n", name, braces, v);
             }
         }
     }

@@ -138,6 +138,7 @@ void refresh_catalog(const Context& context, BlockingPool& pool) {
 
 Handler make_issue_handler(Context context, std::shared_ptr<BlockingPool> pool) {
     EdgeCounters::get();  // every series exists from the start, so a dashboard sees its 0
+    (void)PendingIssue::unconfirmed_answers();
     return [context, pool](Request&& request, Respond respond) {
         // The address limit comes before the credential check (a flood of bad tokens costs a lookup, not a
         // signature check); the user limit after it, so nobody can spend another user's tokens.

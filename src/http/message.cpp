@@ -2,7 +2,11 @@
 
 #include <arpa/inet.h>
 
+#include <fmt/format.h>
+
 #include <algorithm>
+#include <map>
+#include <mutex>
 
 #include "coupon/base/byte_text.hpp"
 #include "coupon/base/json_writer.hpp"
@@ -74,7 +78,31 @@ Response error_response(int status, std::string_view code, std::string_view mess
 
 Respond::Respond(Sink sink) : state_(std::make_shared<State>()) { state_->sink = std::move(sink); }
 
-void Respond::time_into(base::Histogram& latency) const {
+RouteLatency& RouteLatency::of_route(const std::string& route) {
+    static std::mutex mutex;
+    static auto* routes = new std::map<std::string, std::unique_ptr<RouteLatency>>();  // never freed, see above
+    std::lock_guard lock(mutex);
+    auto& slot = (*routes)[route];
+    if (!slot) slot = std::make_unique<RouteLatency>(route);
+    return *slot;
+}
+
+base::Histogram& RouteLatency::of(int status) {
+    const int status_class = status >= 100 && status < 600 ? status / 100 : 5;  // nothing else is sent
+    auto& slot = by_class_[static_cast<std::size_t>(status_class - 1)];
+    base::Histogram* histogram = slot.load(std::memory_order_acquire);
+    if (!histogram) {
+        // Metrics::histogram() takes a lock and returns the same series to a racing thread.
+        histogram = &base::Metrics::global().histogram(
+            "coupon_http_request_duration_seconds",
+            "time from a request's dispatch to its answer being handed to the connection, by route and status class",
+            fmt::format(R"(route="{}",status_class="{}xx")", route_, status_class));
+        slot.store(histogram, std::memory_order_release);
+    }
+    return *histogram;
+}
+
+void Respond::time_into(RouteLatency& latency) const {
     state_->started = std::chrono::steady_clock::now();
     state_->latency = &latency;
 }
@@ -83,7 +111,9 @@ bool Respond::operator()(Response&& response) const {
     if (state_->used.exchange(true)) return false;
     // time_into() ran before the handler handed this Respond to whichever thread answers now; that hand-off
     // (a queue, a lock) orders its writes before these reads.
-    if (state_->latency) state_->latency->observe(std::chrono::steady_clock::now() - state_->started);
+    if (state_->latency) {
+        state_->latency->of(response.status).observe(std::chrono::steady_clock::now() - state_->started);
+    }
     try {
         state_->sink(std::move(response));
     } catch (const std::exception& e) {

@@ -10,14 +10,14 @@ namespace {
 using domain::AcceptStatus;
 using domain::IssueResult;
 
-base::Metrics::Value& unconfirmed_answers() {
+}  // namespace
+
+base::Metrics::Value& PendingIssue::unconfirmed_answers() {
     static auto& counter = base::Metrics::global().counter(
         "coupon_http_issue_unconfirmed_total",
         "issue requests answered 202 UNCONFIRMED: the broker had not acknowledged them by the deadline");
     return counter;
 }
-
-}  // namespace
 
 PendingIssue::PendingIssue(std::string request_id, Respond respond, OutcomeBoard& board, bool async,
                            std::int64_t retry_after, domain::StoredRequests* topic)

@@ -15,6 +15,7 @@
 #include "coupon/domain/request_sink.hpp"
 #include "coupon/domain/stored_requests.hpp"
 #include "coupon/domain/types.hpp"
+#include "coupon/base/metrics.hpp"
 #include "coupon/http/message.hpp"
 #include "coupon/http/outcome_board.hpp"
 
@@ -22,6 +23,9 @@ namespace coupon::http {
 
 class PendingIssue {
 public:
+    // coupon_http_issue_unconfirmed_total; the issue route creates it at start, so it is exported (as 0)
+    // before the first UNCONFIRMED answer and alerts and dashboards can rate() it.
+    static base::Metrics::Value& unconfirmed_answers();
     // `topic` (may be null) gives a PENDING answer its place in the queue when one is known without waiting.
     PendingIssue(std::string request_id, Respond respond, OutcomeBoard& board, bool async, std::int64_t retry_after,
                  domain::StoredRequests* topic = nullptr);

@@ -61,12 +61,8 @@ void call_guarded(const Handler& handler, Request&& request, const Respond& resp
 
 void Router::add(std::string method, std::string pattern, Handler handler) {
     auto segments = split_path(pattern);
-    base::Histogram& latency = base::Metrics::global().histogram(
-        "coupon_http_request_duration_seconds",
-        "time from a request's dispatch to its answer being handed to the connection, by route",
-        "route=\"" + method + " " + pattern + "\"");
-    routes_.push_back(
-        Route{std::move(method), std::move(pattern), std::move(segments), std::move(handler), &latency});
+    RouteLatency* latency = &RouteLatency::of_route(method + " " + pattern);
+    routes_.push_back(Route{std::move(method), std::move(pattern), std::move(segments), std::move(handler), latency});
 }
 
 std::vector<RouteInfo> Router::routes() const {

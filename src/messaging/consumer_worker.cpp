@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "coupon/base/log.hpp"
+#include "messaging_metrics.hpp"
 #include "result_publisher.hpp"
 #include "store_retry.hpp"
 
@@ -89,7 +90,8 @@ ConsumerWorker::ConsumerWorker(const KafkaConfig& config, WorkerSettings setting
       waker_(std::make_shared<Waker>()),
       pipeline_(publisher, guard, [waker = waker_] { waker->wake(); }),
       committer_(settings_.topic),
-      lag_(settings_.group_id, settings_.topic) {}
+      lag_(settings_.group_id, settings_.topic),
+      batch_records_(MessagingMetrics::batch_records(settings_.topic)) {}
 
 ConsumerWorker::~ConsumerWorker() {
     {
@@ -192,6 +194,8 @@ Batch ConsumerWorker::gather() {
 }
 
 void ConsumerWorker::decide(Batch& batch) {
+    batch_records_.observe_count(static_cast<std::int64_t>(batch.size()));
+    note_taking(batch);
     auto retry_in = kFirstRetry;
     for (;;) {
         deciding_.clear();
@@ -207,6 +211,7 @@ void ConsumerWorker::decide(Batch& batch) {
         deciding_.clear();
         switch (work.verdict) {
             case BatchVerdict::Done:
+                note_decided(batch);
                 pipeline_.push(std::move(work.records), next_offsets(batch), work.what);
                 return;
             case BatchVerdict::Crashed:
@@ -224,6 +229,31 @@ void ConsumerWorker::decide(Batch& batch) {
         (void)wait_or_give_up(retry_in, [this] { return give_up(); });  // serves the member meanwhile
         retry_in = std::min<std::chrono::milliseconds>(retry_in * 2, kMaxRetry);
     }
+}
+
+void ConsumerWorker::note_taking(const Batch& batch) {
+    // Offset order per partition: the first record of a partition is its oldest.
+    std::int32_t last = -1;
+    for (const auto& m : batch) {
+        if (m->partition == last) continue;
+        last = m->partition;
+        lag_.taking(m->partition, rd_kafka_message_timestamp(m.get(), nullptr));
+    }
+}
+
+void ConsumerWorker::note_decided(const Batch& batch) {
+    // Runs of one partition are folded into one call: the per-record cost is a timestamp read.
+    std::int32_t partition = -1;
+    std::int64_t newest = -1;
+    for (const auto& m : batch) {
+        if (m->partition != partition) {
+            if (partition >= 0) lag_.decided(partition, newest);
+            partition = m->partition;
+            newest = -1;
+        }
+        newest = std::max(newest, rd_kafka_message_timestamp(m.get(), nullptr));
+    }
+    if (partition >= 0) lag_.decided(partition, newest);
 }
 
 bool ConsumerWorker::give_up() {
@@ -354,7 +384,11 @@ int ConsumerWorker::statistics_callback(rd_kafka_t*, char* json, std::size_t jso
         std::lock_guard lock(self->owned_mutex_);
         owned = self->owned_;
     }
-    self->lag_.on_statistics(std::string_view(json, json_len), owned);
+    // The records' timestamps are the producers' wall clocks, not the injected domain clock.
+    const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+    self->lag_.on_statistics(std::string_view(json, json_len), owned, now_ms);
     return 0;  // librdkafka frees the document
 }
 
@@ -375,13 +409,17 @@ void ConsumerWorker::on_rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partit
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
         log::info("consumer", "assigned {} partition(s) of {}: {} ({}, member {})", list.size(), settings_.topic,
                   fmt::join(list, ","), protocol, settings_.index);
+        MessagingMetrics::rebalances(settings_.topic, "assigned").fetch_add(1, std::memory_order_relaxed);
         on_assign(partitions, list);
         return;
     }
     if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
+        const bool lost = rd_kafka_assignment_lost(consumer_.get());
         log::info("consumer", "revoked {} partition(s) of {}: {}{} (member {})", list.size(), settings_.topic,
-                  fmt::join(list, ","), rd_kafka_assignment_lost(consumer_.get()) ? " (lost)" : "", settings_.index);
+                  fmt::join(list, ","), lost ? " (lost)" : "", settings_.index);
+        MessagingMetrics::rebalances(settings_.topic, lost ? "lost" : "revoked").fetch_add(1, std::memory_order_relaxed);
     } else {
+        MessagingMetrics::rebalances(settings_.topic, "error").fetch_add(1, std::memory_order_relaxed);
         log::error("consumer", "{} worker {}: rebalance error: {}", settings_.topic, settings_.index,
                    rd_kafka_err2str(err));
     }

@@ -80,6 +80,9 @@ private:
 
     Batch gather();
     void decide(Batch& batch);
+    // Record timestamps for the lag in seconds (consumer_lag.hpp), before and after a batch is decided.
+    void note_taking(const Batch& batch);
+    void note_decided(const Batch& batch);
     bool give_up();
     void hold_partitions();
     void release_partitions();
@@ -103,6 +106,7 @@ private:
     PublishPipeline pipeline_;
     OffsetCommitter committer_;
     ConsumerLag lag_;
+    base::Histogram& batch_records_;  // coupon_consumer_batch_records{topic}
     Offsets committable_;
 
     mutable std::mutex owned_mutex_;  // owned_ is read by other threads (readiness, metrics)

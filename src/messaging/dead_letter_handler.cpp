@@ -76,7 +76,10 @@ BatchWork DeadLetterHandler::process(const Batch& batch, const GiveUp& give_up) 
             return {BatchVerdict::Retry, {}, "failed results"};
         }
         report(letter);
-        if (failed) work.records.push_back(publisher_.result_record(*failed));
+        if (failed) {
+            work.records.push_back(publisher_.result_record(*failed));
+            policy_metrics_.count(*failed);
+        }
     }
     return work;
 }

@@ -9,6 +9,7 @@
 #include "coupon/domain/clock.hpp"
 #include "coupon/domain/dead_letters.hpp"
 #include "coupon/messaging/kafka_config.hpp"
+#include "policy_metrics.hpp"
 #include "result_publisher.hpp"
 #include "store_retry.hpp"
 #include "webhook.hpp"
@@ -36,6 +37,7 @@ private:
     ResultPublisher& publisher_;
     DeadLetterWebhook* webhook_;
     StoreRetry retry_;
+    PolicyMetrics::View policy_metrics_;  // FAILED outcomes
 };
 
 }  // namespace coupon::messaging

@@ -19,7 +19,9 @@ IssueHandler::IssueHandler(const KafkaConfig& config, ConsumeStage stage, std::u
       store_(std::move(store)),
       clock_(clock),
       publisher_(publisher),
-      after_db_commit_(std::move(after_db_commit)) {}
+      after_db_commit_(std::move(after_db_commit)),
+      transaction_seconds_(MessagingMetrics::transaction_seconds(stage_.topic)),
+      accept_to_outcome_(MessagingMetrics::accept_to_outcome(stage_.topic)) {}
 
 namespace {
 
@@ -75,7 +77,7 @@ BatchWork IssueHandler::process(const Batch& batch, const GiveUp&) {
     work.records.reserve(work.records.size() + decided.results.size() + decided.failed.size());
     for (const auto& r : decided.results) {
         work.records.push_back(publisher_.result_record(r));
-        MessagingMetrics::outcome(r.outcome).fetch_add(1, std::memory_order_relaxed);
+        policy_metrics_.count(r);
     }
     if (!decided.failed.empty()) forward(batch, request_index, requests, decided, work);
     if (!decided.results.empty()) metrics.batches.fetch_add(1, std::memory_order_relaxed);
@@ -119,6 +121,7 @@ void IssueHandler::isolate(const std::vector<domain::IssueRequest>& requests, st
 bool IssueHandler::try_apply(const std::vector<domain::IssueRequest>& requests, std::size_t from, std::size_t to,
                              Decided& out) {
     domain::CouponIssuer issuer(*store_, clock_);
+    const auto started = std::chrono::steady_clock::now();
     try {
         std::vector<domain::IssueResult> results;
         if (from == 0 && to == requests.size()) {
@@ -127,9 +130,12 @@ bool IssueHandler::try_apply(const std::vector<domain::IssueRequest>& requests, 
             results = issuer.apply({requests.begin() + static_cast<std::ptrdiff_t>(from),
                                     requests.begin() + static_cast<std::ptrdiff_t>(to)});
         }
+        transaction_seconds_.observe(std::chrono::steady_clock::now() - started);
+        observe_decided(requests, from, to);
         for (auto& r : results) out.results.push_back(std::move(r));
         return true;
     } catch (const domain::StoreError& e) {
+        transaction_seconds_.observe(std::chrono::steady_clock::now() - started);
         out.exception_class = kStoreExceptionClass;
         out.error = e.what();
     } catch (const std::exception& e) {
@@ -138,6 +144,19 @@ bool IssueHandler::try_apply(const std::vector<domain::IssueRequest>& requests, 
         out.error = e.what();
     }
     return false;
+}
+
+void IssueHandler::observe_decided(const std::vector<domain::IssueRequest>& requests, std::size_t from,
+                                   std::size_t to) {
+    // requestedAt is the accepting node's wall clock; a node whose clock runs ahead makes it 0 (observe
+    // clamps), one behind makes it longer. A replayed dead letter's requestedAt is its first accept, hours
+    // ago perhaps: not a latency of the pipeline. Records without requestedAt (the seed's) have none.
+    const domain::TimePoint now = clock_.now();
+    for (std::size_t i = from; i < to; ++i) {
+        const auto& r = requests[i];
+        if (r.replay || r.requested_at == domain::TimePoint{}) continue;
+        accept_to_outcome_.observe(now - r.requested_at);
+    }
 }
 
 bool IssueHandler::database_answers(const std::vector<domain::IssueRequest>& requests) {

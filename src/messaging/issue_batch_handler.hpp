@@ -15,7 +15,9 @@
 #include "batch_handler.hpp"
 #include "coupon/domain/clock.hpp"
 #include "coupon/domain/issue_store.hpp"
+#include "coupon/base/metrics.hpp"
 #include "coupon/messaging/kafka_config.hpp"
+#include "policy_metrics.hpp"
 #include "result_publisher.hpp"
 #include "retry_stages.hpp"
 
@@ -41,6 +43,8 @@ private:
     void isolate(const std::vector<domain::IssueRequest>& requests, std::size_t from, std::size_t to, Decided& out,
                  int& budget);
     bool try_apply(const std::vector<domain::IssueRequest>& requests, std::size_t from, std::size_t to, Decided& out);
+    // Observes accept -> outcome for requests [from, to), just decided.
+    void observe_decided(const std::vector<domain::IssueRequest>& requests, std::size_t from, std::size_t to);
     bool database_answers(const std::vector<domain::IssueRequest>& requests);
     // Failed requests as forwards to the stage's next topic (next retry topic, or the DLT).
     void forward(const Batch& batch, const std::vector<std::size_t>& request_index,
@@ -52,6 +56,9 @@ private:
     const domain::Clock& clock_;
     ResultPublisher& publisher_;
     std::function<void()> after_db_commit_;
+    base::Histogram& transaction_seconds_;
+    base::Histogram& accept_to_outcome_;
+    PolicyMetrics::View policy_metrics_;
 };
 
 }  // namespace coupon::messaging

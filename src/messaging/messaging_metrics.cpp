@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <string>
+#include <vector>
 
 namespace coupon::messaging {
 
@@ -32,9 +33,51 @@ MessagingMetrics& MessagingMetrics::get() {
     return *m;
 }
 
-MessagingMetrics::Value& MessagingMetrics::outcome(domain::Outcome outcome) {
-    return base::Metrics::global().counter("coupon_issue_outcomes_total", "Issue outcomes decided by consumers",
-                                             fmt::format(R"(status="{}")", domain::to_string(outcome)));
+namespace {
+
+// A request's way from accept to outcome: milliseconds on the issue topic, seconds to minutes through the
+// retry topics' delays.
+const std::vector<double>& outcome_buckets() {
+    static const std::vector<double> bounds{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
+                                            2.5,   5,      10,    30,   60,    120,  300, 600};
+    return bounds;
+}
+
+}  // namespace
+
+base::Histogram& MessagingMetrics::batch_records(const std::string& topic) {
+    return base::Metrics::global().histogram("coupon_consumer_batch_records",
+                                             "Records per consumer poll batch, decided together, by topic read",
+                                             fmt::format(R"(topic="{}")", topic), base::Histogram::count_buckets(),
+                                             base::Histogram::Unit::Count);
+}
+
+base::Histogram& MessagingMetrics::transaction_seconds(const std::string& topic) {
+    return base::Metrics::global().histogram(
+        "coupon_consumer_transaction_seconds",
+        "Database transactions of consumers (a batch, a part of one while isolating a bad record, a dead letter)",
+        fmt::format(R"(topic="{}")", topic));
+}
+
+base::Histogram& MessagingMetrics::accept_to_outcome(const std::string& topic) {
+    return base::Metrics::global().histogram(
+        "coupon_issue_accept_to_outcome_seconds",
+        "From a request's requestedAt (accepted by a node) to its outcome decided by a consumer, by topic decided on",
+        fmt::format(R"(topic="{}")", topic), outcome_buckets());
+}
+
+MessagingMetrics::Value& MessagingMetrics::rebalances(const std::string& topic, const char* event) {
+    return base::Metrics::global().counter(
+        "coupon_kafka_rebalances_total",
+        "Rebalance callbacks served by this node's consumer workers: partitions assigned, revoked, lost, or an error",
+        fmt::format(R"(topic="{}",event="{}")", topic, event));
+}
+
+base::Histogram& MessagingMetrics::delivery_seconds(const std::string& producer) {
+    return base::Metrics::global().histogram(
+        "coupon_kafka_produce_delivery_seconds",
+        "From produce() to the broker's acknowledgement of a stored record, by producer (requests, results)",
+        fmt::format(R"(producer="{}")", producer));
 }
 
 MessagingMetrics::Value& MessagingMetrics::backlog_records(const std::string& topic, std::int32_t partition) {

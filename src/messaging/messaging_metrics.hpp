@@ -27,7 +27,18 @@ struct MessagingMetrics {
     Value& results_received;     // results read by result listeners
 
     static MessagingMetrics& get();
-    static Value& outcome(domain::Outcome outcome);
+    // Histograms by consumer stage (the topic a worker reads: issue, retry, dead-letter) or producer. Each
+    // call takes the registry's lock: look them up once per worker / handler / producer and keep them.
+    // coupon_consumer_batch_records{topic}: records per poll batch decided together.
+    static base::Histogram& batch_records(const std::string& topic);
+    // coupon_consumer_transaction_seconds{topic}: one database transaction deciding (part of) a batch.
+    static base::Histogram& transaction_seconds(const std::string& topic);
+    // coupon_issue_accept_to_outcome_seconds{topic}: requestedAt (the front end accepted it) to decided.
+    static base::Histogram& accept_to_outcome(const std::string& topic);
+    // coupon_kafka_rebalances_total{topic,event="assigned|revoked|lost|error"}: rebalance callbacks served.
+    static Value& rebalances(const std::string& topic, const char* event);
+    // coupon_kafka_produce_delivery_seconds{producer}: produce() to the broker's acknowledgement.
+    static base::Histogram& delivery_seconds(const std::string& producer);
     static Value& backlog_records(const std::string& topic, std::int32_t partition);
     static Value& backlog_bytes(const std::string& topic, std::int32_t partition);
 };

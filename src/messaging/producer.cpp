@@ -5,17 +5,32 @@
 
 #include "coupon/base/log.hpp"
 #include "coupon/base/thread_name.hpp"
+#include "messaging_metrics.hpp"
 
 namespace coupon::messaging {
+namespace {
+
+constexpr int kStatisticsIntervalMs = 5000;  // queue depth and round trips (producer_stats.hpp), unless configured
+
+}  // namespace
 
 Producer::Producer(const KafkaConfig& config, std::string name, Properties overrides)
-    : config_(config), name_(std::move(name)), overrides_(std::move(overrides)) {}
+    : config_(config),
+      name_(std::move(name)),
+      overrides_(std::move(overrides)),
+      delivery_seconds_(MessagingMetrics::delivery_seconds(name_)),
+      stats_(name_) {}
 
 Producer::~Producer() { stop(std::chrono::seconds(5)); }
 
 void Producer::start() {
     ConfHandle conf = make_conf(config_, ClientRole::Producer, overrides_);
     rd_kafka_conf_set_dr_msg_cb(conf.get(), &Producer::on_delivery_report);
+    rd_kafka_conf_set_opaque(conf.get(), this);
+    if (!config_.producer.count("statistics.interval.ms") && !config_.common.count("statistics.interval.ms")) {
+        set_property(conf.get(), "statistics.interval.ms", std::to_string(kStatisticsIntervalMs));
+    }
+    rd_kafka_conf_set_stats_cb(conf.get(), &Producer::on_statistics);
     set_property(conf.get(), "client.id", "coupon-server-" + name_);
     rk_ = make_client(RD_KAFKA_PRODUCER, std::move(conf));
     poller_ = std::thread([this] {
@@ -52,7 +67,21 @@ rd_kafka_resp_err_t Producer::produce(const OutRecord& r, OnReport on_report) {
     return err;
 }
 
-void Producer::on_delivery_report(rd_kafka_t*, const rd_kafka_message_t* message, void*) {
+int Producer::on_statistics(rd_kafka_t*, char* json, std::size_t json_len, void* opaque) {
+    // Served by the poller thread (rd_kafka_poll), like the delivery reports.
+    try {
+        if (opaque) static_cast<Producer*>(opaque)->stats_.on_statistics(std::string_view(json, json_len));
+    } catch (const std::exception& e) {
+        log::warn("kafka", "producer statistics: {}", e.what());
+    }
+    return 0;  // librdkafka frees the document
+}
+
+void Producer::on_delivery_report(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {
+    // librdkafka measured it from produce() to this report (microseconds; -1 when it does not know).
+    if (const std::int64_t us = rd_kafka_message_latency(message); us >= 0 && !message->err && opaque) {
+        static_cast<Producer*>(opaque)->delivery_seconds_.observe(std::chrono::microseconds(us));
+    }
     std::unique_ptr<OnReport> callback(static_cast<OnReport*>(message->_private));
     if (!callback || !*callback) return;
     // Nothing may escape into librdkafka's poll loop.

@@ -15,6 +15,8 @@
 #include <vector>
 
 #include "client_config.hpp"
+#include "coupon/base/metrics.hpp"
+#include "producer_stats.hpp"
 
 namespace coupon::messaging {
 
@@ -56,11 +58,14 @@ public:
 
 private:
     static void on_delivery_report(rd_kafka_t* rk, const rd_kafka_message_t* message, void* opaque);
+    static int on_statistics(rd_kafka_t* rk, char* json, std::size_t json_len, void* opaque);
     void poll_loop();
 
     KafkaConfig config_;
     std::string name_;
     Properties overrides_;
+    base::Histogram& delivery_seconds_;  // coupon_kafka_produce_delivery_seconds{producer=name_}
+    ProducerStats stats_;                // queue depth and broker round trips
     mutable std::shared_mutex handle_mutex_;  // produce (shared) vs. the handle's destruction
     KafkaHandle rk_;
     std::atomic<bool> stopping_{false};

@@ -48,22 +48,30 @@ TEST_CASE("GET /metrics is Prometheus text that counts responses by status", "[h
     CHECK(count_404() == before + 1);
 }
 
-TEST_CASE("GET /metrics has a latency histogram per route", "[http][ops][metrics]") {
+TEST_CASE("GET /metrics has a latency histogram per route and status class", "[http][ops][metrics]") {
     ApiHarness api;
-    const std::string inf = R"(coupon_http_request_duration_seconds_bucket{route="GET /health",le="+Inf"} )";
-    const auto health_count = [&] {
+    const auto count_of = [&](const std::string& series) {
         const auto text = api.get("/metrics").body;
-        const auto at = text.find(inf);
-        return at == std::string::npos ? -1L : std::stol(text.substr(at + inf.size()));
+        const auto at = text.find(series);
+        return at == std::string::npos ? -1L : std::stol(text.substr(at + series.size()));
     };
+    const std::string health = R"(coupon_http_request_duration_seconds_bucket{route="GET /health",status_class="2xx",le="+Inf"} )";
     CHECK(api.get("/health").status == 200);
-    const long before = health_count();
+    const long before = count_of(health);
     REQUIRE(before >= 1);
     for (int i = 0; i < 3; ++i) CHECK(api.get("/health").status == 200);
-    CHECK(health_count() == before + 3);
+    CHECK(count_of(health) == before + 3);
+
+    // The same route answering 400 is another series: an error does not hide in the successes' latency.
+    const std::string bad = R"(coupon_http_request_duration_seconds_count{route="POST /api/coupons/{userId}",status_class="4xx"} )";
+    const long bad_before = std::max(0L, count_of(bad));
+    CHECK(api.post("/api/coupons/abc", R"({"couponPolicyId":1})").status == 400);
+    CHECK(count_of(bad) == bad_before + 1);
+
     const auto text = api.get("/metrics").body;
     CHECK(text.find("# TYPE coupon_http_request_duration_seconds histogram") != std::string::npos);
-    CHECK(text.find(R"(coupon_http_request_duration_seconds_bucket{route="POST /api/coupons/{userId}",le="0.0005"} )") !=
+    CHECK(text.find(R"(coupon_http_request_duration_seconds_bucket{route="POST /api/coupons/{userId}",status_class="4xx",le="0.0005"} )") !=
           std::string::npos);
-    CHECK(text.find(R"(coupon_http_request_duration_seconds_count{route="GET /health"} )") != std::string::npos);
+    CHECK(text.find(R"(coupon_http_request_duration_seconds_count{route="GET /health",status_class="2xx"} )") != std::string::npos);
+    CHECK(text.find(R"(route="GET /health",status_class="5xx")") == std::string::npos);  // created on first use
 }

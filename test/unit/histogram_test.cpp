@@ -41,3 +41,40 @@ TEST_CASE("histogram: concurrent observations are all counted", "[unit][metrics]
     CHECK(text.find("z_bucket{le=\"+Inf\"} 40000\n") != std::string::npos);
     CHECK(text.find("z_count 40000\n") != std::string::npos);
 }
+
+TEST_CASE("histogram: a count histogram takes plain numbers and renders them unscaled", "[unit][metrics]") {
+    Histogram h({1, 10, 100}, Histogram::Unit::Count);
+    h.observe_count(1);    // <= 1
+    h.observe_count(7);    // <= 10
+    h.observe_count(10);   // <= 10 (inclusive)
+    h.observe_count(500);  // +Inf
+    CHECK(h.render("batch_records", R"(topic="t")") ==
+          "batch_records_bucket{topic=\"t\",le=\"1\"} 1\n"
+          "batch_records_bucket{topic=\"t\",le=\"10\"} 3\n"
+          "batch_records_bucket{topic=\"t\",le=\"100\"} 3\n"
+          "batch_records_bucket{topic=\"t\",le=\"+Inf\"} 4\n"
+          "batch_records_sum{topic=\"t\"} 518\n"
+          "batch_records_count{topic=\"t\"} 4\n");
+}
+
+TEST_CASE("metrics: a refresher runs before each render until its handle is gone", "[unit][metrics]") {
+    coupon::base::Metrics metrics;
+    auto& gauge = metrics.gauge("refreshed_gauge", "a gauge computed at scrape time");
+    int runs = 0;
+    {
+        const auto handle = metrics.on_render([&] { gauge.store(++runs); });
+        CHECK(metrics.render().find("refreshed_gauge 1\n") != std::string::npos);
+        CHECK(metrics.render().find("refreshed_gauge 2\n") != std::string::npos);
+    }
+    CHECK(metrics.render().find("refreshed_gauge 2\n") != std::string::npos);
+    CHECK(runs == 2);
+}
+
+TEST_CASE("metrics: a scaled gauge is stored in steps and rendered in its unit", "[unit][metrics]") {
+    coupon::base::Metrics metrics;
+    metrics.scaled_gauge("rtt_seconds", "a round trip", R"(broker="b1")", 1e6).store(2500);  // 2.5 ms in us
+    metrics.gauge("plain", "an integer gauge").store(7);
+    const std::string text = metrics.render();
+    CHECK(text.find("rtt_seconds{broker=\"b1\"} 0.0025\n") != std::string::npos);
+    CHECK(text.find("plain 7\n") != std::string::npos);
+}

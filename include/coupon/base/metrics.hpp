@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -12,23 +13,33 @@
 
 namespace coupon::base {
 
-// A latency histogram with fixed buckets (upper bounds in seconds, Prometheus `le`). observe() is lock-free:
-// a short scan of the bounds and two relaxed atomic adds.
+// A histogram with fixed buckets (upper bounds, Prometheus `le`) of durations in seconds or of plain counts
+// (records per batch). Observing is lock-free: a short scan of the bounds and two relaxed atomic adds.
 class Histogram {
 public:
+    enum class Unit {
+        Seconds,  // observe(duration); bounds and _sum in seconds
+        Count,    // observe_count(n); bounds and _sum are plain numbers
+    };
     // Half a millisecond to ten seconds: an answer from the edge up to a request that went through retries.
     static const std::vector<double>& latency_buckets();
+    // 1 to 10,000: records per consumer batch (a batch is capped by max_poll_records).
+    static const std::vector<double>& count_buckets();
 
-    explicit Histogram(const std::vector<double>& bounds_seconds);
+    explicit Histogram(const std::vector<double>& bounds, Unit unit = Unit::Seconds);
     void observe(std::chrono::nanoseconds duration);
-    // Prometheus text for this series: cumulative _bucket lines, _sum (seconds) and _count.
+    void observe_count(std::int64_t n);
+    // Prometheus text for this series: cumulative _bucket lines, _sum and _count.
     std::string render(const std::string& name, const std::string& labels) const;
 
 private:
-    std::vector<double> bounds_;              // seconds, ascending
-    std::vector<std::int64_t> bounds_ns_;     // the same in nanoseconds, for observe()
+    void observe_raw(std::int64_t raw);
+
+    std::vector<double> bounds_;              // in the unit rendered, ascending
+    double scale_;                            // raw steps per unit: 1e9 (nanoseconds) or 1
+    std::vector<std::int64_t> bounds_raw_;    // the bounds in raw steps, for observe_raw()
     std::unique_ptr<std::atomic<std::int64_t>[]> counts_;  // per bucket, not cumulative; last is +Inf
-    std::atomic<std::int64_t> sum_ns_{0};
+    std::atomic<std::int64_t> sum_raw_{0};
 };
 
 class Metrics {
@@ -42,14 +53,26 @@ public:
     // name: e.g. "coupon_http_requests_total"; labels: e.g. R"(status="200")" or "".
     Value& counter(const std::string& name, const std::string& help, const std::string& labels = "");
     Value& gauge(const std::string& name, const std::string& help, const std::string& labels = "");
+    // A gauge stored in integer steps of 1/`steps_per_unit` and rendered in the unit: a duration kept in
+    // microseconds and rendered in seconds (steps_per_unit 1e6). One scale per family (the first call's).
+    Value& scaled_gauge(const std::string& name, const std::string& help, const std::string& labels,
+                        double steps_per_unit);
     Histogram& histogram(const std::string& name, const std::string& help, const std::string& labels = "",
-                         const std::vector<double>& bounds_seconds = Histogram::latency_buckets());
+                         const std::vector<double>& bounds = Histogram::latency_buckets(),
+                         Histogram::Unit unit = Histogram::Unit::Seconds);
     std::string render() const;
+
+    // Runs `refresh` at the start of every render(): for a gauge whose value is cheapest to compute when
+    // scraped (readiness). It runs on the scraping thread, so it must not block. Unregistered when the
+    // returned handle is destroyed (before whatever the function refers to).
+    using RefreshHandle = std::shared_ptr<void>;
+    [[nodiscard]] RefreshHandle on_render(std::function<void()> refresh);
 
 private:
     struct Family {
         std::string help;
         std::string type;
+        double steps_per_unit = 1;  // gauges: rendered as value / steps_per_unit
         std::map<std::string, std::unique_ptr<Value>> series;
         std::map<std::string, std::unique_ptr<Histogram>> histograms;
     };
@@ -58,6 +81,9 @@ private:
 
     mutable std::mutex mutex_;
     std::map<std::string, Family> families_;
+    mutable std::mutex refresh_mutex_;  // taken before mutex_, never inside it
+    std::map<std::uint64_t, std::function<void()>> refreshers_;
+    std::uint64_t next_refresher_ = 0;
 };
 
 }  // namespace coupon::base

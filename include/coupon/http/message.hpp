@@ -80,6 +80,22 @@ Response json_response(int status, std::string body);
 Response error_response(int status, std::string_view code, std::string_view message,
                         const std::vector<std::pair<std::string, std::string>>& extra = {});
 
+// coupon_http_request_duration_seconds{route="<method> <pattern>",status_class="2xx"} of one route: a series
+// per status class, created at its first answer (then lock-free). One per route name for the life of the
+// process, like the metrics it feeds: an answer given after its server and router are gone (a late broker
+// callback) still finds it.
+class RouteLatency {
+public:
+    static RouteLatency& of_route(const std::string& route);
+    base::Histogram& of(int status);
+
+    explicit RouteLatency(std::string route) : route_(std::move(route)) {}  // use of_route()
+
+private:
+    std::string route_;
+    std::array<std::atomic<base::Histogram*>, 5> by_class_{};  // 1xx .. 5xx
+};
+
 // Delivers a handler's answer. Copyable (copies share one state) and callable from any thread; only the
 // first call has an effect, so racing completions (a timer and a broker callback) cannot answer twice.
 class Respond {
@@ -90,15 +106,16 @@ public:
     // Returns false (and drops the response) when an answer was already given.
     bool operator()(Response&& response) const;
     bool responded() const;
-    // From now until the answer is handed to the connection, observed into `latency` (the router does this
-    // for the matched route). Call before the handler runs, from the thread that owns the request.
-    void time_into(base::Histogram& latency) const;
+    // From now until the answer is handed to the connection, observed into `latency` by the answer's
+    // status class (the router does this for the matched route). Call before the handler runs, from the
+    // thread that owns the request.
+    void time_into(RouteLatency& latency) const;
 
 private:
     struct State {
         Sink sink;
         std::atomic<bool> used{false};
-        base::Histogram* latency = nullptr;
+        RouteLatency* latency = nullptr;
         std::chrono::steady_clock::time_point started;
     };
     std::shared_ptr<State> state_;

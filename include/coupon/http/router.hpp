@@ -35,7 +35,7 @@ private:
         std::string pattern;
         std::vector<std::string> segments;
         Handler handler;
-        base::Histogram* latency;  // coupon_http_request_duration_seconds{route="<method> <pattern>"}
+        RouteLatency* latency;  // process-lifetime (RouteLatency::of_route)
     };
     std::vector<Route> routes_;
 };
