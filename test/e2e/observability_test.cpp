@@ -12,10 +12,24 @@
 #include <thread>
 
 #include "e2e_fixture.hpp"
+#include "eventually.hpp"
 
 using namespace coupon::test;
 
 namespace {
+
+// A scrape once the lag gauges are there: they come with librdkafka's statistics (every 5 s) for the
+// partitions this node owns. The last scrape when they never came (the test's checks then say what is missing).
+std::string scrape_with_lag_gauges(const RunningServer& server) {
+    std::string scrape;
+    eventually(
+        [&] {
+            scrape = server.get("/metrics").body;
+            return scrape.find("\ncoupon_kafka_consumergroup_lag_seconds{") != std::string::npos;
+        },
+        std::chrono::seconds(20), std::chrono::milliseconds(250));
+    return scrape;
+}
 
 std::string read_file(const std::string& path) {
     std::ifstream in(path);
@@ -97,14 +111,7 @@ TEST_CASE("a real server exports latency, outcomes, stock, lag and readiness aft
     // An id no policy has: counted, but under policy="other" (it must not take one of the bounded slots).
     REQUIRE(server.post("/api/coupons/12", R"({"couponPolicyId":987654})").status == 404);
 
-    // The lag gauges come with librdkafka's statistics (every 5 s) for the partitions this node owns.
-    std::string scrape;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (std::chrono::steady_clock::now() < deadline) {
-        scrape = server.get("/metrics").body;
-        if (scrape.find("\ncoupon_kafka_consumergroup_lag_seconds{") != std::string::npos) break;
-        std::this_thread::sleep_for(std::chrono::milliseconds(250));
-    }
+    const std::string scrape = scrape_with_lag_gauges(server);
     INFO(scrape);
     CHECK(sample(scrape, R"(coupon_issue_outcomes_total{policy=")" + p + R"(",outcome="ISSUED"})") == 1);
     CHECK(sample(scrape, R"(coupon_issue_outcomes_total{policy=")" + p + R"(",outcome="SOLD_OUT"})") == 0);
@@ -159,13 +166,7 @@ TEST_CASE("every metric the Grafana dashboard and the alerting rules name exists
     RunningServer server;
     const std::int64_t policy = server.create_policy(5);
     REQUIRE(server.post("/api/coupons/21", R"({"couponPolicyId":)" + std::to_string(policy) + "}").status == 200);
-    std::string scrape;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (std::chrono::steady_clock::now() < deadline) {
-        scrape = server.get("/metrics").body;
-        if (scrape.find("\ncoupon_kafka_consumergroup_lag_seconds{") != std::string::npos) break;
-        std::this_thread::sleep_for(std::chrono::milliseconds(250));
-    }
+    const std::string scrape = scrape_with_lag_gauges(server);
     const auto types = families(scrape);
 
     std::set<std::string> named;

@@ -26,17 +26,7 @@ namespace {
 // Each start logs to its own file: a restarted server must not be judged by its predecessor's lines.
 std::unique_ptr<ServerProcess> start_server(const TempDir& dir, const std::string& admin_token, std::uint16_t& port,
                                             const std::string& log_name = "server.log") {
-    std::map<std::string, std::string> env{
-        {"COUPON_HTTP_ADDRESS", "127.0.0.1"},
-        {"COUPON_HTTP_PORT", "0"},
-        {"COUPON_SERVER_DATA_DIR", dir.path() + "/data"},
-        {"COUPON_DATABASE_URL", ""},
-        {"COUPON_KAFKA_BOOTSTRAP_SERVERS", ""},
-        {"COUPON_ADMIN_TOKEN", admin_token},
-        {"COUPON_ADMIN_TOKEN_FILE", ""},
-        {"COUPON_KAFKA_CONSUMER_SESSION_TIMEOUT_MS", "6000"},
-        {"COUPON_KAFKA_CONSUMER_HEARTBEAT_INTERVAL_MS", "1000"},
-    };
+    const auto env = embedded_server_env(dir.path() + "/data", admin_token);
     auto process = std::make_unique<ServerProcess>(std::vector<std::string>{}, env, dir.path() + "/" + log_name, true);
     port = process->wait_ready();
     if (port == 0) FAIL("server did not become ready; log:\n" << process->log());

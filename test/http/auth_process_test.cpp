@@ -19,20 +19,7 @@ namespace {
 
 const std::string kAdminToken = "process-test-admin-token-0123";
 
-std::map<std::string, std::string> base_env(const TempDir& dir) {
-    return {
-        {"COUPON_HTTP_ADDRESS", "127.0.0.1"},
-        {"COUPON_HTTP_PORT", "0"},
-        {"COUPON_SERVER_DATA_DIR", dir.path() + "/data"},
-        {"COUPON_DATABASE_URL", ""},
-        {"COUPON_KAFKA_BOOTSTRAP_SERVERS", ""},
-        {"COUPON_ADMIN_TOKEN", kAdminToken},
-        {"COUPON_ADMIN_TOKEN_FILE", ""},
-        {"COUPON_AUTH_MODE", ""},
-        {"COUPON_KAFKA_CONSUMER_SESSION_TIMEOUT_MS", "6000"},
-        {"COUPON_KAFKA_CONSUMER_HEARTBEAT_INTERVAL_MS", "1000"},
-    };
-}
+std::map<std::string, std::string> base_env(const TempDir& dir) { return embedded_server_env(dir.path() + "/data", kAdminToken); }
 
 std::uint16_t listening_port(const ServerProcess& process) {
     if (!process.wait_for_log("HTTP listening on", std::chrono::seconds(60))) return 0;

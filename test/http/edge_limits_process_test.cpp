@@ -26,20 +26,10 @@ std::size_t count_of(const std::string& text, const std::string& needle) {
 TEST_CASE("a per-address limit set in the environment: 429s, counted, logged once per burst",
           "[http][process][limits]") {
     TempDir dir;
-    const std::map<std::string, std::string> env{
-        {"COUPON_HTTP_ADDRESS", "127.0.0.1"},
-        {"COUPON_HTTP_PORT", "0"},
-        {"COUPON_SERVER_DATA_DIR", dir.path() + "/data"},
-        {"COUPON_DATABASE_URL", ""},
-        {"COUPON_KAFKA_BOOTSTRAP_SERVERS", ""},
-        {"COUPON_ADMIN_TOKEN", ""},
-        {"COUPON_ADMIN_TOKEN_FILE", ""},
-        {"COUPON_AUTH_MODE", "none"},
-        {"COUPON_KAFKA_CONSUMER_SESSION_TIMEOUT_MS", "6000"},
-        {"COUPON_KAFKA_CONSUMER_HEARTBEAT_INTERVAL_MS", "1000"},
-        {"COUPON_HTTP_LIMITS_PER_ADDRESS_RATE", "0.001"},  // no token comes back during the test
-        {"COUPON_HTTP_LIMITS_PER_ADDRESS_BURST", "2"},
-    };
+    auto env = embedded_server_env(dir.path() + "/data", "");
+    env["COUPON_AUTH_MODE"] = "none";
+    env["COUPON_HTTP_LIMITS_PER_ADDRESS_RATE"] = "0.001";  // no token comes back during the test
+    env["COUPON_HTTP_LIMITS_PER_ADDRESS_BURST"] = "2";
     auto server = std::make_unique<ServerProcess>(std::vector<std::string>{}, env, dir.path() + "/server.log", true);
     const auto port = server->wait_ready();
     if (port == 0) FAIL("server did not become ready; log:\n" << server->log());

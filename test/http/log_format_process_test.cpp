@@ -15,17 +15,8 @@ using namespace coupon::test;
 
 TEST_CASE("log.format json: every line of a real server's log is a JSON object", "[http][log]") {
     TempDir dir;
-    const std::map<std::string, std::string> env{
-        {"COUPON_HTTP_ADDRESS", "127.0.0.1"},
-        {"COUPON_HTTP_PORT", "0"},
-        {"COUPON_SERVER_DATA_DIR", dir.path() + "/data"},
-        {"COUPON_DATABASE_URL", ""},
-        {"COUPON_KAFKA_BOOTSTRAP_SERVERS", ""},
-        {"COUPON_ADMIN_TOKEN", "log-format-admin-token"},
-        {"COUPON_LOG_FORMAT", "json"},
-        {"COUPON_KAFKA_CONSUMER_SESSION_TIMEOUT_MS", "6000"},
-        {"COUPON_KAFKA_CONSUMER_HEARTBEAT_INTERVAL_MS", "1000"},
-    };
+    auto env = embedded_server_env(dir.path() + "/data", "log-format-admin-token");
+    env["COUPON_LOG_FORMAT"] = "json";
     ServerProcess server({}, env, dir.path() + "/server.log", true);
     const auto port = server.wait_ready();
     REQUIRE(port != 0);

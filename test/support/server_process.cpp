@@ -112,4 +112,19 @@ int ServerProcess::stop(int signal, std::chrono::milliseconds timeout) {
     return -1;
 }
 
+std::map<std::string, std::string> embedded_server_env(const std::string& data_dir, const std::string& admin_token) {
+    return {
+        {"COUPON_HTTP_ADDRESS", "127.0.0.1"},
+        {"COUPON_HTTP_PORT", "0"},
+        {"COUPON_SERVER_DATA_DIR", data_dir},
+        {"COUPON_DATABASE_URL", ""},
+        {"COUPON_KAFKA_BOOTSTRAP_SERVERS", ""},
+        {"COUPON_ADMIN_TOKEN", admin_token},
+        {"COUPON_ADMIN_TOKEN_FILE", ""},
+        {"COUPON_AUTH_MODE", ""},
+        {"COUPON_KAFKA_CONSUMER_SESSION_TIMEOUT_MS", "6000"},
+        {"COUPON_KAFKA_CONSUMER_HEARTBEAT_INTERVAL_MS", "1000"},
+    };
+}
+
 }  // namespace coupon::test

@@ -42,4 +42,9 @@ private:
 // Path of the built server binary (set by CMake).
 std::string server_binary();
 
+// The environment of a server on loopback port 0 with the embedded broker and SQLite under `data_dir`,
+// whatever the calling shell exports (a real cluster's address, an admin token, an auth mode), with the
+// mock-friendly group timings (DESIGN.md section 7). `admin_token` empty: none from any source.
+std::map<std::string, std::string> embedded_server_env(const std::string& data_dir, const std::string& admin_token);
+
 }  // namespace coupon::test
