@@ -10,6 +10,7 @@
 #include "coupon/base/log.hpp"
 #include "coupon/http/api.hpp"
 #include "in_memory_dead_letters.hpp"
+#include "policy_catalog.hpp"
 #include "in_memory_store.hpp"
 #include "test_doubles.hpp"
 
@@ -69,7 +70,8 @@ struct World {
         const http::ApiDeps deps{sink, queries, board, clock,
                                  [] { return http::ReadyReport{true, {{"kafka", "UP"}}}; }, &dead_letters, &replayer};
         router = std::make_unique<http::Router>(http::make_routes(deps, config));
-        context = std::make_shared<const http::ApiContext>(http::ApiContext{deps, config, nullptr, nullptr});  // auth.mode=none, no limits
+        context = std::make_shared<const http::ApiContext>(http::ApiContext{deps, config, nullptr, nullptr,  // auth.mode=none, no limits
+                                                                             std::make_shared<http::PolicyCatalog>()});
     }
 
     http::HttpConfig config = world_config();

@@ -31,7 +31,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     using coupon::fuzz::call;
     using coupon::fuzz::fail;
     namespace http = coupon::http;
-    static const http::Handler issue = http::make_issue_handler(coupon::fuzz::context());
+    static const http::Handler issue = http::make_issue_handler(coupon::fuzz::context(), nullptr);
     static const http::Handler create = http::make_policy_create_handler(coupon::fuzz::context());
     static const http::Handler get_policy = http::make_policy_get_handler(coupon::fuzz::context());
     call(issue, post("/api/coupons/6", data, size));

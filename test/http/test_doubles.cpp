@@ -96,7 +96,9 @@ domain::CouponPolicy MapQueries::create_policy(const domain::NewCouponPolicy& po
     check();
     std::lock_guard lock(mutex);
     domain::CouponPolicy created;
-    created.id = static_cast<domain::PolicyId>(policies.size()) + 1;
+    // Ids are never reused, as with the real sequences (the edge's policy catalog relies on it).
+    const domain::PolicyId highest = policies.empty() ? 0 : policies.rbegin()->first;
+    created.id = last_created_id_ = std::max(last_created_id_, highest) + 1;
     created.name = policy.name;
     created.discount_type = policy.discount_type;
     created.discount_value = policy.discount_value;

@@ -100,6 +100,7 @@ private:
     mutable std::condition_variable hold_cv_;
     bool holding_ = false;
     mutable int held_calls_ = 0;
+    domain::PolicyId last_created_id_ = 0;
 };
 
 // Records every replay and answers with `answer`; `delay` makes it as slow as a broker acknowledgement.
