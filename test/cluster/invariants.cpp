@@ -112,9 +112,15 @@ private:
             const auto body = json_of(r.body);
             const std::string id = str(body, "requestId");
             if (id.empty()) {
-                if (r.status == 409 && str(body, "code") == "COUPON_SOLD_OUT") {
+                const std::string code = str(body, "code");
+                if (r.status == 409 && code == "COUPON_SOLD_OUT") {
                     ++report_.sold_out_short_circuits;
                     short_circuited_.insert(s.plan.policy);
+                } else if ((r.status == 409 && (code == "COUPON_ISSUE_NOT_OPEN" || code == "COUPON_ALREADY_ISSUED")) ||
+                           (r.status == 404 && code == "COUPON_POLICY_NOT_FOUND")) {
+                    // Answered at the edge (docs/edge-answers.md): checked against the database in check_outcomes.
+                    ++report_.edge_answers;
+                    edge_answered_.push_back({s.plan.user, s.plan.policy, code});
                 } else if (r.status == 503) {
                     ++report_.refused;
                 } else {
@@ -373,6 +379,16 @@ private:
             auto r = db_requests_.find(c.request_id);
             if (r == db_requests_.end() || r->second.outcome != "ISSUED") fail(fmt::format("coupon {} has no ISSUED request {}", c.id, c.request_id));
         }
+        // An edge answer must be what the consumer would have said: the user holds the coupon, the policy is
+        // outside its window, or it does not exist.
+        for (const auto& e : edge_answered_) {
+            const auto spec = spec_.find(e.policy);
+            const auto kind = spec == spec_.end() ? PolicySpec::Kind::Unknown : spec->second.kind;
+            const bool right = e.code == "COUPON_ALREADY_ISSUED"   ? holders_[e.policy].contains(e.user)
+                               : e.code == "COUPON_ISSUE_NOT_OPEN" ? kind == PolicySpec::Kind::NotOpen
+                                                                   : kind == PolicySpec::Kind::Unknown;
+            if (!right) fail(fmt::format("a node answered {} at the edge for user {} policy {}, which is wrong", e.code, e.user, e.policy));
+        }
         for (std::int64_t policy : short_circuited_) {
             auto p = db_policies_.find(policy);
             if (p == db_policies_.end() || p->second.second < p->second.first) {
@@ -554,6 +570,11 @@ private:
     std::vector<AcceptedRequest> accepted_;
     std::map<std::pair<std::int64_t, std::int64_t>, int> maybe_stored_;
     std::set<std::int64_t> short_circuited_;
+    struct EdgeAnswer {
+        std::int64_t user = 0, policy = 0;
+        std::string code;
+    };
+    std::vector<EdgeAnswer> edge_answered_;
     std::unordered_map<std::string, std::string> final_;
     std::unordered_map<std::string, TopicRecord> first_;
     std::map<std::int64_t, std::vector<TopicRecord>> by_policy_;
@@ -598,8 +619,9 @@ std::vector<TopicRecord> read_topic(const std::string& bootstrap, const std::str
 std::string Report::summary() const {
     std::string out = fmt::format(
         "requests {}, accepted {}, unanswered {}, unconfirmed(202) {}, refused(503) {}, sold-out short-circuits {}, "
-        "topic records {} (duplicates {}), stored but unanswered {}, through retry topics {}, drain {:.1f}s\noutcomes:",
-        requests, accepted, unanswered, unconfirmed, refused, sold_out_short_circuits, topic_records, topic_duplicates,
+        "other edge answers {}, topic records {} (duplicates {}), stored but unanswered {}, through retry topics {}, "
+        "drain {:.1f}s\noutcomes:",
+        requests, accepted, unanswered, unconfirmed, refused, sold_out_short_circuits, edge_answers, topic_records, topic_duplicates,
         stored_unanswered, retried, drain_seconds);
     for (const auto& [o, n] : outcomes) out += fmt::format(" {}={}", o, n);
     out += "\nissued per policy:";

@@ -144,7 +144,10 @@ TEST_CASE("realkafka: three nodes share the cluster: one joins and one is killed
     // meant for; the audit above is what proves nothing was lost.
     CHECK(ownership.gaps > 0);  // the join and the kill did move partitions
     // The floods exercised what they claim to.
-    CHECK(report.accepted > 500);
+    // A user's repeated claims are answered at the edge once a node has read the user's coupon (269 of 1,200
+    // in one run, docs/edge-answers.md), so fewer reach the broker than before.
+    CHECK(report.accepted + report.edge_answers > 500);
+    CHECK(report.accepted > 300);
     CHECK(report.issued.at(p1) == 40);
     CHECK(report.issued.at(p2) == 80);
     CHECK(report.issued.at(large) > 100);
