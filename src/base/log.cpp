@@ -24,6 +24,36 @@ std::string_view name_of(Level level) {
     return "?";
 }
 
+// In text, a field from a client could end the line early or carry terminal escapes: control bytes become
+// '?' and a value is cut, so one call stays one line (JSON escapes instead).
+constexpr std::size_t kTextFieldMax = 128;
+
+void append_text_field(std::string& line, std::string_view key, std::string_view value) {
+    line += ' ';
+    line += key;
+    line += '=';
+    if (value.size() > kTextFieldMax) value = value.substr(0, kTextFieldMax);
+    for (const char c : value) line += (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) ? '?' : c;
+}
+
+void append_text_fields(std::string& line, const Fields& f) {
+    if (!f.request_id.empty()) append_text_field(line, "requestId", f.request_id);
+    if (!f.user_id.empty()) append_text_field(line, "userId", f.user_id);
+    if (f.policy_id) append_text_field(line, "policyId", std::to_string(*f.policy_id));
+    if (!f.topic.empty()) append_text_field(line, "topic", f.topic);
+    if (f.partition) append_text_field(line, "partition", std::to_string(*f.partition));
+    if (f.offset) append_text_field(line, "offset", std::to_string(*f.offset));
+}
+
+void append_json_fields(base::JsonObjectWriter& object, const Fields& f) {
+    if (!f.request_id.empty()) object.text("requestId", f.request_id);
+    if (!f.user_id.empty()) object.text("userId", f.user_id);
+    if (f.policy_id) object.number("policyId", *f.policy_id);
+    if (!f.topic.empty()) object.text("topic", f.topic);
+    if (f.partition) object.number("partition", *f.partition);
+    if (f.offset) object.number("offset", *f.offset);
+}
+
 }  // namespace
 
 void set_level(Level level) { g_level.store(level, std::memory_order_relaxed); }
@@ -48,20 +78,29 @@ bool parse_format(std::string_view text, Format& out) {
 }
 
 std::string format_line(Format format, std::string_view time, Level level, std::string_view component,
-                        std::string_view message) {
-    if (format == Format::Text) return fmt::format("{} {} [{}] {}\n", time, name_of(level), component, message);
+                        std::string_view message, const Fields& fields) {
+    if (format == Format::Text) {
+        std::string line = fmt::format("{} {} [{}] {}", time, name_of(level), component, message);
+        append_text_fields(line, fields);
+        line += '\n';
+        return line;
+    }
     std::string line;
     line.reserve(64 + component.size() + message.size());
     std::string_view name = name_of(level);
     while (name.ends_with(' ')) name.remove_suffix(1);
-    base::JsonObjectWriter(line).text("time", time).text("level", name).text("component", component).text("message", message).close();
+    base::JsonObjectWriter object(line);
+    object.text("time", time).text("level", name).text("component", component).text("message", message);
+    append_json_fields(object, fields);
+    object.close();
     line += '\n';
     return line;
 }
 
-void write(Level level, std::string_view component, std::string_view message) {
+void write(Level level, std::string_view component, std::string_view message, const Fields& fields) {
     const auto now = std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
-    std::string line = format_line(g_format.load(std::memory_order_relaxed), base::format_time(now), level, component, message);
+    std::string line =
+        format_line(g_format.load(std::memory_order_relaxed), base::format_time(now), level, component, message, fields);
     // One write() per line: atomic for pipes and files up to PIPE_BUF, good enough for log lines.
     const char* p = line.data();
     std::size_t left = line.size();

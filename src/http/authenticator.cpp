@@ -178,7 +178,7 @@ std::optional<Response> refuse_other_user(const Authenticator& auth, const Ident
     refusals.forbidden.fetch_add(1, std::memory_order_relaxed);
     std::uint64_t dropped = 0;
     if (refusals.log.allow(dropped)) {
-        log::warn("auth", "user {} refused: the credential names another user{}", user.substr(0, 32),
+        log::warn("auth", {.user_id = user.substr(0, 32)}, "user refused: the credential names another user{}",
                   dropped > 0 ? " (" + std::to_string(dropped) + " more refusals not logged)" : std::string());
     }
     return auth.forbidden("the credential does not name user " + std::string(user));

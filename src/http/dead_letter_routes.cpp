@@ -179,7 +179,7 @@ Response replay_one(const ApiContext& context, const ReplayWorker& worker, std::
         status_url = "/api/coupon-requests/" + letter->request->request_id;
         body["requestId"] = letter->request->request_id;
         body["statusUrl"] = status_url;
-        log::info("http", "dead letter {} replayed: request {}", id, letter->request->request_id);
+        log::info("http", {.request_id = letter->request->request_id}, "dead letter {} replayed", id);
     } else {
         body["requestId"] = nullptr;
         body["statusUrl"] = nullptr;

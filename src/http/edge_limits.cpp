@@ -77,8 +77,8 @@ std::optional<Response> EdgeLimits::admit_user(std::int64_t user) {
     user_.refused.fetch_add(1, std::memory_order_relaxed);
     std::uint64_t suppressed = 0;
     if (user_.log.allow(suppressed)) {
-        log::warn("http", "edge limit: user {} refused (429, retry after {} s); {} refusals since the previous "
-                  "line left out", user, decision.retry_after_seconds, suppressed);
+        log::warn("http", {.user_id = std::to_string(user)}, "edge limit: user refused (429, retry after {} s); {} refusals since the "
+                  "previous line left out", decision.retry_after_seconds, suppressed);
     }
     return too_many(decision.retry_after_seconds, "user");
 }

@@ -113,7 +113,7 @@ void submit(const Claim& claim) {
             }
         });
     } catch (const std::exception& e) {
-        log::error("http", "submitting request {} failed: {}", issue.request_id, e.what());
+        log::error("http", {.request_id = issue.request_id}, "submitting the request failed: {}", e.what());
         pending->on_stored(AcceptStatus::Unavailable, e.what());
     }
 }

@@ -49,14 +49,14 @@ void PendingIssue::on_stored(AcceptStatus status, const std::string& detail, dom
             if (async_ || early) respond_(stored_response(early));
             return;
         case Broker::Refused:
-            log::debug("http", "request {} refused by the sink: {}", request_id_, detail);
+            log::debug("http", {.request_id = request_id_}, "request refused by the sink: {}", detail);
             if (early) {  // its outcome proves it was stored (a copy of it, at least): say that
                 respond_(stored_response(early));
                 return;
             }
             if (told_unconfirmed) {
-                log::info("http", "request {} was answered UNCONFIRMED and is now known NOT_QUEUED: {}", request_id_,
-                          detail);
+                log::info("http", {.request_id = request_id_},
+                          "request answered UNCONFIRMED is now known NOT_QUEUED: {}", detail);
                 board_.not_queued(request_id_);
                 return;
             }
@@ -64,7 +64,7 @@ void PendingIssue::on_stored(AcceptStatus status, const std::string& detail, dom
             respond_(refused_response(status, retry_after_));
             return;
         case Broker::Unknown:
-            log::warn("http", "request {}: the broker may or may not have stored it: {}", request_id_, detail);
+            log::warn("http", {.request_id = request_id_}, "the broker may or may not have stored the request: {}", detail);
             if (early) {
                 respond_(stored_response(early));
             } else if (!told_unconfirmed) {

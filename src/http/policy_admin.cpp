@@ -77,7 +77,8 @@ Handler make_policy_create_handler(Context context) {
         }
         const auto created = context->deps.queries.create_policy(policy);
         context->catalog->remember(created);  // this node answers its claims at the edge at once
-        log::info("http", "coupon policy {} created: '{}', {} coupons", created.id, created.name, created.total_quantity);
+        log::info("http", {.policy_id = created.id}, "coupon policy created: '{}', {} coupons", created.name,
+                  created.total_quantity);
         auto response = json_response(201, boost::json::serialize(policy_json(created)));
         response.headers.set("Location", "/api/coupon-policies/" + std::to_string(created.id));
         respond(std::move(response));

@@ -89,14 +89,18 @@ void DeadLetterHandler::report(const domain::DeadLetter& letter) {
     if (letter.request) {
         const auto& r = *letter.request;
         log::error("dead-letter",
-                   "dead letter #{} ({}-{}@{}): request {} (user {}, policy {}) first read at {}-{}@{} failed for good: "
-                   "{}",
-                   letter.id, letter.topic, letter.partition, letter.offset, r.request_id, r.user_id, r.policy_id,
+                   {.request_id = r.request_id,
+                    .user_id = std::to_string(r.user_id),
+                    .policy_id = r.policy_id,
+                    .topic = letter.topic,
+                    .partition = letter.partition,
+                    .offset = letter.offset},
+                   "dead letter #{}: request first read at {}-{}@{} failed for good: {}", letter.id,
                    letter.original_topic, letter.original_partition, letter.original_offset, letter.error);
     } else {
-        log::error("dead-letter", "dead letter #{} ({}-{}@{}): undecodable record first read at {}-{}@{}: {}", letter.id,
-                   letter.topic, letter.partition, letter.offset, letter.original_topic, letter.original_partition,
-                   letter.original_offset, letter.error);
+        log::error("dead-letter", {.topic = letter.topic, .partition = letter.partition, .offset = letter.offset},
+                   "dead letter #{}: undecodable record first read at {}-{}@{}: {}", letter.id, letter.original_topic,
+                   letter.original_partition, letter.original_offset, letter.error);
     }
     if (webhook_) webhook_->notify(describe_dead_letter(letter));
 }

@@ -57,8 +57,8 @@ BatchWork IssueHandler::process(const Batch& batch, const GiveUp&) {
             request_index.push_back(i);
             continue;
         }
-        log::warn("consumer", "poison record {}-{}@{}: {}; sending it to {}", rd_kafka_topic_name(m.rkt), m.partition,
-                  m.offset, decoded.error, config_.topics.dlt);
+        log::warn("consumer", {.topic = rd_kafka_topic_name(m.rkt), .partition = m.partition, .offset = m.offset},
+                  "poison record: {}; sending it to {}", decoded.error, config_.topics.dlt);
         metrics.poison.fetch_add(1, std::memory_order_relaxed);
         work.records.push_back(dead_letter_record(config_, m, kPoisonExceptionClass, decoded.error));
     }
@@ -195,8 +195,8 @@ void IssueHandler::forward(const Batch& batch, const std::vector<std::size_t>& r
         work.records.push_back(forward_record(m, f));
     }
     work.what = stage_.next_is_dlt ? "results and dead letters" : "results and retries";
-    log::warn("consumer", "database failed {} request(s) from {}: {}; forwarding them to {}{}", decided.failed.size(),
-              stage_.topic, decided.error, stage_.next_topic,
+    log::warn("consumer", {.topic = stage_.topic}, "database failed {} request(s): {}; forwarding them to {}{}",
+              decided.failed.size(), decided.error, stage_.next_topic,
               stage_.next_is_dlt ? " (last attempt)" : fmt::format(" (due in {} ms)", stage_.next_delay.count()));
     // Stored BEFORE the offsets are committed (the worker's pipeline): the records are safe in the next topic.
     (stage_.next_is_dlt ? metrics.exhausted : metrics.retried)

@@ -63,7 +63,8 @@ struct IssueTopicReader::Impl {
             return Answer::DoesNotHold;  // the topic has no such partition (per the broker's metadata)
         }
         if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-            log::warn("kafka", "looking up {}-{}@{}: {}", topic, where.partition, where.offset, rd_kafka_err2str(err));
+            log::warn("kafka", {.request_id = request_id, .topic = topic, .partition = where.partition, .offset = where.offset},
+                      "looking up a request in its topic: {}", rd_kafka_err2str(err));
             return Answer::CannotTell;
         }
         if (where.offset < low || where.offset >= high) return Answer::DoesNotHold;
@@ -75,8 +76,8 @@ struct IssueTopicReader::Impl {
         PartitionList assignment(rd_kafka_topic_partition_list_new(1));
         rd_kafka_topic_partition_list_add(assignment.get(), topic.c_str(), where.partition)->offset = where.offset;
         if (rd_kafka_resp_err_t err = rd_kafka_assign(consumer.get(), assignment.get())) {
-            log::warn("kafka", "looking up {}-{}@{}: assign: {}", topic, where.partition, where.offset,
-                      rd_kafka_err2str(err));
+            log::warn("kafka", {.request_id = request_id, .topic = topic, .partition = where.partition, .offset = where.offset},
+                      "looking up a request in its topic: assign: {}", rd_kafka_err2str(err));
             return Answer::CannotTell;
         }
         Answer answer = Answer::CannotTell;
@@ -123,7 +124,7 @@ domain::StoredRequests::Answer IssueTopicReader::holds(const std::string& reques
     try {
         answer = r.look(request_id, where);
     } catch (const std::exception& e) {
-        log::warn("kafka", "looking up request {}: {}", request_id, e.what());
+        log::warn("kafka", {.request_id = request_id}, "looking up a request in its topic: {}", e.what());
         r.consumer.reset();  // a fresh handle next time
         return Answer::CannotTell;
     }

@@ -35,8 +35,8 @@ void OffsetCommitter::commit_async(rd_kafka_t* consumer, rd_kafka_queue_t* resul
         }
         if (auto c = committed_.find(it->first); c != committed_.end() && it->second < c->second) {
             // Invariant: while a member owns a partition its commits only move forward (STYLE.md 15).
-            log::error("consumer", "{} [{}]: commit would move back from {} to {}; skipped", topic_, it->first,
-                       c->second, it->second);
+            log::error("consumer", {.topic = topic_, .partition = it->first},
+                       "commit would move back from offset {} to {}; skipped", c->second, it->second);
             it = pending_.erase(it);
             continue;
         }

@@ -29,8 +29,8 @@ struct ResultListener::Impl {
             m.payload ? std::string_view(static_cast<const char*>(m.payload), m.len) : std::string_view();
         auto decoded = decode_result(value);
         if (!decoded.value) {
-            log::warn("results", "skipping undecodable result {}-{}@{}: {}", config.topics.results, m.partition,
-                      m.offset, decoded.error);
+            log::warn("results", {.topic = config.topics.results, .partition = m.partition, .offset = m.offset},
+                      "skipping an undecodable result: {}", decoded.error);
             return;
         }
         MessagingMetrics::get().results_received.fetch_add(1, std::memory_order_relaxed);
