@@ -60,16 +60,33 @@ std::string describe_dead_letter(const domain::DeadLetter& letter) {
     return boost::json::serialize(o);
 }
 
-DeadLetterHandler::DeadLetterHandler(std::unique_ptr<domain::DeadLetterStore> store, const domain::Clock& clock,
-                                     ResultPublisher& publisher, DeadLetterWebhook* webhook)
-    : store_(std::move(store)), clock_(clock), publisher_(publisher), webhook_(webhook) {}
+DeadLetterHandler::DeadLetterHandler(const std::string& topic, std::unique_ptr<domain::DeadLetterStore> store,
+                                     const domain::Clock& clock, ResultPublisher& publisher,
+                                     DeadLetterWebhook* webhook)
+    : store_(std::move(store)),
+      clock_(clock),
+      publisher_(publisher),
+      webhook_(webhook),
+      transaction_seconds_(MessagingMetrics::transaction_seconds(topic)) {}
 
 BatchWork DeadLetterHandler::process(const Batch& batch, const GiveUp& give_up) {
     BatchWork work{BatchVerdict::Done, {}, "failed results"};
     for (const auto& m : batch) {
         domain::DeadLetter letter = to_dead_letter(*m, clock_.now());
         std::optional<domain::IssueResult> failed;
-        const bool stored = retry_.run([&] { failed = store_->record(letter, clock_.now()); }, give_up);
+        const bool stored = retry_.run(
+            [&] {
+                // Each attempt is one transaction; a failed one is timed too (a slow failure is what to see).
+                const auto started = std::chrono::steady_clock::now();
+                try {
+                    failed = store_->record(letter, clock_.now());
+                } catch (...) {
+                    transaction_seconds_.observe(std::chrono::steady_clock::now() - started);
+                    throw;
+                }
+                transaction_seconds_.observe(std::chrono::steady_clock::now() - started);
+            },
+            give_up);
         if (!stored) {
             // Giving up (stopping or revoked): the letters stored so far are kept; record() returns their
             // FAILED result again when they are read again, and it is published then.

@@ -23,9 +23,9 @@ std::string describe_dead_letter(const domain::DeadLetter& letter);
 
 class DeadLetterHandler final : public BatchHandler {
 public:
-    // webhook may be null (none configured).
-    DeadLetterHandler(std::unique_ptr<domain::DeadLetterStore> store, const domain::Clock& clock,
-                      ResultPublisher& publisher, DeadLetterWebhook* webhook);
+    // webhook may be null (none configured); topic labels the transaction-time histogram.
+    DeadLetterHandler(const std::string& topic, std::unique_ptr<domain::DeadLetterStore> store,
+                      const domain::Clock& clock, ResultPublisher& publisher, DeadLetterWebhook* webhook);
 
     BatchWork process(const Batch& batch, const GiveUp& give_up) override;
 
@@ -37,6 +37,7 @@ private:
     ResultPublisher& publisher_;
     DeadLetterWebhook* webhook_;
     StoreRetry retry_;
+    base::Histogram& transaction_seconds_;  // coupon_consumer_transaction_seconds{topic=<dlt>}: one per letter
     PolicyMetrics::View policy_metrics_;  // FAILED outcomes
 };
 

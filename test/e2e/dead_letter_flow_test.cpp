@@ -72,6 +72,9 @@ TEST_CASE("a request the database cannot take is retried, dead-lettered, listed 
     CHECK(str(letter, "requestId") == id);
     CHECK(str(letter, "originalTopic") == "coupon-issue-topic");
     CHECK_FALSE(str(letter, "error").empty());
+    // The DLT member's database transaction was timed under its own topic (issue 12: transaction time per stage).
+    CHECK(server.get("/metrics").body.find("\ncoupon_consumer_transaction_seconds_count{topic=\"coupon-issue-topic.DLT\"} ") !=
+          std::string::npos);
     const std::string letter_id = std::to_string(letter.at("id").as_int64());
     CHECK(server.database->count("SELECT COUNT(*) FROM coupon") == 0);
 
