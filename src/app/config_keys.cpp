@@ -21,6 +21,10 @@ void bind_all(Config& c, ConfigBinder& b) {
            "message");
     b.moved("server.log_level", "log.level");
 
+    b.bind("metrics.policy_series", c.metrics.policy_series, 0, 10000,
+           "policies with series of their own in coupon_issue_outcomes_total and coupon_policy_remaining_stock "
+           "(7 series each); later ones count under policy=\"other\"");
+
     b.bind("http.address", c.http.address, "listen address");
     b.bind("http.port", c.http.port, 0, 65535, "listen port (0: any free port, logged)");
     b.bind("http.threads", c.http.threads, 1, 64, "I/O threads");

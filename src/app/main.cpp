@@ -2,6 +2,7 @@
 #include <cstdio>
 
 #include "cli.hpp"
+#include "coupon/messaging/policy_series.hpp"
 #include "commands.hpp"
 #include "coupon/base/log.hpp"
 
@@ -34,6 +35,7 @@ int main(int argc, char** argv) {
     coupon::log::Format format{};
     coupon::log::parse_format(config.log.format, format);
     coupon::log::set_format(format);
+    coupon::messaging::set_policy_series_bound(static_cast<std::size_t>(config.metrics.policy_series));
     coupon::log::info("app", "coupon-server {} ({})", COUPON_VERSION,
                       command_line->config_path.empty() ? "built-in defaults" : command_line->config_path);
     try {

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace coupon::messaging {
 namespace {
 
@@ -11,10 +13,13 @@ constexpr const char* kOutcomesHelp =
 constexpr const char* kStockName = "coupon_policy_remaining_stock";
 constexpr const char* kStockHelp =
     "Coupons left per policy as the last transaction of this node's consumers saw it (min across nodes is newest)";
-// A View forgets its cache past this (policies beyond the bound are cached too, each pointing at "other").
-constexpr std::size_t kMaxCached = 4 * PolicyMetrics::kMaxPolicies;
+// A View forgets its cache past this many times the bound (policies beyond the bound are cached too, each
+// pointing at "other").
+constexpr std::size_t kCacheFactor = 4;
 
 }  // namespace
+
+void set_policy_series_bound(std::size_t policies) { PolicyMetrics::global().set_max_policies(policies); }
 
 PolicyMetrics& PolicyMetrics::global() {
     static PolicyMetrics* instance = new PolicyMetrics();  // never destroyed: consumers may count at exit
@@ -42,7 +47,7 @@ PolicyMetrics::Series PolicyMetrics::make(const std::string& policy_label, bool 
 const PolicyMetrics::Series& PolicyMetrics::series(domain::PolicyId policy) {
     std::lock_guard lock(mutex_);
     if (auto it = policies_.find(policy); it != policies_.end()) return it->second;
-    if (policies_.size() >= kMaxPolicies) return other_;
+    if (policies_.size() >= max_policies()) return other_;
     return policies_.emplace(policy, make(std::to_string(policy), true)).first->second;
 }
 
@@ -51,7 +56,7 @@ const PolicyMetrics::Series& PolicyMetrics::other() { return other_; }
 const PolicyMetrics::Series& PolicyMetrics::View::lookup(const domain::IssueResult& result) {
     if (result.outcome == domain::Outcome::NotFound) return global().other();
     if (auto it = cache_.find(result.policy_id); it != cache_.end()) return *it->second;
-    if (cache_.size() >= kMaxCached) cache_.clear();
+    if (cache_.size() >= kCacheFactor * std::max<std::size_t>(global().max_policies(), 16)) cache_.clear();
     const Series& s = global().series(result.policy_id);
     cache_.emplace(result.policy_id, &s);
     return s;

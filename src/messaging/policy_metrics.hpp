@@ -2,7 +2,8 @@
 // Outcomes and stock per coupon policy, bounded:
 //   coupon_issue_outcomes_total{policy="<id>",outcome="ISSUED|ALREADY_ISSUED|SOLD_OUT|NOT_FOUND|NOT_OPEN|FAILED"}
 //   coupon_policy_remaining_stock{policy="<id>"}
-// The first kMaxPolicies policies decided since the process started get series of their own; later ones count
+// The first max_policies() (metrics.policy_series) policies decided since the process started get series of
+// their own; later ones count
 // under policy="other" (series are never dropped: a counter must not vanish). A NOT_FOUND outcome always counts
 // under "other": its id belongs to no policy, and anyone can send any id, so it must not take a slot.
 //
@@ -13,18 +14,19 @@
 // Counting is per record on the consumer's path: a View (one per consumer thread) caches the series it has
 // seen, so the registry's lock is taken once per policy, not per record.
 #include <array>
+#include <atomic>
 #include <cstddef>
 #include <mutex>
 #include <unordered_map>
 
 #include "coupon/base/metrics.hpp"
 #include "coupon/domain/types.hpp"
+#include "coupon/messaging/policy_series.hpp"
 
 namespace coupon::messaging {
 
 class PolicyMetrics {
 public:
-    static constexpr std::size_t kMaxPolicies = 100;
     static constexpr std::size_t kOutcomes = static_cast<std::size_t>(domain::Outcome::Failed) + 1;
 
     struct Series {
@@ -33,7 +35,9 @@ public:
     };
 
     static PolicyMetrics& global();
-    // The policy's series, or "other" once kMaxPolicies policies have their own. Takes a lock.
+    std::size_t max_policies() const { return max_policies_.load(std::memory_order_relaxed); }
+    void set_max_policies(std::size_t policies) { max_policies_.store(policies, std::memory_order_relaxed); }
+    // The policy's series, or "other" once max_policies() policies have their own. Takes a lock.
     const Series& series(domain::PolicyId policy);
     const Series& other();
 
@@ -52,6 +56,7 @@ private:
     PolicyMetrics();
     Series make(const std::string& policy_label, bool with_stock);
 
+    std::atomic<std::size_t> max_policies_{kDefaultPolicySeries};
     std::mutex mutex_;
     std::unordered_map<domain::PolicyId, Series> policies_;
     Series other_;

@@ -137,6 +137,23 @@ TEST_CASE("a real server exports latency, outcomes, stock, lag and readiness aft
     CHECK(server.process->stop(SIGTERM) == 0);
 }
 
+TEST_CASE("metrics.policy_series bounds the policies with series of their own", "[e2e][metrics]") {
+    RunningServer server(std::map<std::string, std::string>{{"COUPON_METRICS_POLICY_SERIES", "1"}});
+    const std::string first = std::to_string(server.create_policy(5));
+    const std::string second = std::to_string(server.create_policy(5));
+    REQUIRE(server.post("/api/coupons/21", R"({"couponPolicyId":)" + first + "}").status == 200);
+    REQUIRE(server.post("/api/coupons/22", R"({"couponPolicyId":)" + second + "}").status == 200);
+
+    const std::string scrape = server.get("/metrics").body;
+    INFO(scrape);
+    CHECK(sample(scrape, R"(coupon_issue_outcomes_total{policy=")" + first + R"(",outcome="ISSUED"})") == 1);
+    CHECK(sample(scrape, R"(coupon_policy_remaining_stock{policy=")" + first + R"("})") == 4);
+    // The second policy is past the bound of 1: no series of its own, counted under "other".
+    CHECK(scrape.find(R"(policy=")" + second + R"(")") == std::string::npos);
+    CHECK(sample(scrape, R"(coupon_issue_outcomes_total{policy="other",outcome="ISSUED"})") == 1);
+    CHECK(server.process->stop(SIGTERM) == 0);
+}
+
 TEST_CASE("every metric the Grafana dashboard and the alerting rules name exists in a real scrape",
           "[e2e][metrics]") {
     const std::string root = COUPON_SOURCE_DIR;

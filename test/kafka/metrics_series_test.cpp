@@ -89,7 +89,7 @@ TEST_CASE("outcomes per policy: bounded, unknown ids and policies past the bound
     CHECK(outcomes("other", "NOT_FOUND") >= 1);
 
     // More policies than the bound: the first ones get series, the rest count under "other".
-    constexpr int kPolicies = static_cast<int>(PolicyMetrics::kMaxPolicies) + 50;
+    const int kPolicies = static_cast<int>(PolicyMetrics::global().max_policies()) + 50;
     // (Other tests in the same process may have taken slots before: count, do not assume.)
     int own = 0;
     int first_other = -1;
@@ -101,7 +101,7 @@ TEST_CASE("outcomes per policy: bounded, unknown ids and policies past the bound
         if (first_other >= 0) CHECK_FALSE(has_own);  // first come, first served: no slot frees up later
     }
     CHECK(own >= 1);
-    CHECK(own <= static_cast<int>(PolicyMetrics::kMaxPolicies) - 1);  // 500001 holds one
+    CHECK(own <= static_cast<int>(PolicyMetrics::global().max_policies()) - 1);  // 500001 holds one
     CHECK(outcomes("other", "ISSUED") - other_before == kPolicies - own);
     CHECK(sample(fmt::format(R"(coupon_policy_remaining_stock{{policy="{}"}})", 600'000 + kPolicies - 1)) == -1);
 }

@@ -11,6 +11,7 @@
 
 #include "coupon/http/http_config.hpp"
 #include "coupon/messaging/kafka_config.hpp"
+#include "coupon/messaging/policy_series.hpp"
 #include "coupon/store/database_config.hpp"
 
 namespace coupon::app {
@@ -36,6 +37,10 @@ struct LogSettings {
     std::string format = "text";  // text | json (coupon/base/log.hpp)
 };
 
+struct MetricsSettings {
+    int policy_series = static_cast<int>(messaging::kDefaultPolicySeries);
+};
+
 // Files the loader reads secrets from (into http.admin_token and http.auth.jwt).
 struct SecretFiles {
     std::string admin_token;
@@ -48,6 +53,7 @@ struct SecretFiles {
 struct Config {
     ServerSettings server;
     LogSettings log;
+    MetricsSettings metrics;
     SecretFiles secret_files;
     http::HttpConfig http;
     store::DatabaseConfig database;
