@@ -117,18 +117,34 @@ Metrics::RefreshHandle Metrics::on_render(std::function<void()> refresh) {
     });
 }
 
-std::string Metrics::render() const {
-    {
-        // Held while refreshing, so a handle destroyed meanwhile waits until its function has returned.
-        std::lock_guard refreshing(refresh_mutex_);
-        for (const auto& [id, refresh] : refreshers_) {
-            try {
-                refresh();
-            } catch (const std::exception&) {
-                // A gauge left as it was is better than no metrics at all.
-            }
+void Metrics::refresh() const {
+    // Held while refreshing, so a handle destroyed meanwhile waits until its function has returned.
+    std::lock_guard refreshing(refresh_mutex_);
+    for (const auto& [id, refresh] : refreshers_) {
+        try {
+            refresh();
+        } catch (const std::exception&) {
+            // A gauge left as it was is better than no metrics at all.
         }
     }
+}
+
+std::vector<Metrics::Sample> Metrics::samples(const std::string& name) const {
+    refresh();
+    std::lock_guard lock(mutex_);
+    std::vector<Sample> out;
+    const auto family = families_.find(name);
+    if (family == families_.end()) return out;
+    for (const auto& [labels, value] : family->second.series) {
+        const std::int64_t v = value->load(std::memory_order_relaxed);
+        if (v == kAbsent && family->second.type == "gauge") continue;
+        out.push_back(Sample{labels, static_cast<double>(v) / family->second.steps_per_unit});
+    }
+    return out;
+}
+
+std::string Metrics::render() const {
+    refresh();
     std::lock_guard lock(mutex_);
     std::string out;
     for (const auto& [name, family] : families_) {

@@ -8,6 +8,7 @@
 #include "edge_limits.hpp"
 #include "coupon/base/metrics.hpp"
 #include "handlers.hpp"
+#include "operator_overview.hpp"
 #include "policy_catalog.hpp"
 #include "replay_worker.hpp"
 
@@ -61,6 +62,9 @@ Router make_routes(ApiDeps deps, const HttpConfig& config) {
     router.add("GET", "/ready", blocking(make_ready_handler(context)));  // it pings the database
     router.add("GET", "/metrics", make_metrics_handler());
     router.add("GET", "/openapi.yaml", make_openapi_handler());
+    router.add("GET", "/api/admin/overview", blocking(make_operator_overview_handler(context)));
+    router.add("GET", "/admin", make_operator_page_handler());
+    router.add("GET", "/demo", make_demo_page_handler());
     return router;
 }
 

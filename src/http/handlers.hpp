@@ -33,6 +33,8 @@ Handler make_health_handler();                         // GET /health
 Handler make_ready_handler(Context context);           // GET /ready
 Handler make_metrics_handler();                        // GET /metrics
 Handler make_openapi_handler();                        // GET /openapi.yaml
+Handler make_operator_page_handler();                  // GET /admin/ (the page; its data needs the admin token)
+Handler make_demo_page_handler();                      // GET /demo/
 
 class ReplayWorker;
 Handler make_dead_letter_list_handler(Context context);  // GET /api/admin/dead-letters (admin)

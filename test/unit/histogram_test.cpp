@@ -78,3 +78,19 @@ TEST_CASE("metrics: a scaled gauge is stored in steps and rendered in its unit",
     CHECK(text.find("rtt_seconds{broker=\"b1\"} 0.0025\n") != std::string::npos);
     CHECK(text.find("plain 7\n") != std::string::npos);
 }
+
+TEST_CASE("metrics: samples of one family, scaled, refreshed and without absent gauges", "[unit][metrics]") {
+    coupon::base::Metrics metrics;
+    auto& refreshed = metrics.gauge("lag", "a gauge computed at scrape time", R"(partition="0")");
+    metrics.gauge("lag", "a gauge computed at scrape time", R"(partition="1")").store(coupon::base::Metrics::kAbsent);
+    metrics.scaled_gauge("rtt_seconds", "a round trip", R"(broker="b1")", 1e6).store(2500);
+    const auto handle = metrics.on_render([&] { refreshed.store(42); });
+    const auto lag = metrics.samples("lag");
+    REQUIRE(lag.size() == 1);
+    CHECK(lag[0].labels == R"(partition="0")");
+    CHECK(lag[0].value == 42);
+    const auto rtt = metrics.samples("rtt_seconds");
+    REQUIRE(rtt.size() == 1);
+    CHECK(rtt[0].value == 0.0025);
+    CHECK(metrics.samples("no_such_family").empty());
+}

@@ -62,6 +62,14 @@ public:
                          Histogram::Unit unit = Histogram::Unit::Seconds);
     std::string render() const;
 
+    // The counter or gauge series of one family as render() would show them (refreshers run first, absent
+    // gauges left out): for pages that show a few figures without parsing our own text.
+    struct Sample {
+        std::string labels;  // e.g. policy="1",outcome="ISSUED"
+        double value = 0;
+    };
+    std::vector<Sample> samples(const std::string& name) const;
+
     // Runs `refresh` at the start of every render(): for a gauge whose value is cheapest to compute when
     // scraped (readiness). It runs on the scraping thread, so it must not block. Unregistered when the
     // returned handle is destroyed (before whatever the function refers to).
@@ -76,6 +84,7 @@ private:
         std::map<std::string, std::unique_ptr<Value>> series;
         std::map<std::string, std::unique_ptr<Histogram>> histograms;
     };
+    void refresh() const;  // runs the on_render functions
     Value& series(const std::string& name, const std::string& help, const std::string& type,
                   const std::string& labels);
 
