@@ -206,6 +206,11 @@ bool OutcomeBoard::is_sold_out(domain::PolicyId policy) const {
     return sold_out_.contains(policy);
 }
 
+std::size_t OutcomeBoard::watching() const {
+    std::lock_guard lock(mutex_);
+    return watchers_.size();
+}
+
 std::size_t OutcomeBoard::waiting() const {
     std::lock_guard lock(mutex_);
     return waiters_.size();

@@ -113,6 +113,8 @@ public:
 
     // Waiters currently registered (tests, metrics).
     std::size_t waiting() const;
+    // Watchers currently registered (tests).
+    std::size_t watching() const;
 
     // Fires every remaining waiter with nullopt and joins the timer thread. Idempotent; the destructor
     // calls it. After stop(), wait() answers nullopt at once.
