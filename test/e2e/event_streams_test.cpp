@@ -100,6 +100,9 @@ void check_request_stream(SseClient& client, const std::string& expected_status)
     }
     CHECK(events.back().name == "outcome");
     CHECK(str(data_of(events.back()), "status") == expected_status);
+    std::string seen;
+    for (const auto& e : events) seen += e.name == "position" ? std::to_string(int_of(data_of(e), "position")) + " " : e.name;
+    WARN("streamed: " << seen);
     CHECK(client.ended());
     CHECK(client.wait_closed(5s));
 }
