@@ -44,6 +44,11 @@ void bind_all(Config& c, ConfigBinder& b) {
     b.bind("http.known_holders", c.http.known_holders, 0, 100000000,
            "(user, policy) pairs remembered from results to answer a repeated claim 409 at the edge (about 50 "
            "bytes each; 0: off); docs/edge-answers.md");
+    b.bind("http.max_event_streams", c.http.max_event_streams, 1, 1000000,
+           "open Server-Sent Event streams (GET .../events); beyond it 503 EVENT_STREAMS_FULL; each holds a "
+           "connection (counted in http.max_connections too)");
+    b.bind("http.event_stream_lifetime_ms", c.http.event_stream_lifetime, 1000, 86400000,
+           "an event stream ends after this (event \"expired\"); the client may open another");
     b.bind("http.limits.per_user.rate", c.http.limits.per_user.rate, 0, 1e6,
            "POST /api/coupons/{userId}: requests per second per user (token bucket refill); 0: off; "
            "docs/edge-limits.md");

@@ -6,6 +6,7 @@
 #include "authenticator.hpp"
 #include "blocking_pool.hpp"
 #include "edge_limits.hpp"
+#include "event_streams.hpp"
 #include "coupon/base/metrics.hpp"
 #include "handlers.hpp"
 #include "operator_overview.hpp"
@@ -33,6 +34,15 @@ Handler off_io(const std::shared_ptr<BlockingPool>& pool, const HttpConfig& conf
     };
 }
 
+// The route keeps `owned` alive (the handler itself holds it weakly: a feed's callbacks may outlive a route).
+template <typename T>
+Handler own(std::shared_ptr<T> owned, Handler handler) {
+    return [owned = std::move(owned), handler = std::move(handler)](Request&& request, Respond respond) {
+        (void)owned;
+        handler(std::move(request), std::move(respond));
+    };
+}
+
 }  // namespace
 
 Router make_routes(ApiDeps deps, const HttpConfig& config) {
@@ -49,9 +59,16 @@ Router make_routes(ApiDeps deps, const HttpConfig& config) {
     // that reaches the database goes to the pool too.
     router.add("POST", "/api/coupons/{userId}", make_issue_handler(context, pool));
     router.add("GET", "/api/coupon-requests/{requestId}", blocking(make_request_status_handler(context)));
+    // Server-Sent Events: the streams (and their ticker thread) are owned by the routes, like the pool.
+    auto streams = std::make_shared<EventStreams>(
+        EventStreams::Limits{config.max_event_streams, config.event_stream_lifetime});
+    router.add("GET", "/api/coupon-requests/{requestId}/events",
+               blocking(own(streams, make_request_events_handler(context, streams))));
     router.add("GET", "/api/users/{userId}/coupons", blocking(make_user_coupons_handler(context)));
     router.add("POST", "/api/coupon-policies", blocking(make_policy_create_handler(context)));
     router.add("GET", "/api/coupon-policies/{id}", blocking(make_policy_get_handler(context)));
+    router.add("GET", "/api/coupon-policies/{id}/events",
+               blocking(own(streams, make_policy_events_handler(context, streams))));
     router.add("GET", "/api/admin/dead-letters", blocking(make_dead_letter_list_handler(context)));
     // The worker (a thread) exists only when there is something to replay with; the routes own it, so
     // destroying the server joins it.

@@ -11,6 +11,7 @@ namespace coupon::http {
 
 class Authenticator;
 class BlockingPool;
+class EventStreams;
 class EdgeLimits;
 class PolicyCatalog;
 
@@ -29,6 +30,9 @@ Handler make_request_status_handler(Context context);  // GET /api/coupon-reques
 Handler make_user_coupons_handler(Context context);    // GET /api/users/{userId}/coupons
 Handler make_policy_get_handler(Context context);      // GET /api/coupon-policies/{id}
 Handler make_policy_create_handler(Context context);   // POST /api/coupon-policies (admin)
+// GET /api/coupon-requests/{requestId}/events and GET /api/coupon-policies/{id}/events (Server-Sent Events).
+Handler make_request_events_handler(Context context, std::weak_ptr<EventStreams> streams);
+Handler make_policy_events_handler(Context context, std::weak_ptr<EventStreams> streams);
 Handler make_health_handler();                         // GET /health
 Handler make_ready_handler(Context context);           // GET /ready
 Handler make_metrics_handler();                        // GET /metrics

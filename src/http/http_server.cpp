@@ -15,6 +15,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <atomic>
@@ -126,9 +127,10 @@ public:
     }
 
     // Server stopping: an idle keep-alive connection closes now; one in the middle of a request finishes
-    // it (its answer carries Connection: close).
+    // it (its answer carries Connection: close); an event stream ends now (what is queued, then its end).
     void drain() {
         if (state_ == State::Idle) stream_.cancel();
+        if (state_ == State::Streaming && body_) body_->end();
     }
 
     // After the threads are joined: a session still waiting for its handler's answer lets go of itself,
@@ -136,6 +138,7 @@ public:
     void abandon() { self_while_handling_.reset(); }
 
     void force_close() {
+        if (body_) body_->close();
         state_ = State::Closed;
         beast::error_code ec;
         stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
@@ -143,7 +146,7 @@ public:
     }
 
 private:
-    enum class State { Idle, Reading, Handling, Writing, Closing, Closed };
+    enum class State { Idle, Reading, Handling, Writing, Streaming, Closing, Closed };
 
     const HttpConfig& config() const { return shared_->config; }
 
@@ -261,8 +264,88 @@ private:
     void send(Response&& answer) {
         const auto self = std::move(self_while_handling_);
         if (state_ != State::Handling) return;  // the connection was closed meanwhile
+        if (answer.stream) return start_stream(std::move(answer));
         const bool keep = keep_alive_ && !shared_->draining.load();
         write(std::move(answer), keep, version_);
+    }
+
+    // An answer whose body comes from a StreamBody (Server-Sent Events): the head now, then the body's text
+    // as it is queued, from whichever thread queues it; the connection closes after the end. Meanwhile a read
+    // stays pending, so a client that leaves is noticed at once (and its stream closed, which frees what the
+    // handler holds for it), not at the next write.
+    void start_stream(Response&& answer) {
+        state_ = State::Streaming;
+        const int status = answer.status >= 100 && answer.status <= 599 ? answer.status : 500;
+        account_response(method_.empty() ? "-" : method_, target_.empty() ? "-" : target_, status, answer.error_code);
+        body_ = std::move(answer.stream);
+        chunked_ = version_ >= 11;  // HTTP/1.0 has no chunked coding: its body ends with the connection
+        stream_head_ = {};
+        stream_head_.version(version_);
+        stream_head_.result(static_cast<unsigned>(status));
+        for (const auto& [name, value] : answer.headers) stream_head_.insert(name, value);
+        if (!answer.headers.has("Content-Type")) stream_head_.set(bhttp::field::content_type, "text/event-stream");
+        stream_head_.keep_alive(false);
+        if (chunked_) stream_head_.chunked(true);
+        head_serializer_.emplace(stream_head_);
+        stream_.expires_after(config().read_timeout);
+        bhttp::async_write_header(stream_, *head_serializer_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+            if (ec) return self->close();
+            if (self->method_ == "HEAD") {  // the head a GET would get, and no body (RFC 9110 9.3.2)
+                self->body_->close();
+                return self->linger_close();
+            }
+            if (self->shared_->draining.load()) self->body_->end();
+            self->stream_.expires_never();  // the watching read below waits as long as the stream lasts
+            self->watch_client();
+            self->body_->attach([weak = self->weak_from_this(), loop = self->loop_] {
+                auto owner = loop.lock();
+                if (!owner) return;
+                net::dispatch(owner->ioc.get_executor(), [weak] {
+                    if (auto session = weak.lock()) session->pump();
+                });
+            });
+            self->pump();
+        });
+    }
+
+    // A client sends nothing on an event stream: bytes are discarded, and EOF or an error means it left.
+    void watch_client() {
+        watching_ = true;
+        stream_.async_read_some(net::buffer(discard_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+            self->watching_ = false;
+            if (self->stream_done_) return self->linger_close();  // cancelled by finish_stream()
+            if (ec) return self->close();
+            self->watch_client();
+        });
+    }
+
+    // Writes what the body has queued, one write at a time.
+    void pump() {
+        if (state_ != State::Streaming || writing_ || stream_done_) return;
+        auto taken = body_->take();
+        if (taken.text.empty() && !taken.last) return;
+        out_.clear();
+        if (chunked_ && !taken.text.empty()) out_ = fmt::format("{:x}\r\n{}\r\n", taken.text.size(), taken.text);
+        if (!chunked_) out_ = std::move(taken.text);
+        if (chunked_ && taken.last) out_ += "0\r\n\r\n";
+        const bool last = taken.last;
+        if (out_.empty()) return finish_stream();
+        writing_ = true;
+        // The read pending meanwhile keeps its own (never) expiry: only this write times out.
+        stream_.expires_after(config().read_timeout);
+        net::async_write(stream_, net::buffer(out_), [self = shared_from_this(), last](beast::error_code ec, std::size_t) {
+            self->writing_ = false;
+            if (ec) return self->close();
+            if (last) return self->finish_stream();
+            self->pump();
+        });
+    }
+
+    // After the stream's last byte: stop watching, then close the way every other answer does.
+    void finish_stream() {
+        stream_done_ = true;
+        if (watching_) return stream_.cancel();  // its handler lingers
+        linger_close();
     }
 
     // For requests that could not be read: the rest of the stream cannot be trusted, so close after.
@@ -313,6 +396,7 @@ private:
     }
 
     void close() {
+        if (body_) body_->close();  // a stream's producers stop and give back what they hold
         if (state_ == State::Closed) return;
         state_ = State::Closed;
         beast::error_code ec;
@@ -337,6 +421,15 @@ private:
     bhttp::response<bhttp::string_body> response_;
     std::array<char, 4096> discard_{};
     std::shared_ptr<Session> self_while_handling_;
+    // An event stream (State::Streaming):
+    std::shared_ptr<StreamBody> body_;
+    bhttp::response<bhttp::empty_body> stream_head_;
+    std::optional<bhttp::response_serializer<bhttp::empty_body>> head_serializer_;
+    std::string out_;
+    bool chunked_ = true;
+    bool writing_ = false;
+    bool watching_ = false;
+    bool stream_done_ = false;
 };
 
 class Listener : public std::enable_shared_from_this<Listener> {

@@ -16,10 +16,21 @@ std::string status_url(const std::string& request_id, domain::RecordLocation whe
     return url;
 }
 
+std::string events_url(const std::string& request_id, domain::RecordLocation where) {
+    std::string url = "/api/coupon-requests/" + request_id + "/events";
+    if (where.known()) url += fmt::format("?at={}-{}", where.partition, where.offset);
+    return url;
+}
+
+bool likely_sold_out(std::int64_t ahead, std::optional<std::int64_t> remaining) {
+    return remaining && ahead >= *remaining;
+}
+
 void add_queue_place(boost::json::object& body, std::int64_t& retry_after,
-                     const std::optional<domain::QueuePlace>& place) {
+                     const std::optional<domain::QueuePlace>& place, std::optional<std::int64_t> remaining) {
     if (!place) return;
     body["position"] = place->ahead;
+    if (likely_sold_out(place->ahead, remaining)) body["likelySoldOut"] = true;
     if (place->estimated_wait_ms) {
         body["estimatedWaitMs"] = *place->estimated_wait_ms;
         retry_after = std::clamp<std::int64_t>((*place->estimated_wait_ms + 999) / 1000, 1, 60);
@@ -27,14 +38,15 @@ void add_queue_place(boost::json::object& body, std::int64_t& retry_after,
 }
 
 Response pending_response(const std::string& request_id, std::int64_t retry_after, domain::RecordLocation where,
-                          const std::optional<domain::QueuePlace>& place) {
+                          const std::optional<domain::QueuePlace>& place, std::optional<std::int64_t> remaining) {
     std::string url = status_url(request_id, where);
     boost::json::object body{
         {"status", "PENDING"},
         {"requestId", request_id},
         {"statusUrl", url},
+        {"eventsUrl", events_url(request_id, where)},
     };
-    add_queue_place(body, retry_after, place);
+    add_queue_place(body, retry_after, place, remaining);
     auto response = json_response(202, boost::json::serialize(body));
     response.headers.set("Location", std::move(url));
     response.headers.set("Retry-After", std::to_string(retry_after));

@@ -94,11 +94,12 @@ void submit(const Claim& claim) {
     const auto now = context->deps.clock.now();
     domain::IssueRequest issue{new_request_id(now), claim.user, claim.policy, now};
     auto pending = std::make_shared<PendingIssue>(issue.request_id, claim.respond, board, claim.async,
-                                                  context->config.retry_after_seconds, context->deps.stored_requests);
+                                                  context->config.retry_after_seconds, context->deps.stored_requests,
+                                                  claim.policy);
     // Registered before submitting, so the result cannot arrive before anyone listens for it. Async
     // requests wait too: for the acknowledgement, which is bounded by the same deadline.
     board.wait(issue.request_id, std::chrono::steady_clock::now() + context->config.issue_wait,
-               [pending](std::optional<IssueResult> result) { pending->on_answer(std::move(result)); });
+               [pending](std::optional<IssueResult> result) { pending->on_answer(std::move(result)); }, claim.policy);
     try {
         context->deps.sink.submit(issue, [pending](AcceptStatus status, const std::string& detail,
                                                    domain::RecordLocation where) {

@@ -26,8 +26,10 @@ OutcomeBoard::OutcomeBoard(std::size_t recent_capacity, std::size_t holder_capac
 
 OutcomeBoard::~OutcomeBoard() { stop(); }
 
-void OutcomeBoard::remember(const std::string& request_id) {
-    if (!recent_.try_emplace(request_id).second) return;
+void OutcomeBoard::remember(const std::string& request_id, domain::PolicyId policy) {
+    const auto [it, added] = recent_.try_emplace(request_id);
+    if (policy != 0) it->second.policy = policy;
+    if (!added) return;
     recent_order_.push_back(request_id);
     while (recent_order_.size() > recent_capacity_) {
         recent_.erase(recent_order_.front());
@@ -35,7 +37,7 @@ void OutcomeBoard::remember(const std::string& request_id) {
     }
 }
 
-void OutcomeBoard::wait(const std::string& request_id, Deadline deadline, Callback callback) {
+void OutcomeBoard::wait(const std::string& request_id, Deadline deadline, Callback callback, domain::PolicyId policy) {
     std::optional<Callback> replaced;
     std::optional<domain::IssueResult> known;
     bool answer_now = false;
@@ -44,7 +46,7 @@ void OutcomeBoard::wait(const std::string& request_id, Deadline deadline, Callba
         if (stopping_) {
             answer_now = true;
         } else {
-            remember(request_id);
+            remember(request_id, policy);
             if (auto it = recent_.find(request_id); it != recent_.end() && it->second.result) {
                 known = it->second.result;
                 answer_now = true;
@@ -65,9 +67,9 @@ void OutcomeBoard::wait(const std::string& request_id, Deadline deadline, Callba
     if (answer_now) fire(callback, std::move(known));
 }
 
-void OutcomeBoard::track(const std::string& request_id) {
+void OutcomeBoard::track(const std::string& request_id, domain::PolicyId policy) {
     std::lock_guard lock(mutex_);
-    remember(request_id);
+    remember(request_id, policy);
 }
 
 void OutcomeBoard::confirm(const std::string& request_id) {
@@ -97,9 +99,34 @@ void OutcomeBoard::cancel(const std::string& request_id) {
 void OutcomeBoard::publish(const domain::IssueResult& result) {
     holders_.learn(result);
     std::optional<Callback> callback;
+    std::vector<Watcher> watchers;
+    // Fired on every path out, outside the lock.
+    struct FireWatchers {
+        std::vector<Watcher>& list;
+        const domain::IssueResult& result;
+        ~FireWatchers() {
+            for (auto& w : list) {
+                try {
+                    w(result);
+                } catch (const std::exception& e) {
+                    log::error("http", "outcome watcher failed: {}", e.what());
+                }
+            }
+        }
+    } fire_watchers{watchers, result};
     {
         std::lock_guard lock(mutex_);
-        if (result.outcome == domain::Outcome::SoldOut || result.remaining == 0) sold_out_.insert(result.policy_id);
+        const bool none_left = result.outcome == domain::Outcome::SoldOut || result.remaining == 0;
+        if (none_left) sold_out_.insert(result.policy_id);
+        if (result.outcome != domain::Outcome::NotFound && result.outcome != domain::Outcome::Pending) {
+            if (result.remaining >= 0) learn_stock_locked(result.policy_id, result.remaining, result.decided_at);
+            else if (none_left) learn_stock_locked(result.policy_id, 0, result.decided_at);
+        }
+        if (result.outcome != domain::Outcome::Pending) {
+            auto [from, to] = watchers_.equal_range(result.request_id);
+            for (auto w = from; w != to; ++w) watchers.push_back(std::move(w->second.second));
+            watchers_.erase(from, to);
+        }
         auto it = recent_.find(result.request_id);
         if (it == recent_.end()) return;  // accepted by another node: only the stock news matters here
         // A result settles every state, NOT_QUEUED included: it proves the record was stored after all.
@@ -123,7 +150,50 @@ std::optional<OutcomeBoard::Status> OutcomeBoard::status(const std::string& requ
     std::lock_guard lock(mutex_);
     auto it = recent_.find(request_id);
     if (it == recent_.end()) return std::nullopt;
-    return Status{it->second.state, it->second.result};
+    return Status{it->second.state, it->second.result, it->second.policy};
+}
+
+void OutcomeBoard::learn_stock_locked(domain::PolicyId policy, std::int64_t remaining,
+                                      std::optional<domain::TimePoint> at) {
+    auto it = stock_.find(policy);
+    if (it == stock_.end()) {
+        if (stock_.size() >= kMaxStockPolicies) return;
+        it = stock_.emplace(policy, Stock{remaining, std::nullopt}).first;
+    } else if (remaining < it->second.remaining) {
+        it->second.remaining = remaining;
+    }
+    if (it->second.remaining == 0 && !it->second.sold_out_at && at) it->second.sold_out_at = at;
+}
+
+std::optional<OutcomeBoard::Stock> OutcomeBoard::stock(domain::PolicyId policy) const {
+    std::lock_guard lock(mutex_);
+    auto it = stock_.find(policy);
+    if (it == stock_.end()) return std::nullopt;
+    return it->second;
+}
+
+void OutcomeBoard::learn_stock(domain::PolicyId policy, std::int64_t remaining) {
+    if (remaining < 0) return;
+    std::lock_guard lock(mutex_);
+    learn_stock_locked(policy, remaining, std::nullopt);
+}
+
+std::uint64_t OutcomeBoard::watch(const std::string& request_id, Watcher watcher) {
+    std::lock_guard lock(mutex_);
+    const auto token = next_watch_++;
+    watchers_.emplace(request_id, std::make_pair(token, std::move(watcher)));
+    return token;
+}
+
+void OutcomeBoard::unwatch(const std::string& request_id, std::uint64_t token) {
+    std::lock_guard lock(mutex_);
+    auto [from, to] = watchers_.equal_range(request_id);
+    for (auto w = from; w != to; ++w) {
+        if (w->second.first == token) {
+            watchers_.erase(w);
+            return;
+        }
+    }
 }
 
 void OutcomeBoard::mark_sold_out(domain::PolicyId policy) {
@@ -134,6 +204,11 @@ void OutcomeBoard::mark_sold_out(domain::PolicyId policy) {
 bool OutcomeBoard::is_sold_out(domain::PolicyId policy) const {
     std::lock_guard lock(mutex_);
     return sold_out_.contains(policy);
+}
+
+std::size_t OutcomeBoard::watching() const {
+    std::lock_guard lock(mutex_);
+    return watchers_.size();
 }
 
 std::size_t OutcomeBoard::waiting() const {

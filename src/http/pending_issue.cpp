@@ -20,13 +20,14 @@ base::Metrics::Value& PendingIssue::unconfirmed_answers() {
 }
 
 PendingIssue::PendingIssue(std::string request_id, Respond respond, OutcomeBoard& board, bool async,
-                           std::int64_t retry_after, domain::StoredRequests* topic)
+                           std::int64_t retry_after, domain::StoredRequests* topic, domain::PolicyId policy)
     : request_id_(std::move(request_id)),
       respond_(std::move(respond)),
       board_(board),
       async_(async),
       retry_after_(retry_after),
-      topic_(topic) {}
+      topic_(topic),
+      policy_(policy) {}
 
 void PendingIssue::on_stored(AcceptStatus status, const std::string& detail, domain::RecordLocation where) {
     Broker verdict = Broker::Stored;
@@ -101,7 +102,11 @@ Response PendingIssue::stored_response(const std::optional<IssueResult>& result)
     if (async_ || !result) {
         // Only what is known without asking the broker: this runs on a broker or timer thread.
         const auto place = topic_ != nullptr && where_.known() ? topic_->recent_place(where_) : std::nullopt;
-        return pending_response(request_id_, retry_after_, where_, place);
+        std::optional<std::int64_t> remaining;
+        if (place && policy_ != 0) {
+            if (auto stock = board_.stock(policy_)) remaining = stock->remaining;
+        }
+        return pending_response(request_id_, retry_after_, where_, place, remaining);
     }
     return outcome_response(*result, retry_after_, where_);
 }

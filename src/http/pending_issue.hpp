@@ -28,7 +28,7 @@ public:
     static base::Metrics::Value& unconfirmed_answers();
     // `topic` (may be null) gives a PENDING answer its place in the queue when one is known without waiting.
     PendingIssue(std::string request_id, Respond respond, OutcomeBoard& board, bool async, std::int64_t retry_after,
-                 domain::StoredRequests* topic = nullptr);
+                 domain::StoredRequests* topic = nullptr, domain::PolicyId policy = 0);
 
     // The sink's verdict; runs once, possibly long after the client was answered.
     void on_stored(domain::AcceptStatus status, const std::string& detail, domain::RecordLocation where = {});
@@ -48,6 +48,7 @@ private:
     const bool async_;
     const std::int64_t retry_after_;
     domain::StoredRequests* const topic_;
+    const domain::PolicyId policy_;  // for likelySoldOut (0: not said)
     std::mutex mutex_;
     Broker broker_ = Broker::Waiting;
     domain::RecordLocation where_;  // where the broker stored it, for the status URL

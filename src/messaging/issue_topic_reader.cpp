@@ -5,7 +5,7 @@
 #include <chrono>
 #include <deque>
 #include <mutex>
-#include <unordered_set>
+#include <unordered_map>
 
 #include "client_config.hpp"
 #include "coupon/base/log.hpp"
@@ -37,21 +37,23 @@ struct IssueTopicReader::Impl {
     PartitionProgress progress;  // its own lock and client: a place is asked while no lookup holds mutex
     std::mutex mutex;  // one lookup at a time: they share the handle and its assignment
     KafkaHandle consumer;
-    std::unordered_set<std::string> confirmed;
+    std::unordered_map<std::string, domain::PolicyId> confirmed;  // place key -> the request's policy
     std::deque<std::string> confirmed_order;  // oldest first, to forget beyond kRemembered
 
     static std::string place_key(const std::string& id, domain::RecordLocation where) {
         return std::to_string(where.partition) + '-' + std::to_string(where.offset) + '/' + id;
     }
 
-    void remember(std::string key) {
-        if (!confirmed.insert(key).second) return;
+    void remember(std::string key, domain::PolicyId policy) {
+        if (!confirmed.emplace(key, policy).second) return;
         confirmed_order.push_back(std::move(key));
         if (confirmed_order.size() > kRemembered) {
             confirmed.erase(confirmed_order.front());
             confirmed_order.pop_front();
         }
     }
+
+    domain::PolicyId found_policy = 0;  // of the record the last matching fetch read
 
     Answer look(const std::string& request_id, domain::RecordLocation where) {
         if (!consumer) consumer = make_client(RD_KAFKA_CONSUMER, make_conf(config, ClientRole::Listener));
@@ -100,12 +102,14 @@ struct IssueTopicReader::Impl {
         return answer;
     }
 
-    bool matches(const rd_kafka_message_t& m, const std::string& request_id, domain::RecordLocation where) const {
+    bool matches(const rd_kafka_message_t& m, const std::string& request_id, domain::RecordLocation where) {
         // A record the broker skipped to (a compacted or aborted one) is not the one the client was given.
         if (m.offset != where.offset) return false;
         const RecordOrigin origin = original_origin(m, read_retry_info(m));
         const auto decoded = decode_request(payload_of(m), last_header(m, kTypeIdHeader.data()), origin);
-        return decoded.value && decoded.value->request_id == request_id;
+        if (!decoded.value || decoded.value->request_id != request_id) return false;
+        found_policy = decoded.value->policy_id;
+        return true;
     }
 };
 
@@ -122,19 +126,29 @@ domain::StoredRequests::Answer IssueTopicReader::holds(const std::string& reques
     if (r.confirmed.count(key) != 0) return Answer::Holds;
     Answer answer = Answer::CannotTell;
     try {
+        r.found_policy = 0;
         answer = r.look(request_id, where);
     } catch (const std::exception& e) {
         log::warn("kafka", {.request_id = request_id}, "looking up a request in its topic: {}", e.what());
         r.consumer.reset();  // a fresh handle next time
         return Answer::CannotTell;
     }
-    if (answer == Answer::Holds) r.remember(std::move(key));
+    if (answer == Answer::Holds) r.remember(std::move(key), r.found_policy);
     return answer;
 }
 
 std::optional<domain::QueuePlace> IssueTopicReader::place_in_queue(domain::RecordLocation where) {
     if (!where.known()) return std::nullopt;
     return impl_->progress.place(where);
+}
+
+std::optional<domain::PolicyId> IssueTopicReader::policy_at(const std::string& request_id,
+                                                            domain::RecordLocation where) {
+    Impl& r = *impl_;
+    std::lock_guard lock(r.mutex);
+    auto it = r.confirmed.find(Impl::place_key(request_id, where));
+    if (it == r.confirmed.end() || it->second == 0) return std::nullopt;
+    return it->second;
 }
 
 std::optional<domain::QueuePlace> IssueTopicReader::recent_place(domain::RecordLocation where) {

@@ -190,3 +190,50 @@ TEST_CASE("a database failure answers 503 DATABASE_UNAVAILABLE", "[http][read]")
     api.queries.failing = false;
     CHECK(api.get("/api/users/1/coupons").status == 200);  // and it recovers
 }
+
+TEST_CASE("a PENDING answer says likelySoldOut once the requests ahead can take every coupon left, and only then",
+          "[http][read][waiting-room]") {
+    // Issue 13: a request taken here for policy 7, stored at 3-41; 30 requests of partition 3 are ahead.
+    ApiHarness api;
+    api.board.track("req-late", 7);
+    api.board.confirm("req-late");
+    api.stored_requests.decided_up_to = 11;
+    const auto ask = [&] { return json_of(api.get("/api/coupon-requests/req-late?at=3-41")); };
+
+    // The stock is not known anywhere (no result read, no such row): no claim either way.
+    auto body = ask();
+    INFO(boost::json::serialize(body));
+    CHECK(str(body, "status") == "PENDING");
+    CHECK(body.at("position").as_int64() == 30);
+    CHECK_FALSE(body.contains("likelySoldOut"));
+    CHECK(str(body, "eventsUrl") == "/api/coupon-requests/req-late/events?at=3-41");
+
+    // The database's count (total - issued) when the board has read no result of the policy: 31 left.
+    coupon::domain::CouponPolicy policy;
+    policy.id = 7;
+    policy.total_quantity = 100;
+    policy.issued_quantity = 69;
+    {
+        std::lock_guard lock(api.queries.mutex);
+        api.queries.policies[7] = policy;
+    }
+    CHECK_FALSE(ask().contains("likelySoldOut"));
+
+    // A result read from the result topic says 30 left: 30 ahead can take them all.
+    auto result = result_for({"req-other", 5, 7, at(1'795'000'000'000)}, Outcome::Issued);
+    result.remaining = 30;
+    api.board.publish(result);
+    body = ask();
+    CHECK(body.at("likelySoldOut").as_bool());
+    CHECK(str(body, "status") == "PENDING");  // a hint: the request stays queued and is decided as usual
+
+    // Another policy's stock says nothing about this one.
+    auto other = result_for({"req-x", 6, 8, at(1'795'000'000'000)}, Outcome::SoldOut);
+    other.remaining = 0;
+    api.board.publish(other);
+    api.board.track("req-early", 8);
+    api.board.confirm("req-early");
+    api.stored_requests.decided_up_to = 40;  // 1 ahead of offset 41, none left of policy 8
+    CHECK(json_of(api.get("/api/coupon-requests/req-early?at=3-41")).at("likelySoldOut").as_bool());
+    CHECK_FALSE(ask().contains("likelySoldOut"));  // policy 7: 1 ahead, 30 left
+}

@@ -62,6 +62,9 @@ TEST_CASE("sink: an accepted request's place is reported and the issue topic hol
     CHECK(reader.holds("req-placed-1", first.where) == Answer::Holds);
     CHECK(reader.holds("req-placed-2", second.where) == Answer::Holds);
     CHECK(reader.holds("req-placed-1", first.where) == Answer::Holds);  // remembered
+    // The policy of a record found there (likelySoldOut of a PENDING answer); none for a place not confirmed.
+    CHECK(reader.policy_at("req-placed-1", first.where) == std::optional<coupon::domain::PolicyId>(7));
+    CHECK_FALSE(reader.policy_at("req-placed-2", first.where));
     CHECK(reader.holds("req-placed-2", first.where) == Answer::DoesNotHold);       // another request there
     CHECK(reader.holds("req-placed-1", {first.where.partition, 2}) == Answer::DoesNotHold);  // beyond the end
     CHECK(reader.holds("req-placed-1", {(first.where.partition + 1) % 10, 0}) == Answer::DoesNotHold);  // empty

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "coupon/domain/request_sink.hpp"
+#include "coupon/domain/types.hpp"
 
 namespace coupon::domain {
 
@@ -34,6 +35,13 @@ public:
     // carry it. nullopt when nothing recent is known (place_in_queue() calls, i.e. clients polling their
     // status URLs, keep it fresh).
     virtual std::optional<QueuePlace> recent_place(RecordLocation where) = 0;
+    // The policy of the request found at `where` by an earlier holds() (remembered, never blocks); nullopt
+    // when not known. Used for likelySoldOut only.
+    virtual std::optional<PolicyId> policy_at(const std::string& request_id, RecordLocation where) {
+        (void)request_id;
+        (void)where;
+        return std::nullopt;
+    }
 };
 
 }  // namespace coupon::domain

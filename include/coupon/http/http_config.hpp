@@ -64,6 +64,11 @@ struct HttpConfig {
     // on an I/O thread. Beyond blocking_queue waiting jobs a request gets 503 SERVICE_BUSY at once.
     std::size_t blocking_threads = 4;
     std::size_t blocking_queue = 4096;  // about 1 KiB each (a GET): a burst of polls is served, not refused
+    // Server-Sent Events (GET /api/coupon-requests/{id}/events, GET /api/coupon-policies/{id}/events): open
+    // streams beyond max_event_streams get 503 EVENT_STREAMS_FULL; a stream ends after event_stream_lifetime
+    // (the client may open another).
+    std::size_t max_event_streams = 1000;
+    std::chrono::milliseconds event_stream_lifetime{600'000};
 };
 
 }  // namespace coupon::http

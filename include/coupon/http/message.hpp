@@ -13,6 +13,8 @@
 #include <utility>
 #include <vector>
 
+#include "coupon/http/stream_body.hpp"
+
 namespace coupon::base {
 class Histogram;
 }
@@ -71,6 +73,9 @@ struct Response {
     Headers headers;  // Content-Length and Connection are managed by the server
     std::string body;
     std::string error_code;  // error_response's "code" (for the server's log line); empty otherwise
+    // Set: the answer stays open and its body comes from here (Server-Sent Events); `body` is not used and
+    // the connection closes after the stream ends.
+    std::shared_ptr<StreamBody> stream;
 };
 
 // A JSON answer with Content-Type application/json.

@@ -56,14 +56,24 @@ public:
     struct Status {
         State state = State::Unconfirmed;
         std::optional<domain::IssueResult> result;  // set when Decided
+        domain::PolicyId policy = 0;                // the policy it claims (0: not said)
     };
+    // A policy's stock as this node last learned it: the smallest `remaining` of its results (a redelivered
+    // result may carry an older, larger figure), or the database's count when seeded (learn_stock).
+    struct Stock {
+        std::int64_t remaining = 0;
+        std::optional<domain::TimePoint> sold_out_at;  // decided_at of the first result seen with none left
+    };
+    // Called once with a result read for the watched request id (any id, taken here or not).
+    using Watcher = std::function<void(const domain::IssueResult&)>;
 
     // Tracks request_id (UNCONFIRMED until confirm()) and calls `callback` once with its outcome or at
     // `deadline`. If the outcome was already published for a tracked id, the callback runs at once. A
     // second wait for the same id answers the earlier waiter with nullopt and takes its place.
-    void wait(const std::string& request_id, Deadline deadline, Callback callback);
+    // `policy` is remembered for status() (likelySoldOut of a PENDING answer).
+    void wait(const std::string& request_id, Deadline deadline, Callback callback, domain::PolicyId policy = 0);
     // Tracks request_id (UNCONFIRMED until confirm()) without waiting.
-    void track(const std::string& request_id);
+    void track(const std::string& request_id, domain::PolicyId policy = 0);
     // The broker stored it: UNCONFIRMED becomes PENDING (no change once decided or forgotten).
     void confirm(const std::string& request_id);
     // The broker certainly did not store it, and the client was already answered: UNCONFIRMED becomes
@@ -89,8 +99,22 @@ public:
     // The user is known to hold the policy's coupon (a result said so); false when unknown or forgotten.
     bool holds(domain::UserId user, domain::PolicyId policy) const { return holders_.holds(user, policy); }
 
+    // What this node knows of a policy's stock; nullopt before any of its results was read (or beyond
+    // kMaxStockPolicies policies).
+    std::optional<Stock> stock(domain::PolicyId policy) const;
+    // A figure read from the database (policy total - issued): kept when lower than what is known.
+    void learn_stock(domain::PolicyId policy, std::int64_t remaining);
+    static constexpr std::size_t kMaxStockPolicies = 100'000;
+
+    // Event streams: `watcher` runs once, on the publishing thread, with the first final result read for
+    // request_id after this call; the returned token unwatches. Bounded by the caller (http.max_event_streams).
+    std::uint64_t watch(const std::string& request_id, Watcher watcher);
+    void unwatch(const std::string& request_id, std::uint64_t token);
+
     // Waiters currently registered (tests, metrics).
     std::size_t waiting() const;
+    // Watchers currently registered (tests).
+    std::size_t watching() const;
 
     // Fires every remaining waiter with nullopt and joins the timer thread. Idempotent; the destructor
     // calls it. After stop(), wait() answers nullopt at once.
@@ -110,10 +134,12 @@ private:
     struct Recent {
         State state = State::Unconfirmed;
         std::optional<domain::IssueResult> result;  // set when Decided
+        domain::PolicyId policy = 0;
     };
+    void learn_stock_locked(domain::PolicyId policy, std::int64_t remaining, std::optional<domain::TimePoint> at);
 
     void run_timer();
-    void remember(const std::string& request_id);
+    void remember(const std::string& request_id, domain::PolicyId policy = 0);
 
     mutable std::mutex mutex_;
     std::condition_variable wake_;
@@ -125,6 +151,9 @@ private:
     std::deque<std::string> recent_order_;  // oldest first, to bound recent_
     std::size_t recent_capacity_;
     std::unordered_set<domain::PolicyId> sold_out_;
+    std::unordered_map<domain::PolicyId, Stock> stock_;
+    std::unordered_multimap<std::string, std::pair<std::uint64_t, Watcher>> watchers_;
+    std::uint64_t next_watch_ = 1;
     HolderMemory holders_;  // its own lock: publish() feeds it outside mutex_
     std::thread timer_;
 };

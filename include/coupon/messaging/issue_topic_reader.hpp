@@ -24,6 +24,7 @@ public:
     Answer holds(const std::string& request_id, domain::RecordLocation where) override;
     std::optional<domain::QueuePlace> place_in_queue(domain::RecordLocation where) override;
     std::optional<domain::QueuePlace> recent_place(domain::RecordLocation where) override;
+    std::optional<domain::PolicyId> policy_at(const std::string& request_id, domain::RecordLocation where) override;
 
 private:
     struct Impl;
