@@ -80,6 +80,7 @@ Router make_routes(ApiDeps deps, const HttpConfig& config) {
     router.add("GET", "/metrics", make_metrics_handler());
     router.add("GET", "/openapi.yaml", make_openapi_handler());
     router.add("GET", "/api/admin/overview", blocking(make_operator_overview_handler(context)));
+    router.add("GET", "/api/admin/overview/events", own(streams, make_overview_events_handler(context, streams)));
     router.add("GET", "/admin", make_operator_page_handler());
     router.add("GET", "/demo", make_demo_page_handler());
     return router;

@@ -1,5 +1,6 @@
 // GET /api/coupon-requests/{requestId}/events and GET /api/coupon-policies/{id}/events: Server-Sent Events
-// for a waiting client and for a shop's page (docs/request-states.md, "Live outcomes"). The handlers run on
+// for a waiting client and for a shop's page (docs/request-states.md, "Live outcomes"); and
+// GET /api/admin/overview/events for the operator page (docs/operator-page.md). The handlers run on
 // the blocking pool (they read the database); the feeds run on the EventStreams ticker.
 #include <boost/json.hpp>
 
@@ -11,7 +12,9 @@
 #include "handlers.hpp"
 #include "input.hpp"
 #include "issue_answers.hpp"
+#include "coupon/http/admin_auth.hpp"
 #include "json_views.hpp"
+#include "operator_overview.hpp"
 #include "request_lookup.hpp"
 
 namespace coupon::http {
@@ -196,6 +199,44 @@ Handler make_policy_events_handler(Context context, std::weak_ptr<EventStreams> 
         if (!body) return void(respond(streams_full(*context, hub->max_streams())));
         context->deps.board.learn_stock(policy->id, policy->remaining());
         hub->add(body, std::make_shared<PolicyFeed>(context, *policy));
+        respond(stream_response(std::move(body)));
+    };
+}
+
+namespace {
+
+// The operator page's figures, a snapshot at most every kOverviewEvery: readable during a flood, and one
+// bounded policy query per snapshot on the ticker (docs/operator-page.md).
+class OverviewFeed final : public EventFeed {
+public:
+    explicit OverviewFeed(Context context) : context_(std::move(context)) {}
+
+    bool tick(StreamBody& body) override {
+        const auto now = std::chrono::steady_clock::now();
+        if (now < next_) return true;
+        next_ = now + kOverviewEvery;
+        body.write(sse_event("overview", operator_overview_json(*context_)));
+        return true;  // open until the client leaves, the lifetime ends or the server stops
+    }
+
+private:
+    static constexpr std::chrono::milliseconds kOverviewEvery{500};
+    Context context_;
+    std::chrono::steady_clock::time_point next_{};
+};
+
+}  // namespace
+
+Handler make_overview_events_handler(Context context, std::weak_ptr<EventStreams> streams) {
+    return [context, streams](Request&& request, Respond respond) {
+        if (auto denied = check_admin(context->config.admin_token, request, context->auth.get())) {
+            return void(respond(std::move(*denied)));
+        }
+        auto hub = streams.lock();
+        if (!hub) return void(respond(streams_full(*context, 0)));
+        auto body = hub->open();
+        if (!body) return void(respond(streams_full(*context, hub->max_streams())));
+        hub->add(body, std::make_shared<OverviewFeed>(context));
         respond(stream_response(std::move(body)));
     };
 }

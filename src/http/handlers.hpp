@@ -33,6 +33,8 @@ Handler make_policy_create_handler(Context context);   // POST /api/coupon-polic
 // GET /api/coupon-requests/{requestId}/events and GET /api/coupon-policies/{id}/events (Server-Sent Events).
 Handler make_request_events_handler(Context context, std::weak_ptr<EventStreams> streams);
 Handler make_policy_events_handler(Context context, std::weak_ptr<EventStreams> streams);
+// GET /api/admin/overview/events (admin): the operator page's snapshot, twice a second.
+Handler make_overview_events_handler(Context context, std::weak_ptr<EventStreams> streams);
 Handler make_health_handler();                         // GET /health
 Handler make_ready_handler(Context context);           // GET /ready
 Handler make_metrics_handler();                        // GET /metrics

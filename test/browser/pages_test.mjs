@@ -94,6 +94,8 @@ try {
   await until("the signed-in page", async () => page.locator("#app").isVisible());
   await until("the sale's row", async () => (await page.locator(`tr[data-policy="${sale}"]`).count()) === 1);
   check((await page.textContent("#ready")) === "ready", "the node shows as ready");
+  await until("the live stream", async () => (await page.textContent("#stream")) === "live", 10_000).catch(() => {});
+  check((await page.textContent("#stream")) === "live", "the page follows GET /api/admin/overview/events");
 
   // --- a policy drains while a load runs ----------------------------------------------------------------
   // Paced (about 400 claims a second from new users) so the drain takes a few seconds on the page.
