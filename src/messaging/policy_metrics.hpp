@@ -25,7 +25,7 @@ namespace coupon::messaging {
 class PolicyMetrics {
 public:
     static constexpr std::size_t kMaxPolicies = 100;
-    static constexpr std::size_t kOutcomes = static_cast<std::size_t>(domain::Outcome::Failed) + 1;
+    static constexpr std::size_t kOutcomes = static_cast<std::size_t>(domain::Outcome::Closed) + 1;  // the last outcome
 
     struct Series {
         std::array<base::Metrics::Value*, kOutcomes> outcomes{};  // null for Pending (never decided)
