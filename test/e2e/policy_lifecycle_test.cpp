@@ -3,8 +3,11 @@
 // must learn another node's change before it could answer wrongly.
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <ctime>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "e2e_fixture.hpp"
 
@@ -176,4 +179,54 @@ TEST_CASE("lifecycle: a node's edge never answers NOT_OPEN from a window another
     INFO("a claim after the new opening was refused: " << wrong);
     CHECK(wrong.empty());
     CHECK(issued);
+}
+
+TEST_CASE("lifecycle: a pause racing a flood of claims: no coupon is issued after the pause answered, resume issues again",
+          "[e2e][lifecycle][race]") {
+    RunningServer server;
+    const auto id = server.create_policy(100'000);
+    constexpr int kThreads = 4;
+    constexpr int kPerThread = 150;
+    std::atomic<int> sent{0};
+    std::atomic<int> accepted{0};
+    std::atomic<int> unexpected{0};
+    std::vector<std::thread> flood;
+    for (int t = 0; t < kThreads; ++t) {
+        flood.emplace_back([&, t] {
+            for (int i = 0; i < kPerThread; ++i) {
+                const int user = 1000 + t * kPerThread + i;
+                const auto reply = server.post("/api/coupons/" + std::to_string(user), claim(id),
+                                               {{"Prefer", "respond-async"}});
+                sent.fetch_add(1);
+                if (reply.status == 202 || reply.status == 200 || reply.status == 409) {
+                    accepted.fetch_add(1);
+                } else {
+                    unexpected.fetch_add(1);
+                }
+            }
+        });
+    }
+    while (sent.load() < kThreads * kPerThread / 3) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    const auto paused = admin(server, "POST", policy_path(id) + "/pause");
+    REQUIRE(paused.status == 200);
+    // Every batch commits before or after the pause: the coupons now out are all there will be while paused.
+    const long long issued_at_pause = server.database->count("SELECT COUNT(*) FROM coupon");
+    for (auto& t : flood) t.join();
+    CHECK(unexpected.load() == 0);
+    // Wait for every accepted claim's outcome.
+    const bool decided = eventually(
+        [&] { return server.database->count("SELECT COUNT(*) FROM coupon_issue_request") >= accepted.load(); },
+        std::chrono::seconds(60), std::chrono::milliseconds(200));
+    REQUIRE(decided);
+    CHECK(server.database->count("SELECT COUNT(*) FROM coupon") == issued_at_pause);
+    CHECK(server.database->count("SELECT COUNT(*) FROM coupon_issue_request WHERE outcome = 'ISSUED'") ==
+          issued_at_pause);
+    const long long paused_outcomes =
+        server.database->count("SELECT COUNT(*) FROM coupon_issue_request WHERE outcome = 'PAUSED'");
+    CHECK(paused_outcomes > 0);
+    CHECK(issued_at_pause + paused_outcomes == accepted.load());
+    REQUIRE(admin(server, "POST", policy_path(id) + "/resume").status == 200);
+    const auto after = server.post("/api/coupons/99", claim(id));
+    INFO(after.body);
+    CHECK(after.status == 200);
 }
