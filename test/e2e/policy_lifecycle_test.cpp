@@ -98,7 +98,7 @@ TEST_CASE("lifecycle: pause refuses claims with COUPON_ISSUE_PAUSED, resume issu
     CHECK(server.database->count("SELECT COUNT(*) FROM coupon") == 1);
 }
 
-TEST_CASE("lifecycle: stock and window change before the opening, are refused after it; the list pages",
+TEST_CASE("lifecycle: stock and window change before the opening, are refused after it, and the list pages",
           "[e2e][lifecycle]") {
     RunningServer server;
     const auto later = server.create_policy(5, R"(,"issueStartAt":")" + iso_in(std::chrono::hours(1)) + "\"");

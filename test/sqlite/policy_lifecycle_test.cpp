@@ -145,6 +145,7 @@ TEST_CASE("lifecycle: a pause racing a flood of batches: nothing is issued after
     const auto policy = f.db->queries().create_policy(test::new_policy("flood", 100'000));
     std::atomic<bool> stop{false};
     std::atomic<int> batches{0};
+    std::atomic<int> finished{0};
     std::string errors[2];
     std::latch start(3);
     auto consume = [&](int lane) {
@@ -161,14 +162,16 @@ TEST_CASE("lifecycle: a pause racing a flood of batches: nothing is issued after
                 }
                 issuer.apply(batch);
                 batches.fetch_add(1);
+                std::this_thread::sleep_for(std::chrono::milliseconds(1));  // the poll between batches (below)
             }
         } catch (const std::exception& e) {
             errors[lane] = e.what();
         }
+        finished.fetch_add(1);
     };
     std::thread a(consume, 0), b(consume, 1);
     start.arrive_and_wait();
-    while (batches.load() < 10) std::this_thread::yield();
+    while (batches.load() < 10 && finished.load() < 2) std::this_thread::yield();
     const auto paused = f.db->policy_lifecycle().change(policy.id, action(PolicyAction::Pause), kOperator,
                                                         domain::SystemClock().now());
     REQUIRE(paused.status == ChangeResult::Status::Applied);
@@ -176,7 +179,8 @@ TEST_CASE("lifecycle: a pause racing a flood of batches: nothing is issued after
     const long long issued_at_pause = raw.scalar(fmt::format("SELECT issued_quantity FROM coupon_policy WHERE id = {}",
                                                              policy.id));
     const int batches_at_pause = batches.load();
-    while (batches.load() < batches_at_pause + 10 && !errors[0].size() && !errors[1].size()) std::this_thread::yield();
+    // Ten more batches after the pause (the lanes stop after 2,000 batches each at the latest).
+    while (batches.load() < batches_at_pause + 10 && finished.load() < 2) std::this_thread::yield();
     stop = true;
     a.join();
     b.join();
@@ -211,6 +215,9 @@ TEST_CASE("lifecycle: stock cuts racing a flood: exactly the stock in force is i
                     batch.push_back(test::request(fmt::format("s{}-{}", lane, user), user, policy.id));
                 }
                 issuer.apply(batch);
+                // A consumer polls between batches; without the gap SQLite's busy handler, which is not fair,
+                // lets two looping writers starve the operator's transaction until the stock is gone.
+                std::this_thread::sleep_for(std::chrono::milliseconds(1));
             }
         } catch (const std::exception& e) {
             errors[lane] = e.what();
@@ -223,7 +230,7 @@ TEST_CASE("lifecycle: stock cuts racing a flood: exactly the stock in force is i
         const auto r = f.db->policy_lifecycle().change(policy.id, stock(total), kOperator, operator_now);
         if (r.status == ChangeResult::Status::Applied) ++applied;
         if (r.refusal == ChangeRefusal::BelowIssued) ++below;
-        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     a.join();
     b.join();

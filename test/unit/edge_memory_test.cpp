@@ -152,7 +152,7 @@ TEST_CASE("catalog: a policy not open yet is answered from only while fresh, and
     CHECK_FALSE(late.reread);
 }
 
-TEST_CASE("catalog: a closed policy is settled; an older read never replaces a newer revision", "[unit][edge][lifecycle]") {
+TEST_CASE("catalog: a closed policy is settled, and an older read never replaces a newer revision", "[unit][edge][lifecycle]") {
     http::PolicyCatalog catalog;
     domain::CouponPolicy policy;
     policy.id = 4;
