@@ -43,4 +43,14 @@ void DatabaseGate::mark_replayed(std::int64_t id, domain::TimePoint at) {
     database().dead_letters().mark_replayed(id, at);
 }
 
+domain::ChangeResult DatabaseGate::change(domain::PolicyId id, const domain::PolicyChange& change,
+                                          const domain::Actor& actor, domain::TimePoint now) {
+    return database().policy_lifecycle().change(id, change, actor, now);
+}
+
+std::vector<domain::PolicyChangeRecord> DatabaseGate::changes_of(domain::PolicyId id, std::int64_t after,
+                                                                 std::size_t limit) {
+    return database().policy_lifecycle().changes_of(id, after, limit);
+}
+
 }  // namespace coupon::app

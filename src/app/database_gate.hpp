@@ -7,11 +7,14 @@
 
 #include "coupon/domain/coupon_queries.hpp"
 #include "coupon/domain/dead_letters.hpp"
+#include "coupon/domain/policy_lifecycle.hpp"
 #include "coupon/store/database.hpp"
 
 namespace coupon::app {
 
-class DatabaseGate final : public domain::CouponQueries, public domain::DeadLetterStore {
+class DatabaseGate final : public domain::CouponQueries,
+                           public domain::DeadLetterStore,
+                           public domain::PolicyLifecycle {
 public:
     // Once, when the database opened; `database` must outlive every call (the node detaches nothing: it
     // stops the HTTP server before it closes the database).
@@ -32,6 +35,12 @@ public:
     domain::DeadLetterPage list(const domain::DeadLetterQuery& query) override;
     std::optional<domain::DeadLetter> find(std::int64_t id) override;
     void mark_replayed(std::int64_t id, domain::TimePoint at) override;
+
+    // PolicyLifecycle (the admin policy changes, docs/policy-lifecycle.md).
+    domain::ChangeResult change(domain::PolicyId id, const domain::PolicyChange& change, const domain::Actor& actor,
+                                domain::TimePoint now) override;
+    std::vector<domain::PolicyChangeRecord> changes_of(domain::PolicyId id, std::int64_t after,
+                                                       std::size_t limit) override;
 
 private:
     store::Database& database() const;  // throws StoreError while detached

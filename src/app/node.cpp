@@ -81,7 +81,7 @@ void Node::start() {
     if (http_config.admin_token.empty()) log::info("app", "admin.token is empty: admin endpoints are disabled");
     server_ = std::make_unique<http::HttpServer>(
         http_config, http::make_routes({front_sink(), *gate_, *board_, clock_, [this] { return ready_report(); },
-                                        gate_.get(), replayer_.get(), stored_requests_.get()},
+                                        gate_.get(), replayer_.get(), stored_requests_.get(), gate_.get()},
                                        http_config));
     server_->start();
     log::info("app", "HTTP listening on {}:{}", http_config.address, server_->port());

@@ -10,6 +10,10 @@ Outcome decide(const IssueRequest& request, CouponPolicy* policy, const UserPoli
     const UserPolicy key{request.user_id, request.policy_id};
     if (holders.contains(key) || issued_here.contains(key)) return Outcome::AlreadyIssued;
     if (policy->issued_quantity >= policy->total_quantity) return Outcome::SoldOut;
+    // After the window, the holder and the stock: what the edge answers from those never turns wrong when an
+    // operator pauses or closes the policy (docs/policy-lifecycle.md).
+    if (policy->status == PolicyStatus::Closed) return Outcome::Closed;
+    if (policy->status == PolicyStatus::Paused) return Outcome::Paused;
     policy->issued_quantity += 1;
     issued_here.insert(key);
     return Outcome::Issued;

@@ -24,7 +24,7 @@ struct OutcomeText {
     std::string_view message;
 };
 
-constexpr std::array<OutcomeText, 7> kOutcomes{{
+constexpr std::array<OutcomeText, 9> kOutcomes{{
     {Outcome::Pending, "PENDING", "", "the request is accepted and waits to be processed"},
     {Outcome::Issued, "ISSUED", "", "the coupon is issued"},
     {Outcome::AlreadyIssued, "ALREADY_ISSUED", "COUPON_ALREADY_ISSUED", "the user already holds this coupon"},
@@ -32,6 +32,14 @@ constexpr std::array<OutcomeText, 7> kOutcomes{{
     {Outcome::NotFound, "NOT_FOUND", "COUPON_POLICY_NOT_FOUND", "no coupon policy has this id"},
     {Outcome::NotOpen, "NOT_OPEN", "COUPON_ISSUE_NOT_OPEN", "the coupon policy is outside its issue window"},
     {Outcome::Failed, "FAILED", "COUPON_ISSUE_FAILED", "the request could not be processed and was dead-lettered"},
+    {Outcome::Paused, "PAUSED", "COUPON_ISSUE_PAUSED", "issuing of this coupon policy is paused, try again later"},
+    {Outcome::Closed, "CLOSED", "COUPON_ISSUE_CLOSED", "the coupon policy was closed early"},
+}};
+
+constexpr std::array<std::pair<PolicyStatus, std::string_view>, 3> kStatuses{{
+    {PolicyStatus::Active, "ACTIVE"},
+    {PolicyStatus::Paused, "PAUSED"},
+    {PolicyStatus::Closed, "CLOSED"},
 }};
 
 const OutcomeText& text_of(Outcome outcome) {
@@ -50,6 +58,20 @@ std::string_view describe(Outcome outcome) { return text_of(outcome).message; }
 std::optional<Outcome> parse_outcome(std::string_view text) {
     for (const auto& t : kOutcomes) {
         if (t.name == text) return t.outcome;
+    }
+    return std::nullopt;
+}
+
+std::string_view to_string(PolicyStatus status) {
+    for (const auto& [value, name] : kStatuses) {
+        if (value == status) return name;
+    }
+    return "ACTIVE";
+}
+
+std::optional<PolicyStatus> parse_policy_status(std::string_view text) {
+    for (const auto& [value, name] : kStatuses) {
+        if (name == text) return value;
     }
     return std::nullopt;
 }

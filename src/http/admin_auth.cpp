@@ -76,4 +76,14 @@ std::optional<Response> check_admin(std::string_view configured_token, const Req
     return response;
 }
 
+std::string admin_principal(std::string_view configured_token, const Request& request, const Authenticator* auth) {
+    const auto token = bearer(request);
+    if (token && !configured_token.empty() && same_secret(*token, configured_token)) return "admin-token";
+    if (token && auth != nullptr) {
+        auto caller = auth->authenticate(request);
+        if (auto* who = std::get_if<Identity>(&caller)) return "jwt:" + who->user.substr(0, 128);
+    }
+    return "unknown";
+}
+
 }  // namespace coupon::http

@@ -69,6 +69,15 @@ Router make_routes(ApiDeps deps, const HttpConfig& config) {
     router.add("GET", "/api/coupon-policies/{id}", blocking(make_policy_get_handler(context)));
     router.add("GET", "/api/coupon-policies/{id}/events",
                blocking(own(streams, make_policy_events_handler(context, streams))));
+    router.add("GET", "/api/coupon-policies", blocking(make_policy_list_handler(context)));
+    router.add("PATCH", "/api/coupon-policies/{id}", blocking(make_policy_edit_handler(context)));
+    router.add("POST", "/api/coupon-policies/{id}/pause",
+               blocking(make_policy_action_handler(context, domain::PolicyAction::Pause)));
+    router.add("POST", "/api/coupon-policies/{id}/resume",
+               blocking(make_policy_action_handler(context, domain::PolicyAction::Resume)));
+    router.add("POST", "/api/coupon-policies/{id}/close",
+               blocking(make_policy_action_handler(context, domain::PolicyAction::Close)));
+    router.add("GET", "/api/coupon-policies/{id}/changes", blocking(make_policy_changes_handler(context)));
     router.add("GET", "/api/admin/dead-letters", blocking(make_dead_letter_list_handler(context)));
     // The worker (a thread) exists only when there is something to replay with; the routes own it, so
     // destroying the server joins it.

@@ -197,7 +197,10 @@ Handler make_policy_events_handler(Context context, std::weak_ptr<EventStreams> 
         if (!hub) return void(respond(streams_full(*context, 0)));
         auto body = hub->open();
         if (!body) return void(respond(streams_full(*context, hub->max_streams())));
-        context->deps.board.learn_stock(policy->id, policy->remaining());
+        // Remembered only once the window has opened: before, an admin may still change the stock.
+        if (!policy->issue_start_at || *policy->issue_start_at <= context->deps.clock.now()) {
+            context->deps.board.learn_stock(policy->id, policy->remaining());
+        }
         hub->add(body, std::make_shared<PolicyFeed>(context, *policy));
         respond(stream_response(std::move(body)));
     };

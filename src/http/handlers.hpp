@@ -4,6 +4,7 @@
 #include <memory>
 #include <optional>
 
+#include "coupon/domain/policy_lifecycle.hpp"
 #include "coupon/http/api.hpp"
 #include "coupon/http/message.hpp"
 
@@ -35,6 +36,11 @@ Handler make_request_events_handler(Context context, std::weak_ptr<EventStreams>
 Handler make_policy_events_handler(Context context, std::weak_ptr<EventStreams> streams);
 // GET /api/admin/overview/events (admin): the operator page's snapshot, twice a second.
 Handler make_overview_events_handler(Context context, std::weak_ptr<EventStreams> streams);
+// The policy lifecycle (admin; src/http/policy_lifecycle_routes.cpp, docs/policy-lifecycle.md).
+Handler make_policy_list_handler(Context context);     // GET /api/coupon-policies?after=&limit=
+Handler make_policy_action_handler(Context context, domain::PolicyAction action);  // POST .../{id}/pause|resume|close
+Handler make_policy_edit_handler(Context context);     // PATCH /api/coupon-policies/{id}
+Handler make_policy_changes_handler(Context context);  // GET /api/coupon-policies/{id}/changes
 Handler make_health_handler();                         // GET /health
 Handler make_ready_handler(Context context);           // GET /ready
 Handler make_metrics_handler();                        // GET /metrics

@@ -32,6 +32,7 @@ struct EdgeCounters {
     base::Metrics::Value& not_open;
     base::Metrics::Value& already_issued;
     base::Metrics::Value& sold_out;
+    base::Metrics::Value& closed;
 
     static EdgeCounters& get() {
         static constexpr const char* kHelp = "issue requests answered at the edge, without producing, by outcome";
@@ -44,6 +45,7 @@ struct EdgeCounters {
             m.counter("coupon_http_edge_answers_total", kHelp, R"(outcome="COUPON_ISSUE_NOT_OPEN")"),
             m.counter("coupon_http_edge_answers_total", kHelp, R"(outcome="COUPON_ALREADY_ISSUED")"),
             m.counter("coupon_http_edge_answers_total", kHelp, R"(outcome="COUPON_SOLD_OUT")"),
+            m.counter("coupon_http_edge_answers_total", kHelp, R"(outcome="COUPON_ISSUE_CLOSED")"),
         };
         return counters;
     }
@@ -68,6 +70,9 @@ std::optional<Outcome> edge_outcome(const Claim& claim, const std::optional<doma
     if (known && !known->open_at(claim.context->deps.clock.now())) return Outcome::NotOpen;
     if (board.holds(claim.user, claim.policy)) return Outcome::AlreadyIssued;
     if (board.is_sold_out(claim.policy)) return Outcome::SoldOut;
+    // Closed is for good, and the consumer checks it after the stock. A paused policy is never answered here:
+    // it may be resumed at any moment, and only the consumer's transaction knows (docs/policy-lifecycle.md).
+    if (known && known->status == domain::PolicyStatus::Closed) return Outcome::Closed;
     return std::nullopt;
 }
 
@@ -76,6 +81,7 @@ void answer_at_edge(const Claim& claim, Outcome outcome) {
     switch (outcome) {
         case Outcome::NotFound: counters.not_found.fetch_add(1, std::memory_order_relaxed); break;
         case Outcome::NotOpen: counters.not_open.fetch_add(1, std::memory_order_relaxed); break;
+        case Outcome::Closed: counters.closed.fetch_add(1, std::memory_order_relaxed); break;
         case Outcome::AlreadyIssued: counters.already_issued.fetch_add(1, std::memory_order_relaxed); break;
         case Outcome::SoldOut:
             counters.sold_out.fetch_add(1, std::memory_order_relaxed);
@@ -124,13 +130,14 @@ void decide_or_submit(const Claim& claim, const std::optional<domain::CouponPoli
     submit(claim);
 }
 
-// A policy the catalog does not know: refresh it from the database on the blocking pool (at most once a
-// second, one at a time). The claim itself never waits for that: it goes through the broker.
+// A policy the catalog does not know, or may have to re-read (docs/policy-lifecycle.md): refresh it from the
+// database on the blocking pool (at most once a second, one at a time). The claim itself never waits for
+// that: it goes through the broker.
 void refresh_catalog(const Context& context, BlockingPool& pool) {
     auto& catalog = *context->catalog;
     if (!catalog.begin_refresh(std::chrono::steady_clock::now())) return;
     const bool queued = pool.post([context] {
-        context->catalog->refresh(context->deps.queries, std::chrono::steady_clock::now());
+        context->catalog->refresh(context->deps.queries, std::chrono::steady_clock::now(), context->deps.clock.now());
     });
     if (!queued) catalog.cancel_refresh();  // the pool is full: a later claim tries again
 }
@@ -164,9 +171,9 @@ Handler make_issue_handler(Context context, std::shared_ptr<BlockingPool> pool) 
         if (!policy) return void(respond(invalid_id("couponPolicyId", boost::json::serialize(*field))));
 
         const Claim claim{context, std::move(respond), user, *policy, prefers_async(request.headers)};
-        const auto known = context->catalog->find(*policy);
+        const auto known = context->catalog->find(*policy, std::chrono::steady_clock::now());
         if (known.absent) return answer_at_edge(claim, Outcome::NotFound);
-        if (!known.policy && pool) refresh_catalog(context, *pool);
+        if ((!known.policy || known.reread) && pool) refresh_catalog(context, *pool);
         decide_or_submit(claim, known.policy);
     };
 }

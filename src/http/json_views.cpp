@@ -30,6 +30,8 @@ boost::json::object policy_json(const domain::CouponPolicy& policy) {
         {"issueStartAt", time_or_null(policy.issue_start_at)},
         {"issueEndAt", time_or_null(policy.issue_end_at)},
         {"createdAt", base::format_time(policy.created_at)},
+        {"status", domain::to_string(policy.status)},
+        {"revision", policy.revision},
     };
 }
 

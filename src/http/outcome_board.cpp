@@ -118,7 +118,11 @@ void OutcomeBoard::publish(const domain::IssueResult& result) {
         std::lock_guard lock(mutex_);
         const bool none_left = result.outcome == domain::Outcome::SoldOut || result.remaining == 0;
         if (none_left) sold_out_.insert(result.policy_id);
-        if (result.outcome != domain::Outcome::NotFound && result.outcome != domain::Outcome::Pending) {
+        // A NOT_OPEN result may come before the window opens, while an admin may still change the stock
+        // (docs/policy-lifecycle.md): its figure would be kept after a raise. Every other outcome is decided
+        // inside the window, when the stock can only fall.
+        if (result.outcome != domain::Outcome::NotFound && result.outcome != domain::Outcome::Pending &&
+            result.outcome != domain::Outcome::NotOpen) {
             if (result.remaining >= 0) learn_stock_locked(result.policy_id, result.remaining, result.decided_at);
             else if (none_left) learn_stock_locked(result.policy_id, 0, result.decided_at);
         }

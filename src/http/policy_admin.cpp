@@ -76,7 +76,7 @@ Handler make_policy_create_handler(Context context) {
             return void(respond(error_response(400, "VALIDATION_FAILED", invalid->message, {{"field", invalid->field}})));
         }
         const auto created = context->deps.queries.create_policy(policy);
-        context->catalog->remember(created);  // this node answers its claims at the edge at once
+        context->catalog->remember(created, std::chrono::steady_clock::now(), context->deps.clock.now());  // this node answers its claims at the edge at once
         log::info("http", {.policy_id = created.id}, "coupon policy created: '{}', {} coupons", created.name,
                   created.total_quantity);
         auto response = json_response(201, boost::json::serialize(policy_json(created)));

@@ -13,6 +13,8 @@ HttpStatus status_for(domain::Outcome outcome) {
         case Outcome::NotFound: return {404, "COUPON_POLICY_NOT_FOUND"};
         case Outcome::NotOpen: return {409, "COUPON_ISSUE_NOT_OPEN"};
         case Outcome::Failed: return {500, "COUPON_ISSUE_FAILED"};
+        case Outcome::Paused: return {409, "COUPON_ISSUE_PAUSED"};
+        case Outcome::Closed: return {409, "COUPON_ISSUE_CLOSED"};
     }
     return {500, "INTERNAL_ERROR"};  // a value outside the enum: corrupted input, not a new outcome
 }

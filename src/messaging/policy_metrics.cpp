@@ -67,7 +67,9 @@ void PolicyMetrics::View::count(const domain::IssueResult& result) {
     if (index >= kOutcomes || result.outcome == domain::Outcome::Pending) return;
     const Series& s = lookup(result);
     s.outcomes[index]->fetch_add(1, std::memory_order_relaxed);
-    if (!s.remaining || result.remaining < 0) return;
+    // A NOT_OPEN result may come before the window opens, while the stock may still be raised
+    // (docs/policy-lifecycle.md); the gauge only falls, so it takes figures from inside the window only.
+    if (!s.remaining || result.remaining < 0 || result.outcome == domain::Outcome::NotOpen) return;
     auto current = s.remaining->load(std::memory_order_relaxed);
     while ((current == base::Metrics::kAbsent || result.remaining < current) &&
            !s.remaining->compare_exchange_weak(current, result.remaining, std::memory_order_relaxed)) {

@@ -7,9 +7,9 @@
 // under policy="other" (series are never dropped: a counter must not vanish). A NOT_FOUND outcome always counts
 // under "other": its id belongs to no policy, and anyone can send any id, so it must not take a slot.
 //
-// The stock gauge is what the consumer's transaction saw (IssueResult::remaining) and only goes down: a
-// policy's total quantity cannot be raised, and a result read again (a redelivery) may carry an older, larger
-// figure. Each node exports what its own consumers decided; across nodes the smallest is the newest.
+// The stock gauge is what the consumer's transaction saw (IssueResult::remaining) and only goes down: once a
+// policy's window has opened its stock cannot be raised (a NOT_OPEN result, which may come before, is not
+// taken), and a result read again (a redelivery) may carry an older, larger figure. Each node exports what its own consumers decided; across nodes the smallest is the newest.
 //
 // Counting is per record on the consumer's path: a View (one per consumer thread) caches the series it has
 // seen, so the registry's lock is taken once per policy, not per record.
@@ -27,7 +27,7 @@ namespace coupon::messaging {
 
 class PolicyMetrics {
 public:
-    static constexpr std::size_t kOutcomes = static_cast<std::size_t>(domain::Outcome::Failed) + 1;
+    static constexpr std::size_t kOutcomes = static_cast<std::size_t>(domain::Outcome::Closed) + 1;  // the last outcome
 
     struct Series {
         std::array<base::Metrics::Value*, kOutcomes> outcomes{};  // null for Pending (never decided)

@@ -34,6 +34,7 @@ std::unique_ptr<domain::IssueStore> Database::issue_store() { return backend_->i
 domain::CouponQueries& Database::queries() { return backend_->queries(); }
 domain::DeadLetterStore& Database::dead_letters() { return backend_->dead_letters(); }
 std::unique_ptr<domain::DeadLetterStore> Database::dead_letter_store() { return backend_->dead_letter_store(); }
+domain::PolicyLifecycle& Database::policy_lifecycle() { return backend_->policy_lifecycle(); }
 std::string Database::backend_name() const { return backend_->name(); }
 
 }  // namespace coupon::store

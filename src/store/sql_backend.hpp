@@ -13,6 +13,7 @@
 #include "coupon/store/database.hpp"
 #include "session_pool.hpp"
 #include "sql_dead_letters.hpp"
+#include "sql_policy_lifecycle.hpp"
 #include "sql_queries.hpp"
 
 namespace coupon::store {
@@ -40,6 +41,7 @@ public:
     std::unique_ptr<domain::IssueStore> issue_store() { return engine_.issue_store(); }
     domain::CouponQueries& queries() { return queries_; }
     domain::DeadLetterStore& dead_letters() { return dead_letters_; }
+    domain::PolicyLifecycle& policy_lifecycle() { return policy_lifecycle_; }
     std::unique_ptr<domain::DeadLetterStore> dead_letter_store();
 
 private:
@@ -47,6 +49,7 @@ private:
     soci::connection_pool pool_;
     SqlQueries queries_;
     SqlDeadLetters dead_letters_;
+    SqlPolicyLifecycle policy_lifecycle_;
 };
 
 // Each opens the database, applies migrations, and throws std::runtime_error on failure.

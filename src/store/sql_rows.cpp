@@ -25,6 +25,8 @@ void PolicyRow::exchange(soci::statement& st) {
     st.exchange(soci::into(issue_start_at, start_ind));
     st.exchange(soci::into(issue_end_at, end_ind));
     st.exchange(soci::into(created_at));
+    st.exchange(soci::into(status));
+    st.exchange(soci::into(revision));
 }
 
 domain::CouponPolicy PolicyRow::to_domain() const {
@@ -38,6 +40,10 @@ domain::CouponPolicy PolicyRow::to_domain() const {
     p.issue_start_at = parse_db_time(issue_start_at, start_ind == soci::i_ok);
     p.issue_end_at = parse_db_time(issue_end_at, end_ind == soci::i_ok);
     p.created_at = parse_db_time(created_at);
+    const auto parsed = domain::parse_policy_status(status);
+    if (!parsed) throw domain::StoreError(fmt::format("policy {} has unknown status '{}'", id, status));
+    p.status = *parsed;
+    p.revision = revision;
     return p;
 }
 

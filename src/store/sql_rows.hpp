@@ -20,15 +20,15 @@ void prepare_statement(soci::statement& st, bool reuse, const std::string& query
 // Columns of coupon_policy p, in PolicyRow order.
 inline constexpr const char* kPolicyColumns =
     "p.id, p.name, p.discount_type, p.discount_value, p.total_quantity, p.issued_quantity, "
-    "p.issue_start_at, p.issue_end_at, p.created_at";
+    "p.issue_start_at, p.issue_end_at, p.created_at, p.status, p.revision";
 
 struct PolicyRow {
-    long long id = 0, discount_value = 0, total_quantity = 0, issued_quantity = 0;
-    std::string name, discount_type, issue_start_at, issue_end_at, created_at;
+    long long id = 0, discount_value = 0, total_quantity = 0, issued_quantity = 0, revision = 0;
+    std::string name, discount_type, issue_start_at, issue_end_at, created_at, status;
     soci::indicator start_ind = soci::i_null, end_ind = soci::i_null;
 
     void exchange(soci::statement& st);
-    domain::CouponPolicy to_domain() const;
+    domain::CouponPolicy to_domain() const;  // throws StoreError on an unknown status text
 };
 
 // Columns of coupon_issue_request r LEFT JOIN coupon c ON c.id = r.coupon_id, in ResultRow order.

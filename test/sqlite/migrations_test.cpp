@@ -10,7 +10,7 @@ TEST_CASE("a fresh database gets every migration once, recorded in schema_versio
     test::StoreFixture f;
     RawDb raw(f.url);
     CHECK(raw.column("SELECT version FROM schema_version ORDER BY version") ==
-          std::vector<std::string>{"1", "2", "3"});
+          std::vector<std::string>{"1", "2", "3", "4"});
     // The hot table keeps only its primary key's index: every other index costs each request a write
     // (003_hot_path_indexes.sql).
     const char* indexes = test::kPostgresql
@@ -23,13 +23,17 @@ TEST_CASE("a fresh database gets every migration once, recorded in schema_versio
                                              "current_schema() AND table_type = 'BASE TABLE'"
                                            : "SELECT name FROM sqlite_master WHERE type = 'table'";
     CHECK(raw.column(fmt::format("SELECT name FROM ({}) AS t WHERE name IN ('coupon_policy', 'coupon', "
-                                 "'coupon_issue_request', 'dead_letter') ORDER BY name",
+                                 "'coupon_issue_request', 'dead_letter', 'coupon_policy_change') ORDER BY name",
                                  tables)) ==
-          std::vector<std::string>{"coupon", "coupon_issue_request", "coupon_policy", "dead_letter"});
+          std::vector<std::string>{"coupon", "coupon_issue_request", "coupon_policy", "coupon_policy_change",
+                                   "dead_letter"});
     // The stock invariant is in the schema itself, not only in the code.
     raw.exec("INSERT INTO coupon_policy(name, discount_type, discount_value, total_quantity, created_at) "
              "VALUES('x', 'AMOUNT', 1, 1, '2026-01-01T00:00:00.000Z')");
     REQUIRE_THROWS(raw.exec("UPDATE coupon_policy SET issued_quantity = 2"));
+    // So is the set of statuses an operator can give a policy (004_policy_lifecycle.sql).
+    CHECK(raw.column("SELECT status || ' ' || revision FROM coupon_policy") == std::vector<std::string>{"ACTIVE 0"});
+    REQUIRE_THROWS(raw.exec("UPDATE coupon_policy SET status = 'GONE'"));
 }
 
 TEST_CASE("reopening applies nothing twice and keeps the data", "[store]") {

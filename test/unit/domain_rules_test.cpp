@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "coupon/domain/coupon_issuer.hpp"
+#include "coupon/domain/policy_lifecycle.hpp"
 #include "coupon/base/time_format.hpp"
 #include "in_memory_store.hpp"
 #include "manual_clock.hpp"
@@ -178,4 +179,45 @@ TEST_CASE("a storable time is one format_time writes and parse_time reads back",
         CHECK_FALSE(is_storable_time(t));
         CHECK_FALSE(parse_time(format_time(t)).has_value());  // why they are refused: no way back from the text
     }
+}
+
+// docs/policy-lifecycle.md: the rules of an operator's change, alone.
+TEST_CASE("policy changes: the stock never below what is issued, the window fixed from 10 s before it opens",
+          "[domain][lifecycle]") {
+    CouponPolicy p = policy(7, 100);
+    p.issue_start_at = at("2026-12-01T10:00:00Z");
+    p.issued_quantity = 30;  // not reachable before the opening through the API, but the rule holds regardless
+    PolicyChange cut{PolicyAction::Edit, {}};
+    cut.edit.total_quantity = 29;
+    CHECK(apply_change(p, cut, at("2026-12-01T09:00:00Z")) == ChangeRefusal::BelowIssued);
+    cut.edit.total_quantity = 30;
+    CHECK_FALSE(apply_change(p, cut, at("2026-12-01T09:00:00Z")));
+    CHECK(p.total_quantity == 30);
+    CHECK(p.revision == 1);
+    CHECK(apply_change(p, cut, at("2026-12-01T09:59:50.001Z")) == ChangeRefusal::AlreadyOpen);
+    PolicyChange backwards{PolicyAction::Edit, {}};
+    backwards.edit.set_end = true;
+    backwards.edit.issue_end_at = at("2026-12-01T09:30:00Z");
+    CHECK(apply_change(p, backwards, at("2026-12-01T09:00:00Z")) == ChangeRefusal::BadWindow);
+    CouponPolicy always_open = policy(8, 10);  // no start: open since its creation
+    CHECK(apply_change(always_open, cut, at("2026-12-01T09:00:00Z")) == ChangeRefusal::AlreadyOpen);
+    CHECK(p.revision == 1);  // refusals change nothing
+}
+
+TEST_CASE("a paused or closed policy: PAUSED / CLOSED after the window, holder and stock checks", "[domain][lifecycle]") {
+    Fixture f;
+    CouponPolicy paused = policy(1, 1);
+    paused.status = PolicyStatus::Paused;
+    f.store.add_policy(paused);
+    CouponPolicy closed = policy(2, 5);
+    closed.status = PolicyStatus::Closed;
+    closed.issue_start_at = at("2026-12-02T00:00:00Z");
+    f.store.add_policy(closed);
+    const auto results = f.issuer.apply({req("a", 1, 1), req("b", 1, 2)});
+    CHECK(results[0].outcome == Outcome::Paused);
+    CHECK(results[1].outcome == Outcome::NotOpen);  // the window first, as the edge answers it
+    CHECK(error_code(Outcome::Paused) == "COUPON_ISSUE_PAUSED");
+    CHECK(error_code(Outcome::Closed) == "COUPON_ISSUE_CLOSED");
+    CHECK(is_final(Outcome::Paused));
+    CHECK(parse_outcome("CLOSED") == Outcome::Closed);
 }

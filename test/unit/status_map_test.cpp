@@ -19,6 +19,8 @@ TEST_CASE("status_for maps every outcome to its HTTP status and code", "[http][u
         {Outcome::NotFound, 404, "COUPON_POLICY_NOT_FOUND"},
         {Outcome::NotOpen, 409, "COUPON_ISSUE_NOT_OPEN"},
         {Outcome::Failed, 500, "COUPON_ISSUE_FAILED"},
+        {Outcome::Paused, 409, "COUPON_ISSUE_PAUSED"},
+        {Outcome::Closed, 409, "COUPON_ISSUE_CLOSED"},
     };
     for (const auto& row : rows) {
         INFO(coupon::domain::to_string(row.outcome));

@@ -24,7 +24,14 @@ enum class Outcome {
     NotFound,       // unknown policy
     NotOpen,        // outside the policy's issue window
     Failed,         // dead-lettered after a system error
+    Paused,         // an operator paused issuing (docs/policy-lifecycle.md); final for this request
+    Closed,         // an operator closed the policy early; final
 };
+
+// What an operator made of a policy (docs/policy-lifecycle.md). Only Active issues; Closed is for good.
+enum class PolicyStatus { Active, Paused, Closed };
+std::string_view to_string(PolicyStatus status);
+std::optional<PolicyStatus> parse_policy_status(std::string_view text);
 
 // "ISSUED", "ALREADY_ISSUED", ... as used in JSON and in the database.
 std::string_view to_string(Outcome outcome);
@@ -80,6 +87,8 @@ struct CouponPolicy {
     std::optional<TimePoint> issue_start_at;  // inclusive
     std::optional<TimePoint> issue_end_at;    // inclusive
     TimePoint created_at{};
+    PolicyStatus status = PolicyStatus::Active;
+    std::int64_t revision = 0;  // +1 per operator change (docs/policy-lifecycle.md)
 
     std::int64_t remaining() const { return total_quantity - issued_quantity; }
     bool open_at(TimePoint now) const;

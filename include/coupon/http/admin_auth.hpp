@@ -3,6 +3,7 @@
 // inspection and replay) guard themselves the same way.
 #include <cstddef>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "coupon/http/message.hpp"
@@ -21,5 +22,10 @@ inline constexpr std::size_t kMinAdminTokenLength = 16;
 // content nor its length shows in the answer's timing; failures are counted and logged (rate limited).
 std::optional<Response> check_admin(std::string_view configured_token, const Request& request,
                                     const Authenticator* auth = nullptr);
+
+// Who a request that check_admin() let through acts as, for audit rows: "admin-token" (the configured
+// token names nobody) or "jwt:<user claim>".
+std::string admin_principal(std::string_view configured_token, const Request& request,
+                            const Authenticator* auth = nullptr);
 
 }  // namespace coupon::http

@@ -21,6 +21,7 @@
 #include "coupon/domain/clock.hpp"
 #include "coupon/domain/coupon_queries.hpp"
 #include "coupon/domain/dead_letters.hpp"
+#include "coupon/domain/policy_lifecycle.hpp"
 #include "coupon/domain/request_sink.hpp"
 #include "coupon/domain/stored_requests.hpp"
 #include "coupon/http/http_config.hpp"
@@ -51,6 +52,9 @@ struct ApiDeps {
     // Where GET /api/coupon-requests/{id}?at=<partition>-<offset> checks a request this node does not
     // remember. Null: such a request is 404 as without `at`.
     domain::StoredRequests* stored_requests = nullptr;
+    // The admin policy changes (pause, resume, close, PATCH) and their audit trail; the app passes
+    // &store::Database::policy_lifecycle(). Null: those routes answer 503 POLICY_LIFECYCLE_UNAVAILABLE.
+    domain::PolicyLifecycle* policy_lifecycle = nullptr;
 };
 
 // Builds every route; no I/O. The caller seeds the board's sold-out set (OutcomeBoard::mark_sold_out) from

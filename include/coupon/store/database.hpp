@@ -9,6 +9,7 @@
 #include "coupon/domain/coupon_queries.hpp"
 #include "coupon/domain/dead_letters.hpp"
 #include "coupon/domain/issue_store.hpp"
+#include "coupon/domain/policy_lifecycle.hpp"
 #include "coupon/domain/types.hpp"
 #include "coupon/store/database_config.hpp"
 
@@ -49,6 +50,9 @@ public:
     // A store with a session of its own, for one DLT consumer thread (pass
     // [&db] { return db.dead_letter_store(); } as DeadLetterConsumer's factory). Throws StoreError.
     std::unique_ptr<domain::DeadLetterStore> dead_letter_store();
+    // Thread-safe operator changes to policies and their audit trail (docs/policy-lifecycle.md), over the
+    // pool behind queries().
+    domain::PolicyLifecycle& policy_lifecycle();
     // "sqlite" or "postgresql".
     std::string backend_name() const;
 
