@@ -35,5 +35,6 @@ domain::CouponQueries& Database::queries() { return backend_->queries(); }
 domain::DeadLetterStore& Database::dead_letters() { return backend_->dead_letters(); }
 std::unique_ptr<domain::DeadLetterStore> Database::dead_letter_store() { return backend_->dead_letter_store(); }
 std::string Database::backend_name() const { return backend_->name(); }
+std::string Database::identity() const { return backend_->identity(); }
 
 }  // namespace coupon::store
