@@ -67,12 +67,21 @@ TEST_CASE("soak: mixed load with a database and a node restart; memory flat, gau
 
     const std::int64_t small = cluster.create_policy(1, "stock 100", 100);
     const std::int64_t medium = cluster.create_policy(2, "stock 2000", 2000);
-    const std::int64_t large = cluster.create_policy(1, "stock 10000000", 10'000'000);
     const std::int64_t unknown = 999999;
-    const std::vector<PolicySpec> policies{{small, 100, PolicySpec::Kind::Open},
-                                           {medium, 2000, PolicySpec::Kind::Open},
-                                           {large, 10'000'000, PolicySpec::Kind::Open},
-                                           {unknown, 0, PolicySpec::Kind::Unknown}};
+    std::vector<PolicySpec> policies{{small, 100, PolicySpec::Kind::Open},
+                                     {medium, 2000, PolicySpec::Kind::Open},
+                                     {unknown, 0, PolicySpec::Kind::Unknown}};
+    // The open-ended load goes to several large policies, so to several partitions: the embedded broker keeps
+    // at most 5 MiB per partition and trims the oldest records past it (DESIGN.md section 7; seen: one hot
+    // partition lost its first 1,370 of about 82,000 records in a 10-minute soak, consumed long before, but
+    // then missing from the audit's read of the topic).
+    std::vector<std::pair<std::int64_t, double>> weights{{small, 0.1}, {medium, 0.2}, {unknown, 0.05}};
+    for (int k = 0; k < 8; ++k) {
+        const std::int64_t large = cluster.create_policy(1 + k % 2, fmt::format("stock 10000000 #{}", k), 10'000'000);
+        policies.push_back({large, 10'000'000, PolicySpec::Kind::Open});
+        weights.emplace_back(large, 0.65 / 8);
+    }
+    const std::int64_t large = policies.back().id;  // read by the GETs
 
     // Memory of node 1 (never restarted), every 3 s.
     std::atomic<bool> done{false};
@@ -136,13 +145,13 @@ TEST_CASE("soak: mixed load with a database and a node restart; memory flat, gau
             cluster.spawn_nodes({2});  // on this thread: the process dies with the thread that spawned it
             nodes = {1};               // while it starts, node 1 takes the load
             for (int i = 0; i < 4; ++i) {
-                const auto plan = make_plan(rng, 120, 200000, {{small, 0.1}, {medium, 0.2}, {large, 0.65}, {unknown, 0.05}}, nodes);
+                const auto plan = make_plan(rng, 120, 200000, weights, nodes);
                 auto part = flood(cluster, plan, ++phase, options);
                 sent.insert(sent.end(), part.begin(), part.end());
             }
             cluster.wait_ready({2});
         }
-        const auto plan = make_plan(rng, 240, 200000, {{small, 0.1}, {medium, 0.2}, {large, 0.65}, {unknown, 0.05}}, nodes);
+        const auto plan = make_plan(rng, 240, 200000, weights, nodes);
         auto part = flood(cluster, plan, ++phase, options);
         sent.insert(sent.end(), part.begin(), part.end());
     }
