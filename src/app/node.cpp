@@ -13,6 +13,7 @@
 #include "commands.hpp"
 #include "coupon/base/log.hpp"
 #include "coupon/messaging/ensure_topics.hpp"
+#include "coupon/messaging/publisher.hpp"
 #include "systemd_notify.hpp"
 
 namespace coupon::app {
@@ -40,7 +41,11 @@ void Node::start() {
 
     kafka_ = kafka;
     gate_ = std::make_unique<DatabaseGate>();
-    ready_refresh_ = base::Metrics::global().on_render([this] { ready_gauge_.store(ready_without_ping() ? 1 : 0); });
+    ready_refresh_ = base::Metrics::global().on_render([this] {
+        ready_gauge_.store(ready_without_ping() ? 1 : 0);
+        // board_ is set before the HTTP server starts, and this runs only on a scrape, served by that server.
+        waiters_gauge_.store(board_ ? static_cast<std::int64_t>(board_->waiting()) : 0);
+    });
     waiter_ = std::make_unique<DatabaseWaiter>(
         config_.database, [this](std::unique_ptr<store::Database> db) { database_opened(std::move(db)); });
     std::unique_ptr<store::Database> database;
@@ -100,6 +105,12 @@ void Node::database_opened(std::unique_ptr<store::Database> database) {
     if (stopping_.load()) return;  // closed again unused: stop() is tearing the node down
     database_ = std::move(database);
     gate_->attach(database_.get());
+    // Before any result is decided here: every result carries this database's identity, and a result from a
+    // node on another database stops this one from deciding (item 12 of issue 8).
+    const std::string identity = database_->identity();
+    messaging::set_database_identity(*publisher_, identity);
+    listener_->watch_database_identity(
+        identity, [this](const std::string& own, const std::string& other) { refuse_split_brain(own, other); });
     // A restarted node answers 409 COUPON_SOLD_OUT at once for what the database knows is sold out (best
     // effort: the rest is learned from the result topic).
     try {
@@ -122,6 +133,30 @@ void Node::database_opened(std::unique_ptr<store::Database> database) {
         log::info("app", "consumers started; /ready answers 200 once they have their partitions");
         systemd_notify("STATUS=serving");
     }
+}
+
+void Node::refuse_split_brain(const std::string& own, const std::string& other) {
+    if (split_brain_.exchange(true)) return;
+    {
+        std::lock_guard lock(split_brain_mutex_);
+        split_brain_reason_ = fmt::format(
+            "DATABASE_SPLIT_BRAIN: a node on this Kafka cluster decides on database {}, this node's database is {}",
+            other, own);
+    }
+    log::error("app",
+               "SPLIT BRAIN: a result on {} was decided on database {}, but this node's database is {}: nodes on one "
+               "Kafka cluster must share one database (each database would issue the whole stock, e.g. several "
+               "nodes each with its own SQLite file). This node refuses new requests (503), stops deciding and "
+               "stays not ready (/ready 503 DATABASE_SPLIT_BRAIN) until it is restarted on the shared database",
+               kafka_.topics.results, other, own);
+    systemd_notify("STATUS=refusing: another node of the cluster uses another database (split brain)");
+    sink_->close();
+    std::lock_guard lock(database_mutex_);
+    if (stopping_.load() || !consumers_started_.load()) return;  // stop() stops them; none run yet
+    std::lock_guard consumers(consumers_mutex_);
+    consumers_->stop();
+    dead_letters_->stop();
+    log::error("app", "split brain: this node's consumers stopped; their partitions move to the other members");
 }
 
 void Node::start_consumers() {
@@ -200,6 +235,12 @@ http::ReadyReport Node::ready_report() const {
     report.components["kafka"] = broker_ ? "UP (embedded)" : "UP";
     report.ready = db_up && assigned;
     if (db_open) last_ping_ok_.store(db_up);
+    if (split_brain_.load()) {
+        std::lock_guard lock(split_brain_mutex_);
+        report.components["database"] = "DOWN: " + split_brain_reason_;
+        report.components["consumers"] = "DOWN: stopped (split brain)";
+        report.ready = false;
+    }
     if (stopping_.load()) {
         // Load balancers stop sending new requests while the node drains (they would only get 503).
         report.components["node"] = "DOWN: stopping";
@@ -209,15 +250,22 @@ http::ReadyReport Node::ready_report() const {
 }
 
 bool Node::ready_without_ping() const {
-    return !stopping_.load() && gate_->attached() && last_ping_ok_.load() && assigned();
+    return !stopping_.load() && !split_brain_.load() && gate_->attached() && last_ping_ok_.load() && assigned();
 }
 
 bool Node::assigned() const {
     // consumers_ may be set by the waiter's thread: read it only once the flag says it is there.
-    return consumers_started_.load() && consumers_->assigned() && dead_letters_->assigned();
+    if (!consumers_started_.load() || split_brain_.load()) return false;
+    std::unique_lock lock(consumers_mutex_, std::try_to_lock);
+    return lock.owns_lock() && consumers_->assigned() && dead_letters_->assigned();
 }
 
-bool Node::healthy() const { return server_ && server_->responsive(std::chrono::seconds(1)); }
+std::chrono::milliseconds Node::database_wait_bound() const {
+    // SQLite only has the first; the sum is the worst case of one PostgreSQL wait (a reconnect, then a
+    // statement that waits for a lock). A timeout of 0 means none: the wait is then not bounded, and counts.
+    const auto& db = config_.database;
+    return db.busy_timeout + db.statement_timeout + db.connect_timeout;
+}
 
 void Node::stop() {
     const auto timeout = config_.server.shutdown_timeout;

@@ -40,10 +40,11 @@ public:
     // within server.shutdown_timeout_ms, then finish in-flight requests and batches, commit, flush, and
     // release the broker.
     void stop();
-    // Liveness for the systemd watchdog: the process, not its dependencies. Every HTTP I/O thread answers
-    // within a second. A database or broker outage is readiness (/ready), never liveness: a watchdog that
-    // waited on the database would have systemd restart every node into the same outage.
-    bool healthy() const;
+    // How long one database wait of a consumer may legitimately block (lock wait + statement + connect
+    // timeouts): the watchdog allows a loop in a database wait that much on top (app/liveness.hpp). A database
+    // or broker outage is readiness (/ready), never liveness: a watchdog that waited on the database would have
+    // systemd restart every node into the same outage.
+    std::chrono::milliseconds database_wait_bound() const;
     // start() returned without the database (it is being awaited in the background).
     bool waiting_for_database() const { return !consumers_started_.load(); }
 
@@ -62,6 +63,11 @@ private:
     // On the caller's thread at start-up, or on the waiter's thread later.
     void database_opened(std::unique_ptr<store::Database> database);
     void start_consumers();
+    // A result decided on another database reached this node (result_listener.hpp): nodes on one Kafka cluster
+    // that do not share their database each issue the whole stock. Refuse new requests, stop deciding, and
+    // stay up not ready so an operator sees why (docs/operations.md, "Nodes on different databases").
+    // On the result listener's thread.
+    void refuse_split_brain(const std::string& own, const std::string& other);
 
     Config config_;
     domain::SystemClock clock_;
@@ -71,6 +77,12 @@ private:
     std::unique_ptr<DatabaseWaiter> waiter_;
     std::mutex database_mutex_;                    // database_opened() vs stop()
     std::atomic<bool> consumers_started_{false};   // consumers_ and dead_letters_ are set and running
+    // Held while the consumers stop on a split brain: assigned() (readiness, on HTTP threads) does not wait
+    // for it, it answers "not assigned" meanwhile.
+    mutable std::mutex consumers_mutex_;
+    std::atomic<bool> split_brain_{false};
+    mutable std::mutex split_brain_mutex_;
+    std::string split_brain_reason_;  // what /ready says, under split_brain_mutex_
     messaging::KafkaConfig kafka_;                 // as the parts were started with (embedded address filled in)
     std::unique_ptr<http::OutcomeBoard> board_;
     std::unique_ptr<messaging::ResultListener> listener_;
@@ -88,6 +100,9 @@ private:
     mutable std::atomic<bool> last_ping_ok_{true};  // the last /ready probe's database ping
     base::Metrics::Value& ready_gauge_ = base::Metrics::global().gauge(
         "coupon_ready", "1 when this node answers GET /ready with 200 (database as of the last /ready probe)");
+    // Requests waiting here for their outcome: back to 0 when the node is idle (the soak test checks it).
+    base::Metrics::Value& waiters_gauge_ = base::Metrics::global().gauge(
+        "coupon_http_outcome_waiters", "HTTP requests on this node waiting for their outcome from the result topic");
     base::Metrics::RefreshHandle ready_refresh_;  // last member: unregistered before the rest goes
 };
 

@@ -1,5 +1,7 @@
 #include "commands.hpp"
+#include "coupon/base/heartbeat.hpp"
 #include "coupon/base/log.hpp"
+#include "liveness.hpp"
 #include "node.hpp"
 #include "process_signals.hpp"
 #include "systemd_notify.hpp"
@@ -21,7 +23,16 @@ int run_server(const Config& config) {
                                                : "READY=1\nSTATUS=serving");
     int sig = 0;
     {
-        SystemdWatchdog watchdog([&node] { return node.healthy(); });
+        const auto timeout = systemd_watchdog_timeout();
+        Liveness liveness(base::Heartbeats::global(), liveness_bound(timeout), node.database_wait_bound());
+        if (timeout.count() > 0) {
+            log::info("app", "watchdog: a loop counts as wedged after {} ms without going round ({} ms more in a "
+                             "database wait); {} loops watched",
+                      std::chrono::duration_cast<std::chrono::milliseconds>(liveness.bound()).count(),
+                      std::chrono::duration_cast<std::chrono::milliseconds>(liveness.wait_allowance()).count(),
+                      base::Heartbeats::global().size());
+        }
+        SystemdWatchdog watchdog([&liveness] { return liveness.check(); });
         sig = wait_for_stop_signal();
     }
     systemd_notify("STOPPING=1");

@@ -4,6 +4,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -32,10 +33,14 @@ bool systemd_notify(const std::string& state) {
     return sent;
 }
 
-void SystemdWatchdog::start(std::function<bool()> alive) {
+std::chrono::microseconds systemd_watchdog_timeout() {
     const char* usec = std::getenv("WATCHDOG_USEC");
-    if (usec == nullptr || std::getenv("NOTIFY_SOCKET") == nullptr) return;
-    const long long interval_us = std::atoll(usec) / 2;
+    if (usec == nullptr || std::getenv("NOTIFY_SOCKET") == nullptr) return std::chrono::microseconds::zero();
+    return std::chrono::microseconds(std::max(0LL, std::atoll(usec)));
+}
+
+void SystemdWatchdog::start(std::function<bool()> alive) {
+    const long long interval_us = systemd_watchdog_timeout().count() / 2;
     if (interval_us <= 0) return;
     log::info("app", "systemd watchdog: pinging every {} ms", interval_us / 1000);
     thread_ = std::thread([this, alive = std::move(alive), interval = std::chrono::microseconds(interval_us)] {

@@ -5,6 +5,7 @@
 // stops reading (a full datagram queue) then holds the watchdog thread, and with it the node's stop,
 // forever (seen: the e2e database-wait test's SIGTERM hung with libsystemd). This sends with MSG_DONTWAIT.
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <mutex>
@@ -14,8 +15,11 @@
 namespace coupon::app {
 
 bool systemd_notify(const std::string& state);
+// systemd's watchdog timeout ($WATCHDOG_USEC, WatchdogSec=), or zero when systemd asks for no pings.
+std::chrono::microseconds systemd_watchdog_timeout();
 
-// Pings WATCHDOG=1 at half of $WATCHDOG_USEC while alive() holds; stops on destruction.
+// Pings WATCHDOG=1 at half of $WATCHDOG_USEC while alive() holds (app/liveness.hpp: every loop goes round);
+// stops on destruction.
 class SystemdWatchdog {
 public:
     template <typename Alive>

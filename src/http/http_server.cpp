@@ -27,6 +27,7 @@
 #include <thread>
 #include <vector>
 
+#include "coupon/base/heartbeat.hpp"
 #include "coupon/base/log.hpp"
 #include "coupon/base/metrics.hpp"
 #include "beast_request.hpp"
@@ -45,6 +46,7 @@ using tcp = net::ip::tcp;
 // the client could lose the answer; so the session stops sending and reads (discarding) for a moment.
 constexpr auto kLingerTime = std::chrono::seconds(2);
 constexpr auto kForcedCloseGrace = std::chrono::seconds(1);
+constexpr auto kBeatPeriod = std::chrono::milliseconds(250);  // each loop's heartbeat (Loop::beat_every)
 
 // What the server and its sessions share. Held by shared_ptr so a session that outlives stop() (its
 // handlers still queued in an io_context) never touches freed memory.
@@ -80,6 +82,18 @@ struct Loop {
     net::io_context ioc{1};
     std::vector<std::weak_ptr<Session>> sessions;
     std::size_t sweep_at = 64;
+    // Liveness (base/heartbeat.hpp): a timer on this loop beats its heartbeat, so a thread stuck in a handler
+    // stops beating and the systemd watchdog hears of it.
+    std::shared_ptr<base::Heartbeat> heartbeat;
+    std::unique_ptr<net::steady_timer> beat_timer;
+
+    void beat_every(std::chrono::milliseconds period) {
+        heartbeat->beat();
+        beat_timer->expires_after(period);
+        beat_timer->async_wait([this, period](beast::error_code ec) {
+            if (!ec) beat_every(period);
+        });
+    }
 
     void add(std::weak_ptr<Session> session) {
         // Sessions never unregister (they may be destroyed inside ~io_context); expired entries are
@@ -568,6 +582,9 @@ void HttpServer::start() {
     impl_->started = true;
     for (std::size_t i = 0; i < impl_->loops.size(); ++i) {
         auto& loop = impl_->loops[i];
+        loop->heartbeat = base::Heartbeats::global().add("http-io-" + std::to_string(i));
+        loop->beat_timer = std::make_unique<net::steady_timer>(loop->ioc);
+        net::post(loop->ioc, [raw = loop.get()] { raw->beat_every(kBeatPeriod); });
         impl_->guards.push_back(net::make_work_guard(loop->ioc));
         impl_->threads.emplace_back([loop, i] {
             base::name_this_thread("http-io-" + std::to_string(i));
@@ -632,6 +649,7 @@ void HttpServer::stop(std::chrono::milliseconds drain) {
     for (auto& loop : impl_->loops) loop->ioc.stop();
     for (auto& thread : impl_->threads) thread.join();
     impl_->threads.clear();
+    for (auto& loop : impl_->loops) loop->heartbeat.reset();  // stopped loops are not wedged ones
     for (auto& loop : impl_->loops) {
         for (auto& weak : loop->sessions) {
             if (auto session = weak.lock()) session->abandon();

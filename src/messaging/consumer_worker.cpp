@@ -130,6 +130,7 @@ void ConsumerWorker::start() {
     if (rd_kafka_resp_err_t err = rd_kafka_subscribe(consumer_.get(), topics.get())) {
         throw std::runtime_error("subscribe to " + settings_.topic + ": " + rd_kafka_err2str(err));
     }
+    heartbeat_ = base::Heartbeats::global().add(fmt::format("consumer {} worker {}", settings_.topic, settings_.index));
 }
 
 std::vector<std::int32_t> ConsumerWorker::owned() const {
@@ -145,6 +146,7 @@ bool ConsumerWorker::owns(std::int32_t partition) const {
 void ConsumerWorker::run() {
     auto full_since = Clock::time_point{};
     while (!stopping_.load() && !crashed_.load()) {
+        heartbeat_->beat();
         settle_and_commit();
         if (pipeline_.batches() >= kMaxBatchesInFlight) {
             // The broker is slower than the database: wait for acknowledgements. Past kServeAfter, keep
@@ -160,6 +162,7 @@ void ConsumerWorker::run() {
         Batch batch = gather();
         if (!batch.empty()) decide(batch);
     }
+    heartbeat_.reset();  // a stopping worker's bounded drain is not a wedge
     finish();
 }
 
@@ -203,6 +206,8 @@ void ConsumerWorker::decide(Batch& batch) {
         deciding_revoked_ = false;
         BatchWork work;
         try {
+            // The database's own timeouts bound what the handler waits for without calling give_up().
+            const base::Heartbeat::Waiting in_database(heartbeat_.get());
             work = handler_->process(batch, [this] { return give_up(); });
         } catch (const std::exception& e) {
             log::error("consumer", "{} worker {}: batch failed: {}", settings_.topic, settings_.index, e.what());
@@ -260,6 +265,7 @@ bool ConsumerWorker::give_up() {
     // Called while a handler waits: keep the member alive (rebalances, commit results) without letting
     // records pile up: the partitions are paused, and anything that was already on its way is kept for the
     // next batch, in order.
+    if (heartbeat_) heartbeat_->beat();
     hold_partitions();
     for (;;) {
         MessageHandle m(rd_kafka_consumer_poll(consumer_.get(), 0));

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "batch_handler.hpp"
+#include "coupon/base/heartbeat.hpp"
 #include "consumer_lag.hpp"
 #include "coupon/domain/clock.hpp"
 #include "coupon/messaging/kafka_config.hpp"
@@ -115,6 +116,9 @@ private:
     bool deciding_revoked_ = false;        // one of them was revoked meanwhile
     std::set<std::int32_t> held_;          // partitions this worker paused while a handler waits
     Batch stash_;                          // records polled while holding: they come next
+    // Beaten every time round the loop and while a handler waits (give_up); a batch's database work counts as a
+    // bounded wait (base/heartbeat.hpp). Registered by start(), dropped when the loop ends.
+    std::shared_ptr<base::Heartbeat> heartbeat_;
     std::atomic<bool> stopping_{false};
     std::atomic<bool> crashed_{false};
     std::atomic<bool> has_assignment_{false};

@@ -3,14 +3,18 @@
 #include <librdkafka/rdkafka.h>
 
 #include <atomic>
+#include <mutex>
 #include <stdexcept>
 #include <thread>
 
 #include "client_config.hpp"
 #include "coupon/base/log.hpp"
 #include "coupon/messaging/message_codec.hpp"
-#include "messaging_metrics.hpp"
+#include "coupon/base/metrics.hpp"
 #include "coupon/base/thread_name.hpp"
+#include "messaging_metrics.hpp"
+#include "record_view.hpp"
+#include "result_publisher.hpp"
 
 namespace coupon::messaging {
 namespace {
@@ -23,6 +27,31 @@ struct ResultListener::Impl {
     KafkaHandle consumer;
     std::atomic<bool> stopping{false};
     std::thread thread;
+    std::mutex identity_mutex;  // own_identity and on_foreign: set by another thread once the database is open
+    std::string own_identity;
+    OnForeignDatabase on_foreign;
+    base::Metrics::Value& foreign_results = base::Metrics::global().counter(
+        "coupon_kafka_foreign_database_results_total",
+        "results decided on another database than this node's (nodes on one Kafka cluster with different databases)");
+
+    void compare_identity(const rd_kafka_message_t& m) {
+        const auto stamped = last_header(m, kDatabaseIdHeader);
+        if (!stamped || stamped->empty()) return;  // a Spring producer or an older node: nothing to compare
+        std::string own;
+        OnForeignDatabase call;
+        {
+            std::lock_guard lock(identity_mutex);
+            if (own_identity.empty() || *stamped == own_identity) return;
+            own = own_identity;
+            call = on_foreign;
+        }
+        foreign_results.fetch_add(1, std::memory_order_relaxed);
+        try {
+            if (call) call(own, std::string(*stamped));
+        } catch (const std::exception& e) {
+            log::error("results", "foreign database handler threw: {}", e.what());
+        }
+    }
 
     void deliver(const rd_kafka_message_t& m) {
         const std::string_view value =
@@ -34,6 +63,7 @@ struct ResultListener::Impl {
             return;
         }
         MessagingMetrics::get().results_received.fetch_add(1, std::memory_order_relaxed);
+        compare_identity(m);
         try {
             on_result(*decoded.value);
         } catch (const std::exception& e) {
@@ -87,6 +117,12 @@ void ResultListener::start() {
         base::name_this_thread("results");
         l.run();
     });
+}
+
+void ResultListener::watch_database_identity(std::string own, OnForeignDatabase on_foreign) {
+    std::lock_guard lock(impl_->identity_mutex);
+    impl_->own_identity = std::move(own);
+    impl_->on_foreign = std::move(on_foreign);
 }
 
 void ResultListener::stop() {

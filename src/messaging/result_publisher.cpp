@@ -28,7 +28,18 @@ OutRecord ResultPublisher::result_record(const domain::IssueResult& result) cons
     r.topic = config_.topics.results;
     r.key = result.request_id;
     r.value = encode_result(result);
+    std::lock_guard lock(identity_mutex_);
+    if (!identity_.empty()) r.headers.emplace_back(kDatabaseIdHeader, identity_);
     return r;
+}
+
+void ResultPublisher::set_database_identity(std::string identity) {
+    std::lock_guard lock(identity_mutex_);
+    identity_ = std::move(identity);
+}
+
+void set_database_identity(ResultPublisher& publisher, std::string identity) {
+    publisher.set_database_identity(std::move(identity));
 }
 
 }  // namespace coupon::messaging

@@ -3,6 +3,7 @@
 // (coupon/messaging/publisher.hpp). Workers send a decided batch's records through it and commit the batch's
 // offsets only once all are acknowledged (publish_pipeline.hpp), so a committed offset always has its result
 // (and forward) stored.
+#include <mutex>
 #include <string>
 
 #include "coupon/domain/types.hpp"
@@ -10,6 +11,11 @@
 #include "producer.hpp"
 
 namespace coupon::messaging {
+
+// On every result record: the identity of the database that decided it (store::Database::identity()). Result
+// listeners compare it with their own database's (result_listener.hpp); records without it (Spring producers,
+// older nodes) are not compared.
+inline constexpr const char* kDatabaseIdHeader = "coupon_database-id";
 
 class ResultPublisher {
 public:
@@ -23,11 +29,15 @@ public:
     // verdict. Returns the enqueue error (then on_report is not called). Safe from several workers at once.
     rd_kafka_resp_err_t send(const OutRecord& record, Producer::OnReport on_report);
     OutRecord result_record(const domain::IssueResult& result) const;
+    // Stamped on every result record from now on (kDatabaseIdHeader); set when the database is open.
+    void set_database_identity(std::string identity);
     rd_kafka_t* handle() const { return producer_.handle(); }  // for metadata lookups
 
 private:
     KafkaConfig config_;
     Producer producer_;
+    mutable std::mutex identity_mutex_;
+    std::string identity_;
 };
 
 }  // namespace coupon::messaging

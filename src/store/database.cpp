@@ -36,5 +36,6 @@ domain::DeadLetterStore& Database::dead_letters() { return backend_->dead_letter
 std::unique_ptr<domain::DeadLetterStore> Database::dead_letter_store() { return backend_->dead_letter_store(); }
 domain::PolicyLifecycle& Database::policy_lifecycle() { return backend_->policy_lifecycle(); }
 std::string Database::backend_name() const { return backend_->name(); }
+std::string Database::identity() const { return backend_->identity(); }
 
 }  // namespace coupon::store

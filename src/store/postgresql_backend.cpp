@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "coupon/base/log.hpp"
+#include "database_identity.hpp"
 #include "migrations.hpp"
 #include "postgresql_connect.hpp"
 #include "postgresql_issue_store.hpp"
@@ -26,6 +27,7 @@ SqlEngine postgresql_engine(const PgSessionSettings& settings) {
         // A lost connection has ended its transaction on the server already: nothing to roll back then.
         .writes = {[](soci::session& sql) { sql.begin(); }, postgresql_connected},
         .issue_store = [settings] { return std::make_unique<PgIssueStore>(settings); },
+        .identity = {},  // filled in once migrated
     };
 }
 
@@ -38,7 +40,8 @@ void connect_or_unreachable(soci::session& sql, const PgSessionSettings& setting
     }
 }
 
-void migrate(const PgSessionSettings& settings) {
+// Returns the database's identity (database_identity.hpp).
+std::string migrate(const PgSessionSettings& settings) {
     soci::session sql;
     connect_or_unreachable(sql, settings);
     // Two nodes starting at once: the second waits for the first's migration, then finds it recorded.
@@ -48,8 +51,10 @@ void migrate(const PgSessionSettings& settings) {
                                    },
                                    exec_postgresql_script};
     const int applied = apply_migrations(sql, postgresql_migration_files(), dialect);
-    log::info("store", "PostgreSQL database {} ready, {} migration(s) applied", redact_database_url(settings.url),
-              applied);
+    std::string identity = ensure_database_identity(sql, dialect.begin_write);
+    log::info("store", "PostgreSQL database {} ready, {} migration(s) applied, identity {}",
+              redact_database_url(settings.url), applied, identity);
+    return identity;
 }
 
 }  // namespace
@@ -57,8 +62,9 @@ void migrate(const PgSessionSettings& settings) {
 std::unique_ptr<SqlBackend> open_postgresql_backend(const std::string& url, const DatabaseConfig& config) {
     const PgSessionSettings settings{url, config.busy_timeout, config.statement_timeout, config.connect_timeout};
     try {
-        migrate(settings);
-        return std::make_unique<SqlBackend>(postgresql_engine(settings), static_cast<std::size_t>(config.pool_size),
+        SqlEngine engine = postgresql_engine(settings);
+        engine.identity = migrate(settings);
+        return std::make_unique<SqlBackend>(std::move(engine), static_cast<std::size_t>(config.pool_size),
                                             [&](soci::session& sql) { connect_or_unreachable(sql, settings); });
     } catch (const std::exception& e) {
         std::string reason = e.what();

@@ -27,6 +27,7 @@ struct SqlEngine {
     WriteStyle writes;                        // how a write transaction begins, and whether to roll back
     // A store with a session of its own, for one consumer thread. Throws StoreError.
     std::function<std::unique_ptr<domain::IssueStore>()> issue_store;
+    std::string identity;  // database_identity.hpp, read when the database was migrated
 };
 
 class SqlBackend {
@@ -38,6 +39,7 @@ public:
     SqlBackend& operator=(const SqlBackend&) = delete;
 
     const std::string& name() const { return engine_.name; }
+    const std::string& identity() const { return engine_.identity; }
     std::unique_ptr<domain::IssueStore> issue_store() { return engine_.issue_store(); }
     domain::CouponQueries& queries() { return queries_; }
     domain::DeadLetterStore& dead_letters() { return dead_letters_; }

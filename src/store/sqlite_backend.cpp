@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "coupon/base/log.hpp"
+#include "database_identity.hpp"
 #include "migrations.hpp"
 #include "sql_backend.hpp"
 #include "sqlite_connect.hpp"
@@ -33,6 +34,7 @@ SqlEngine sqlite_engine(const std::string& path, const DatabaseConfig& config) {
         .keeper = {[](soci::session&) { return true; }, [](soci::session&) {}},
         .writes = {[](soci::session& sql) { sql << "BEGIN IMMEDIATE"; }, sqlite_in_transaction},
         .issue_store = std::move(issue_store),
+        .identity = {},  // filled in once migrated
     };
 }
 
@@ -47,13 +49,16 @@ void create_parent_directory(const std::string& path) {
     }
 }
 
-void migrate(const std::string& path, std::chrono::milliseconds busy_timeout, bool full_sync) {
+// Returns the database's identity (database_identity.hpp).
+std::string migrate(const std::string& path, std::chrono::milliseconds busy_timeout, bool full_sync) {
     soci::session sql;
     open_sqlite(sql, path, busy_timeout, full_sync);
     const MigrationDialect dialect{[](soci::session& s) { s << "BEGIN IMMEDIATE"; }, exec_sqlite_script};
     const int applied = apply_migrations(sql, sqlite_migration_files(), dialect);
-    log::info("store", "SQLite database {} ready (WAL, synchronous={}), {} migration(s) applied", path,
-              full_sync ? "FULL" : "NORMAL", applied);
+    std::string identity = ensure_database_identity(sql, dialect.begin_write);
+    log::info("store", "SQLite database {} ready (WAL, synchronous={}), {} migration(s) applied, identity {}", path,
+              full_sync ? "FULL" : "NORMAL", applied, identity);
+    return identity;
 }
 
 }  // namespace
@@ -61,8 +66,9 @@ void migrate(const std::string& path, std::chrono::milliseconds busy_timeout, bo
 std::unique_ptr<SqlBackend> open_sqlite_backend(const std::string& path, const DatabaseConfig& config) {
     create_parent_directory(path);
     try {
-        migrate(path, config.busy_timeout, config.sqlite_full_sync);
+        std::string identity = migrate(path, config.busy_timeout, config.sqlite_full_sync);
         SqlEngine engine = sqlite_engine(path, config);
+        engine.identity = std::move(identity);
         auto open = engine.open;
         return std::make_unique<SqlBackend>(std::move(engine), static_cast<std::size_t>(config.pool_size), open);
     } catch (const std::exception& e) {

@@ -239,6 +239,9 @@ void Cluster::spawn_nodes(const std::vector<int>& nodes) {
             {"COUPON_KAFKA_CONSUMER_THREADS", std::to_string(options_.consumer_threads)},
         };
         for (const auto& [k, v] : options_.node_env) env[k] = v;
+        if (auto own = options_.node_env_of.find(node); own != options_.node_env_of.end()) {
+            for (const auto& [k, v] : own->second) env[k] = v;
+        }
         // A log per start: a restarted node must not be judged by its predecessor's lines.
         const std::string log = fmt::format("{}/node-{}.{}.log", dir_, node, ++s.starts);
         s.port = 0;
@@ -272,6 +275,11 @@ int Cluster::stop_node(int node) {
 bool Cluster::alive(int node) const {
     const Slot& s = slot(node);
     return s.process && s.process->running();
+}
+
+pid_t Cluster::pid(int node) const {
+    const Slot& s = slot(node);
+    return s.process ? s.process->pid() : -1;
 }
 
 std::vector<int> Cluster::live_nodes() const {

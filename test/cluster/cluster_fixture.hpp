@@ -53,6 +53,7 @@ struct ClusterOptions {
     // test's own; node_env then names the topics and the group (COUPON_KAFKA_TOPICS_*, ..._GROUP_ID).
     std::string bootstrap;
     std::map<std::string, std::string> node_env;  // added to every node's environment
+    std::map<int, std::map<std::string, std::string>> node_env_of;  // added to one node's (after node_env)
 };
 
 class Cluster {
@@ -78,6 +79,7 @@ public:
     void kill_node(int node);  // SIGKILL: a crash
     int stop_node(int node);   // SIGTERM: graceful; returns the exit status
     bool alive(int node) const;
+    pid_t pid(int node) const;  // -1 when the node never started
     std::vector<int> live_nodes() const;
     // The node's current HTTP port (0 before its first start); changes when it restarts.
     std::uint16_t port(int node) const { return slot(node).port.load(); }

@@ -46,6 +46,9 @@ std::vector<Sent> flood(const Cluster& cluster, const std::vector<Planned>& plan
                 for (std::size_t k = start; k < end; ++k) {
                     const Planned& p = plan[indexes[k]];
                     calls.push_back({"POST", fmt::format("/api/coupons/{}", p.user), fmt::format(R"({{"couponPolicyId":{}}})", p.policy), {}});
+                    if (options.async_every > 0 && k % static_cast<std::size_t>(options.async_every) == 0) {
+                        calls.back().headers["Prefer"] = "respond-async";
+                    }
                 }
                 const std::uint16_t port = cluster.port(node);
                 auto replies = port == 0 ? std::vector<HttpReply>(calls.size()) : http_all_at_once(port, calls, options.timeout_ms);

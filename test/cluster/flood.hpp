@@ -33,6 +33,7 @@ struct FloodOptions {
     std::size_t wave = 100;        // requests in flight at once per node
     int pause_ms = 0;              // pause between a node's waves (to spread a flood over time)
     int timeout_ms = 20000;        // per wave
+    int async_every = 0;           // every Nth request asks `Prefer: respond-async` (202 at once); 0: none
     // Called by a node's sender before each of its waves (node, wave index); may block (e.g. to kill a node).
     std::function<void(int node, int wave)> before_wave;
 };

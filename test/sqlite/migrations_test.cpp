@@ -63,3 +63,17 @@ TEST_CASE("reopening applies nothing twice and keeps the data", "[store]") {
     CHECK(raw.scalar("SELECT COUNT(*) FROM coupon") == 1);
     CHECK(f.db->queries().find_result("r1").value().outcome == domain::Outcome::Issued);
 }
+
+TEST_CASE("the database's identity is written at the first open and read by every later one", "[store]") {
+    // Nodes compare it to find out they do not share one database (issue 8 item 12).
+    test::StoreFixture f;
+    const std::string id = f.db->identity();
+    CHECK(id.size() == 32);
+    f.db.reset();
+    f.db = store::Database::open(f.config(std::chrono::milliseconds(5000)));
+    CHECK(f.db->identity() == id);
+    RawDb raw(f.url);
+    CHECK(raw.column("SELECT id FROM coupon_database_identity") == std::vector<std::string>{id});
+    test::StoreFixture other;
+    CHECK(other.db->identity() != id);
+}

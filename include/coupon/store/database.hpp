@@ -55,6 +55,9 @@ public:
     domain::PolicyLifecycle& policy_lifecycle();
     // "sqlite" or "postgresql".
     std::string backend_name() const;
+    // A random id written once into the database (the first open of any node), the same for every node that
+    // opens this database: nodes on one Kafka cluster compare it to find out they do not share their database.
+    std::string identity() const;
 
 private:
     explicit Database(std::unique_ptr<SqlBackend> backend);
