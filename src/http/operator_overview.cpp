@@ -9,6 +9,7 @@
 #include "coupon/base/metrics.hpp"
 #include "coupon/base/time_format.hpp"
 #include "coupon/http/admin_auth.hpp"
+#include "coupon/http/outcome_board.hpp"
 #include "json_views.hpp"
 
 namespace coupon::http {
@@ -87,6 +88,10 @@ std::string operator_overview_json(const ApiContext& context) {
         auto p = policy_json(*it);
         const auto found = by_policy.find(std::to_string(it->id));
         p["outcomes"] = found == by_policy.end() ? boost::json::object() : found->second;
+        // When the last coupon went: the decision time of the first result this node read with none left.
+        const auto stock = context.deps.board.stock(it->id);
+        p["soldOutAt"] = stock && stock->sold_out_at ? boost::json::value(base::format_time(*stock->sold_out_at))
+                                                     : boost::json::value(nullptr);
         shown.push_back(std::move(p));
     }
 

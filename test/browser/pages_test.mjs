@@ -147,6 +147,15 @@ try {
     10_000);
   await page.screenshot({path: join(artifacts, "operator-replayed.png")});
 
+  // --- a paused policy shows as such, until resumed ----------------------------------------------------
+  check((await api("POST", `/api/coupon-policies/${spare}/pause`, undefined, admin)).status === 200, "paused by the API");
+  await until("the PAUSED mark on the page", async () =>
+    (await page.textContent(`tr[data-policy="${spare}"]`)).includes("PAUSED"), 10_000);
+  check((await api("POST", `/api/coupon-policies/${spare}/resume`, undefined, admin)).status === 200, "resumed by the API");
+  await until("the PAUSED mark gone", async () =>
+    !(await page.textContent(`tr[data-policy="${spare}"]`)).includes("PAUSED"), 10_000);
+  check(true, "the page shows a pause and its end");
+
   // --- the demo page --------------------------------------------------------------------------------------
   const demo = await context.newPage();
   demo.on("pageerror", (e) => pageErrors.push(String(e)));
