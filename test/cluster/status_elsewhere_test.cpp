@@ -9,35 +9,12 @@
 
 #include "cluster_fixture.hpp"
 #include "eventually.hpp"
+#include "pg_row_lock.hpp"
 
 using namespace coupon::test;
 using namespace std::chrono_literals;
 
 namespace {
-
-// Holds the policy's row lock in a transaction of its own, so every consumer's decision for the policy waits.
-class PolicyRowLock {
-public:
-    PolicyRowLock(const std::string& url, std::int64_t policy) : conn_(PQconnectdb(url.c_str())) {
-        if (PQstatus(conn_) != CONNECTION_OK) throw std::runtime_error(PQerrorMessage(conn_));
-        exec("BEGIN");
-        exec("SELECT id FROM coupon_policy WHERE id = " + std::to_string(policy) + " FOR UPDATE");
-    }
-    ~PolicyRowLock() { PQfinish(conn_); }  // ends the transaction if release() was not called
-    PolicyRowLock(const PolicyRowLock&) = delete;
-    PolicyRowLock& operator=(const PolicyRowLock&) = delete;
-    void release() { exec("COMMIT"); }
-
-private:
-    void exec(const std::string& sql) {
-        PGresult* result = PQexec(conn_, sql.c_str());
-        const auto status = PQresultStatus(result);
-        const std::string why = PQresultErrorMessage(result);
-        PQclear(result);
-        if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) throw std::runtime_error(sql + ": " + why);
-    }
-    PGconn* conn_;
-};
 
 std::string field(const HttpReply& reply, const char* name) {
     const auto value = boost::json::parse(reply.body);

@@ -14,43 +14,12 @@
 #include <thread>
 
 #include "e2e_fixture.hpp"
+#include "shared_broker.hpp"
 
 using namespace coupon::test;
 using namespace std::chrono_literals;
 
 namespace {
-
-class SharedBroker {
-public:
-    SharedBroker() {
-        const std::string file = dir_.path() + "/bootstrap";
-        process_ = std::make_unique<ServerProcess>(std::vector<std::string>{"broker", "--bootstrap-file", file},
-                                                   std::map<std::string, std::string>{}, dir_.path() + "/broker.log");
-        if (!process_->wait_for_log("coupon-server broker ready", 30s)) {
-            throw std::runtime_error("the broker did not start:\n" + process_->log());
-        }
-        std::ifstream in(file);
-        std::getline(in, bootstrap_);
-        if (bootstrap_.empty()) throw std::runtime_error("the broker wrote no bootstrap address");
-    }
-    ~SharedBroker() { resume(); }  // a stopped process would not see the destructor's SIGKILL until continued
-
-    std::map<std::string, std::string> env(std::map<std::string, std::string> extra) const {
-        extra["COUPON_KAFKA_BOOTSTRAP_SERVERS"] = bootstrap_;
-        extra["COUPON_KAFKA_EMBEDDED_SHARED"] = "true";
-        return extra;
-    }
-    void pause() const { ::kill(process_->pid(), SIGSTOP); }
-    void resume() const {
-        if (process_->running()) ::kill(process_->pid(), SIGCONT);
-    }
-    void kill() const { process_->stop(SIGKILL, 10s); }
-
-private:
-    TempDir dir_;
-    std::unique_ptr<ServerProcess> process_;
-    std::string bootstrap_;
-};
 
 struct Timed {
     HttpReply reply;

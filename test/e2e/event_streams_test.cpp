@@ -11,38 +11,13 @@
 #include <vector>
 
 #include "e2e_fixture.hpp"
+#include "shared_broker.hpp"
 #include "sse_client.hpp"
 
 using namespace coupon::test;
 using namespace std::chrono_literals;
 
 namespace {
-
-// A `coupon-server broker` process: two servers on it share the topics (a cluster of two nodes).
-class SharedBroker {
-public:
-    SharedBroker() {
-        const std::string file = dir_.path() + "/bootstrap";
-        process_ = std::make_unique<ServerProcess>(std::vector<std::string>{"broker", "--bootstrap-file", file},
-                                                   std::map<std::string, std::string>{}, dir_.path() + "/broker.log");
-        if (!process_->wait_for_log("coupon-server broker ready", 30s)) {
-            throw std::runtime_error("the broker did not start:\n" + process_->log());
-        }
-        std::ifstream in(file);
-        std::getline(in, bootstrap_);
-        if (bootstrap_.empty()) throw std::runtime_error("the broker wrote no bootstrap address");
-    }
-    std::map<std::string, std::string> env(std::map<std::string, std::string> extra) const {
-        extra["COUPON_KAFKA_BOOTSTRAP_SERVERS"] = bootstrap_;
-        extra["COUPON_KAFKA_EMBEDDED_SHARED"] = "true";
-        return extra;
-    }
-
-private:
-    TempDir dir_;
-    std::unique_ptr<ServerProcess> process_;
-    std::string bootstrap_;
-};
 
 boost::json::object data_of(const SseEvent& event) {
     boost::system::error_code ec;
