@@ -63,7 +63,7 @@ TEST_CASE("heartbeats: a loop that stopped (its heartbeat dropped) is not a wedg
     CHECK(loops.size() == 0);
 }
 
-TEST_CASE("liveness: false while a loop is wedged, true again once it goes round; the bound is half the watchdog",
+TEST_CASE("liveness: false while a loop is wedged, true again once it goes round, and the bound is half the watchdog",
           "[unit]") {
     test::ManualMonotonicClock clock;
     base::Heartbeats loops(clock);
