@@ -55,7 +55,7 @@ int soak_seconds() {
 
 }  // namespace
 
-TEST_CASE("soak: mixed load with a database and a node restart; memory flat, gauges back, every request decided",
+TEST_CASE("soak: mixed load with a database and a node restart, memory flat, gauges back, every request decided",
           "[.soak][cluster]") {
     const int seconds = soak_seconds();
     const auto start = Clock::now();

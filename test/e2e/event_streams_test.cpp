@@ -211,7 +211,7 @@ TEST_CASE("events: a policy streams its remaining stock as it falls, then the so
     CHECK(unknown.body().find("COUPON_POLICY_NOT_FOUND") != std::string::npos);
 }
 
-TEST_CASE("events: streams beyond http.max_event_streams are refused; a client that leaves frees its slot; "
+TEST_CASE("events: streams beyond http.max_event_streams are refused, a client that leaves frees its slot, "
           "streams end promptly when the server stops", "[e2e][events]") {
     RunningServer server(std::map<std::string, std::string>{{"COUPON_HTTP_MAX_EVENT_STREAMS", "2"}});
     const std::int64_t policy = server.create_policy(5);

@@ -31,7 +31,7 @@ std::uint16_t listening_port(const ServerProcess& process) {
 
 }  // namespace
 
-TEST_CASE("auth.mode none is a start-up warning; jwt mode checks tokens end to end", "[http][auth][process]") {
+TEST_CASE("auth.mode none is a start-up warning, jwt mode checks tokens end to end", "[http][auth][process]") {
     {
         TempDir dir;
         auto env = base_env(dir);

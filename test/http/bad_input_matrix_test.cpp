@@ -263,7 +263,7 @@ TEST_CASE("abrupt clients: a reset mid-request and a connect-and-close leave the
     CHECK(api.sink.submitted().empty());
 }
 
-TEST_CASE("HEAD is GET without the body; an unknown HEAD is 405 or 404 without a body", "[http][matrix]") {
+TEST_CASE("HEAD is GET without the body, an unknown HEAD is 405 or 404 without a body", "[http][matrix]") {
     ApiHarness api;
     Connection connection(api.port);
     const auto get = connection.request("GET", "/health");

@@ -104,7 +104,7 @@ TEST_CASE("a batch mixing every outcome is decided as one by one, and the tables
     CHECK(q.find_result("r6").value().outcome == Outcome::SoldOut);
 }
 
-TEST_CASE("FAILED is final for any copy of the request; only an operator's replay decides it again", "[store]") {
+TEST_CASE("FAILED is final for any copy of the request, only an operator's replay decides it again", "[store]") {
     test::StoreFixture f;
     const test::ManualClock clock(test::at("2026-12-01T10:00:00Z"));
     const auto policy = f.db->queries().create_policy(test::new_policy("p", 5));

@@ -88,7 +88,7 @@ TEST_CASE("a record the producer refused at enqueue is counted out as not stored
     CHECK(acks.outstanding() == 0);
 }
 
-TEST_CASE("wait_all covers records of no group; their callback runs before they count as answered") {
+TEST_CASE("wait_all covers records of no group, their callback runs before they count as answered") {
     AckWaiter acks;
     std::vector<std::string> seen;
     auto one = acks.expect(nullptr, 0, [&](const Producer::Report& r) {

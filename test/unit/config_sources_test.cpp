@@ -76,7 +76,7 @@ TEST_CASE("a default shown is the module's own default", "[config]") {
     }
 }
 
-TEST_CASE("typed Kafka keys set the librdkafka properties; raw properties win over them", "[config]") {
+TEST_CASE("typed Kafka keys set the librdkafka properties, raw properties win over them", "[config]") {
     const Config c = load_config("", {{"COUPON_KAFKA_PRODUCER_LINGER_MS", "7"},
                                       {"COUPON_KAFKA_PRODUCER_BUFFER_MEMORY", "1048576"},
                                       {"COUPON_KAFKA_PRODUCER_ENABLE_IDEMPOTENCE", "off"},
@@ -114,7 +114,7 @@ TEST_CASE("values that follow from others are derived once", "[config]") {
     CHECK_FALSE(load_config("", {}).database.sqlite_full_sync);
 }
 
-TEST_CASE("log.level and log.format; server.log_level says where it moved", "[config]") {
+TEST_CASE("log.level and log.format, server.log_level says where it moved", "[config]") {
     const Config c = load_config("", {{"COUPON_LOG_LEVEL", "debug"}, {"COUPON_LOG_FORMAT", "json"}});
     CHECK(c.log.level == "debug");
     CHECK(c.log.format == "json");

@@ -126,7 +126,7 @@ TEST_CASE("a failed store commits nothing and the retried batch decides the same
     CHECK(f.issuer.apply({req("r1", 1, 7)})[0].outcome == Outcome::Issued);
 }
 
-TEST_CASE("a dead-lettered request stays FAILED for its copies; the operator's replay gets a normal outcome",
+TEST_CASE("a dead-lettered request stays FAILED for its copies, the operator's replay gets a normal outcome",
           "[domain]") {
     Fixture f;
     f.store.add_policy(policy(7, 1));

@@ -34,7 +34,7 @@ TEST_CASE("the steady clock port never goes back and sleeps at least what it is 
     clock.sleep_for(-1ms);  // nothing to wait for: returns
 }
 
-TEST_CASE("the manual monotonic clock stands still until moved; its sleeps move it and are recorded") {
+TEST_CASE("the manual monotonic clock stands still until moved, its sleeps move it and are recorded") {
     ManualMonotonicClock clock;
     const auto start = clock.now();
     CHECK(start != coupon::base::MonotonicClock::TimePoint{});
