@@ -191,14 +191,13 @@ Handler make_policy_events_handler(Context context, std::weak_ptr<EventStreams> 
         if (!id) return void(respond(invalid_id("id", request.param("id"))));
         const auto policy = context->deps.queries.find_policy(*id);
         if (!policy) {
-            return void(respond(error_response(404, "COUPON_POLICY_NOT_FOUND",
-                                               "no coupon policy with id " + std::to_string(*id))));
+            return void(respond(policy_not_found(*id)));
         }
         if (!hub) return void(respond(streams_full(*context, 0)));
         auto body = hub->open();
         if (!body) return void(respond(streams_full(*context, hub->max_streams())));
         // Remembered only once the window has opened: before, an admin may still change the stock.
-        if (!policy->issue_start_at || *policy->issue_start_at <= context->deps.clock.now()) {
+        if (policy->opened_by(context->deps.clock.now())) {
             context->deps.board.learn_stock(policy->id, policy->remaining());
         }
         hub->add(body, std::make_shared<PolicyFeed>(context, *policy));

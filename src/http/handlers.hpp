@@ -60,6 +60,9 @@ Handler make_dead_letter_replay_all_handler(Context context, std::shared_ptr<Rep
 // auth.mode=none it only reads the id.
 std::optional<Response> admit_user(const ApiContext& context, const Request& request, std::int64_t& user);
 
+// 404 COUPON_POLICY_NOT_FOUND for a policy id no row has.
+Response policy_not_found(std::int64_t id);
+
 // 400 INVALID_ID naming what was wrong.
 Response invalid_id(std::string_view what, std::string_view text);
 

@@ -11,7 +11,7 @@ namespace {
 // Read when the window had opened (so it can no longer change), or closed (for good).
 bool settled_when_read(const domain::CouponPolicy& policy, domain::TimePoint wall_read_at) {
     if (policy.status == domain::PolicyStatus::Closed) return true;
-    return !policy.issue_start_at || *policy.issue_start_at <= wall_read_at;
+    return policy.opened_by(wall_read_at);
 }
 
 }  // namespace

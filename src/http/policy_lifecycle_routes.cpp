@@ -136,8 +136,7 @@ void run_change(const Context& context, const Request& request, const Respond& r
         context->deps.policy_lifecycle->change(*id, change, actor, context->deps.clock.now());
     switch (result.status) {
         case domain::ChangeResult::Status::NotFound:
-            return void(respond(error_response(404, "COUPON_POLICY_NOT_FOUND",
-                                               "no coupon policy with id " + std::to_string(*id))));
+            return void(respond(policy_not_found(*id)));
         case domain::ChangeResult::Status::Refused:
             return void(respond(refused(*result.refusal)));
         case domain::ChangeResult::Status::Applied:
@@ -197,8 +196,7 @@ Handler make_policy_changes_handler(Context context) {
         std::int64_t after = 0, limit = kDefaultLimit;
         if (auto invalid = read_page(request, after, limit)) return void(respond(std::move(*invalid)));
         if (!context->deps.queries.find_policy(*id)) {
-            return void(respond(error_response(404, "COUPON_POLICY_NOT_FOUND",
-                                               "no coupon policy with id " + std::to_string(*id))));
+            return void(respond(policy_not_found(*id)));
         }
         const auto changes = context->deps.policy_lifecycle->changes_of(*id, after, static_cast<std::size_t>(limit));
         boost::json::array items;

@@ -15,6 +15,10 @@
 
 namespace coupon::http {
 
+Response policy_not_found(std::int64_t id) {
+    return error_response(404, "COUPON_POLICY_NOT_FOUND", "no coupon policy with id " + std::to_string(id));
+}
+
 Response invalid_id(std::string_view what, std::string_view text) {
     return error_response(400, "INVALID_ID",
                           std::string(what) + " must be a positive 64-bit integer, got '" +
@@ -94,8 +98,7 @@ Handler make_policy_get_handler(Context context) {
         if (!id) return void(respond(invalid_id("id", request.param("id"))));
         const auto policy = context->deps.queries.find_policy(*id);
         if (!policy) {
-            return void(respond(error_response(404, "COUPON_POLICY_NOT_FOUND",
-                                               "no coupon policy with id " + std::to_string(*id))));
+            return void(respond(policy_not_found(*id)));
         }
         respond(json_response(200, boost::json::serialize(policy_json(*policy))));
     };

@@ -100,7 +100,7 @@ std::optional<std::int64_t> remaining_stock(const ApiContext& context, domain::P
     const auto row = context.deps.queries.find_policy(policy);
     if (!row) return std::nullopt;
     // Remembered only once the window has opened: before, an admin may still change the stock.
-    if (!row->issue_start_at || *row->issue_start_at <= context.deps.clock.now()) {
+    if (row->opened_by(context.deps.clock.now())) {
         context.deps.board.learn_stock(policy, row->remaining());
     }
     return row->remaining();

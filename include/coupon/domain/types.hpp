@@ -92,6 +92,9 @@ struct CouponPolicy {
 
     std::int64_t remaining() const { return total_quantity - issued_quantity; }
     bool open_at(TimePoint now) const;
+    // The opening has passed (or there is none): from then on no operator may change the window or the stock
+    // (docs/policy-lifecycle.md), so a figure read now stays true until coupons are issued.
+    bool opened_by(TimePoint now) const { return !issue_start_at || *issue_start_at <= now; }
 };
 
 struct NewCouponPolicy {
