@@ -130,7 +130,6 @@ void Metrics::refresh() const {
 }
 
 std::vector<Metrics::Sample> Metrics::samples(const std::string& name) const {
-    refresh();
     std::lock_guard lock(mutex_);
     std::vector<Sample> out;
     const auto family = families_.find(name);

@@ -66,6 +66,7 @@ boost::json::array partitions_json(const base::Metrics& metrics) {
 
 std::string operator_overview_json(const ApiContext& context) {
     const auto& metrics = base::Metrics::global();
+    metrics.refresh();  // readiness and the waiters are computed at read time
     boost::json::object outcomes;
     std::map<std::string, boost::json::object> by_policy;
     for (const auto& s : metrics.samples("coupon_issue_outcomes_total")) {

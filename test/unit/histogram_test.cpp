@@ -79,12 +79,13 @@ TEST_CASE("metrics: a scaled gauge is stored in steps and rendered in its unit",
     CHECK(text.find("plain 7\n") != std::string::npos);
 }
 
-TEST_CASE("metrics: samples of one family, scaled, refreshed and without absent gauges", "[unit][metrics]") {
+TEST_CASE("metrics: samples of one family, scaled, refreshed on request and without absent gauges", "[unit][metrics]") {
     coupon::base::Metrics metrics;
     auto& refreshed = metrics.gauge("lag", "a gauge computed at scrape time", R"(partition="0")");
     metrics.gauge("lag", "a gauge computed at scrape time", R"(partition="1")").store(coupon::base::Metrics::kAbsent);
     metrics.scaled_gauge("rtt_seconds", "a round trip", R"(broker="b1")", 1e6).store(2500);
     const auto handle = metrics.on_render([&] { refreshed.store(42); });
+    metrics.refresh();
     const auto lag = metrics.samples("lag");
     REQUIRE(lag.size() == 1);
     CHECK(lag[0].labels == R"(partition="0")");

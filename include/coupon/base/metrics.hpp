@@ -62,8 +62,11 @@ public:
                          Histogram::Unit unit = Histogram::Unit::Seconds);
     std::string render() const;
 
-    // The counter or gauge series of one family as render() would show them (refreshers run first, absent
-    // gauges left out): for pages that show a few figures without parsing our own text.
+    // Runs the on_render functions: render() does it itself; a reader of samples() calls it once first.
+    void refresh() const;
+    // The counter or gauge series of one family as render() would show them (absent gauges left out; the
+    // refreshers do not run: call refresh() once before reading several families): for pages that show a few
+    // figures without parsing our own text.
     struct Sample {
         std::string labels;  // e.g. policy="1",outcome="ISSUED"
         double value = 0;
@@ -84,7 +87,6 @@ private:
         std::map<std::string, std::unique_ptr<Value>> series;
         std::map<std::string, std::unique_ptr<Histogram>> histograms;
     };
-    void refresh() const;  // runs the on_render functions
     Value& series(const std::string& name, const std::string& help, const std::string& type,
                   const std::string& labels);
 
