@@ -27,7 +27,10 @@ struct SqlEngine {
     WriteStyle writes;                        // how a write transaction begins, and whether to roll back
     // A store with a session of its own, for one consumer thread. Throws StoreError.
     std::function<std::unique_ptr<domain::IssueStore>()> issue_store;
-    std::string identity;  // database_identity.hpp, read when the database was migrated
+    std::string identity = {};  // database_identity.hpp, read when the database was migrated
+    // What the engine runs beside the sessions for as long as the backend lives (SQLite: the WAL
+    // checkpointer); destroyed after every session.
+    std::shared_ptr<void> companion = {};
 };
 
 class SqlBackend {

@@ -1,4 +1,5 @@
-// The SQLite engine: one file, WAL, a pool for the read side and a session per consumer thread.
+// The SQLite engine: one file, WAL, a pool for the read side, a session per consumer thread, and a thread
+// for the WAL's checkpoints.
 #include <fmt/format.h>
 #include <soci/soci.h>
 
@@ -9,6 +10,7 @@
 #include "database_identity.hpp"
 #include "migrations.hpp"
 #include "sql_backend.hpp"
+#include "sqlite_checkpointer.hpp"
 #include "sqlite_connect.hpp"
 #include "sqlite_issue_store.hpp"
 #include "store_errors.hpp"
@@ -69,6 +71,9 @@ std::unique_ptr<SqlBackend> open_sqlite_backend(const std::string& path, const D
         std::string identity = migrate(path, config.busy_timeout, config.sqlite_full_sync);
         SqlEngine engine = sqlite_engine(path, config);
         engine.identity = std::move(identity);
+        auto checkpoints = std::make_unique<soci::session>();
+        engine.open(*checkpoints);
+        engine.companion = std::make_shared<SqliteCheckpointer>(std::move(checkpoints));
         auto open = engine.open;
         return std::make_unique<SqlBackend>(std::move(engine), static_cast<std::size_t>(config.pool_size), open);
     } catch (const std::exception& e) {

@@ -7,6 +7,8 @@
 
 #include <stdexcept>
 
+#include "sqlite_checkpointer.hpp"
+
 namespace coupon::store {
 namespace {
 
@@ -32,6 +34,8 @@ void open_sqlite(soci::session& sql, const std::string& path, std::chrono::milli
     // commits, and it never corrupts the file. FULL also survives the OS crash (DatabaseConfig).
     sql << (full_sync ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
     sql << "PRAGMA foreign_keys = ON";
+    // Checkpoints are the checkpointer thread's job; a writer does one only past this backstop.
+    sql << fmt::format("PRAGMA wal_autocheckpoint = {}", SqliteCheckpointer::kWriterCheckpointPages);
 }
 
 void exec_sqlite_script(soci::session& sql, std::string_view script) {

@@ -10,7 +10,8 @@ class session;
 
 namespace coupon::store {
 
-// Opens `path` (created if missing) with the busy timeout, WAL, synchronous=NORMAL and foreign keys.
+// Opens `path` (created if missing) with the busy timeout, WAL, synchronous=NORMAL, foreign keys, and the
+// writers' checkpoint threshold raised to SqliteCheckpointer's backstop.
 // Throws soci::soci_error or std::runtime_error.
 // busy_timeout: how long a writer waits for the lock; full_sync: synchronous=FULL (else NORMAL).
 void open_sqlite(soci::session& sql, const std::string& path, std::chrono::milliseconds busy_timeout,
