@@ -149,4 +149,27 @@ bool PublishPipeline::wait_below(std::size_t max, std::chrono::milliseconds with
     return acks_.wait_until([&] { return unfinished() < max; }, within);
 }
 
+bool PublishPipeline::has_room(const InFlightBound& bound) const {
+    if (flights_.size() < bound.batches) return true;
+    if (flights_.size() >= bound.light_batches) return false;
+    std::size_t records = 0;
+    for (const auto& f : flights_) records += f->records.size();
+    return records < bound.light_records;
+}
+
+bool PublishPipeline::room_among_unfinished(const InFlightBound& bound) const {
+    std::size_t batches = 0, records = 0;
+    for (const auto& f : flights_) {
+        if (acks_.progress(*f->acks).settled() && f->failed.empty() && f->unsent.empty()) continue;
+        ++batches;
+        records += f->records.size();
+    }
+    if (batches < bound.batches) return true;
+    return batches < bound.light_batches && records < bound.light_records;
+}
+
+bool PublishPipeline::wait_for_room(const InFlightBound& bound, std::chrono::milliseconds within) {
+    return acks_.wait_until([&] { return room_among_unfinished(bound); }, within);
+}
+
 }  // namespace coupon::messaging

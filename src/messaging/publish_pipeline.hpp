@@ -8,8 +8,8 @@
 // before it are stored. A record the broker refused is produced again (backoff 100 ms doubling to 5 s)
 // until it is stored; a committed offset therefore always has its records in Kafka.
 //
-// Bounds: the worker stops deciding while `max_batches` are in flight (wait_below); records per batch are
-// bounded by the batch cap. With the embedded broker's BacklogGuard, a record is produced only when its
+// Bounds: the worker stops deciding while its InFlightBound is reached (wait_for_room); records per batch
+// are bounded by the batch cap. With the embedded broker's BacklogGuard, a record is produced only when its
 // partition has room (coupon/messaging/backlog_guard.hpp): a full retry topic or DLT holds the batch
 // uncommitted, the worker stops deciding, and back-pressure flows upstream to the front end's 503.
 // Acknowledgements are counted and waited for by an AckWaiter (ack_waiter.hpp, one group per batch); backoff
@@ -38,6 +38,14 @@ std::size_t stored_size(const OutRecord& record);
 
 using Offsets = std::map<std::int32_t, std::int64_t>;  // partition -> next offset to read
 
+// How many decided batches may be on their way before the worker waits: `batches`, or up to `light_batches`
+// while those hold fewer than `light_records` records in all (small batches: a light load).
+struct InFlightBound {
+    std::size_t batches = 2;
+    std::size_t light_records = 0;
+    std::size_t light_batches = 2;
+};
+
 class PublishPipeline {
 public:
     // wake: called (from the producer's thread) when a batch finished, so a worker blocked in a poll can
@@ -53,6 +61,10 @@ public:
     // again what the broker refused once its backoff has passed.
     void settle(Offsets& committable);
     std::size_t batches() const { return flights_.size(); }
+    // False once `bound` is reached by the batches in flight.
+    bool has_room(const InFlightBound& bound) const;
+    // Waits until has_room(bound), at most `within`; true when there is room.
+    bool wait_for_room(const InFlightBound& bound, std::chrono::milliseconds within);
     // Waits until fewer than `max` batches are unfinished, at most `within`; true when below.
     bool wait_below(std::size_t max, std::chrono::milliseconds within);
 
@@ -61,6 +73,7 @@ private:
     // Produces the flight's unsent records that have room (all of them without a guard), in order.
     void send_unsent(const std::shared_ptr<Flight>& flight);
     std::size_t unfinished() const;
+    bool room_among_unfinished(const InFlightBound& bound) const;
 
     ResultPublisher& publisher_;
     BacklogGuard* guard_;
