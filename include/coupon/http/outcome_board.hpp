@@ -10,7 +10,8 @@
 // docs/request-states.md: UNCONFIRMED, PENDING, NOT_QUEUED, or decided (its result).
 //
 // One timer thread serves every deadline (a min-heap and a condition variable): no thread per request.
-// It starts in the constructor, so a board can never be left without its timer.
+// It starts in the constructor, so a board can never be left without its timer. A deadline is served up to
+// kDeadlineSlack late, so one wake-up serves all that fell due meanwhile.
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -105,6 +106,7 @@ public:
     // A figure read from the database (policy total - issued): kept when lower than what is known.
     void learn_stock(domain::PolicyId policy, std::int64_t remaining);
     static constexpr std::size_t kMaxStockPolicies = 100'000;
+    static constexpr std::chrono::milliseconds kDeadlineSlack{10};
 
     // Event streams: `watcher` runs once, on the publishing thread, with the first final result read for
     // request_id after this call; the returned token unwatches. Bounded by the caller (http.max_event_streams).
