@@ -1,3 +1,4 @@
+#include <boost/json/monotonic_resource.hpp>
 #include <fmt/format.h>
 
 #include "coupon/base/json_writer.hpp"
@@ -64,7 +65,10 @@ Decoded<domain::IssueRequest> decode_request(std::string_view value, std::option
         return out;
     }
     boost::system::error_code ec;
-    const json::value doc = json::parse(json::string_view(value.data(), value.size()), ec);
+    // The document lives only in this call: its nodes come from the stack, not one allocation each.
+    unsigned char scratch[4096];
+    json::monotonic_resource arena(scratch, sizeof scratch);
+    const json::value doc = json::parse(json::string_view(value.data(), value.size()), ec, &arena);
     if (ec) {
         out.error = "not JSON: " + ec.message();
         return out;

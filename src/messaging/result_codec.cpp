@@ -1,3 +1,5 @@
+#include <boost/json/monotonic_resource.hpp>
+
 #include "coupon/base/json_writer.hpp"
 #include "coupon/messaging/message_codec.hpp"
 #include "json_fields.hpp"
@@ -26,7 +28,10 @@ std::string encode_result(const domain::IssueResult& r) {
 Decoded<domain::IssueResult> decode_result(std::string_view value) {
     Decoded<domain::IssueResult> out;
     boost::system::error_code ec;
-    const json::value doc = json::parse(json::string_view(value.data(), value.size()), ec);
+    // The document lives only in this call: its nodes come from the stack, not one allocation each.
+    unsigned char scratch[4096];
+    json::monotonic_resource arena(scratch, sizeof scratch);
+    const json::value doc = json::parse(json::string_view(value.data(), value.size()), ec, &arena);
     if (ec || !doc.is_object()) {
         out.error = ec ? "not JSON: " + ec.message() : "not a JSON object";
         return out;
