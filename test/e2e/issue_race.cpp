@@ -23,6 +23,7 @@ void run_issue_race(RunningServer& server) {
 
     std::map<std::string, int> by_request;  // accepted request id -> user
     std::set<int> winners_200;
+    std::set<int> edge_already_issued;  // users answered 409 ALREADY_ISSUED by the edge (http.known_holders)
     int answered = 0, sold_out_short_circuit = 0;
     for (std::size_t i = 0; i < replies.size(); ++i) {
         const auto& r = replies[i];
@@ -37,10 +38,17 @@ void run_issue_race(RunningServer& server) {
             CHECK(winners_200.insert(user).second);
         }
         if (request_id.empty()) {
-            // Only the sold-out short-circuit answers without producing to Kafka.
+            // Two answers come without producing to Kafka: the sold-out short-circuit, and a repeated claim of a
+            // user the edge has already seen win (a slow server, e.g. under ThreadSanitizer, decides the first
+            // round before the later rounds arrive). The latter must name a real winner (checked below).
             REQUIRE(r.status == 409);
-            CHECK(str(body, "code") == "COUPON_SOLD_OUT");
-            ++sold_out_short_circuit;
+            const std::string code = str(body, "code");
+            if (code == "COUPON_ALREADY_ISSUED") {
+                edge_already_issued.insert(user);
+            } else {
+                CHECK(code == "COUPON_SOLD_OUT");
+                ++sold_out_short_circuit;
+            }
         } else {
             CHECK(by_request.emplace(request_id, user).second);
         }
@@ -58,6 +66,10 @@ void run_issue_race(RunningServer& server) {
     }
     CHECK(outcomes["ISSUED"] == 100);
     CHECK(issued_users.size() == 100);
+    for (int user : edge_already_issued) {
+        INFO("user " << user << " was answered ALREADY_ISSUED at the edge");
+        CHECK(issued_users.count(user) == 1);
+    }
     CHECK(outcomes["ISSUED"] + outcomes["ALREADY_ISSUED"] + outcomes["SOLD_OUT"] ==
           static_cast<int>(by_request.size()));
 
