@@ -234,7 +234,10 @@ void Cluster::spawn_nodes(const std::vector<int>& nodes) {
             {"COUPON_ADMIN_TOKEN", kAdminToken},
             {"COUPON_KAFKA_BOOTSTRAP_SERVERS", bootstrap_},
             {"COUPON_KAFKA_EMBEDDED_SHARED", options_.bootstrap.empty() ? "true" : "false"},
-            {"COUPON_KAFKA_CONSUMER_SESSION_TIMEOUT_MS", "6000"},
+            // The embedded broker holds every join and leave of a running group for session.timeout.ms - 1 s,
+            // and an unlucky leave costs a join, a dead member's session and another join (DESIGN.md 7):
+            // 3 s keeps that under 10 s. A real broker refuses less than its group.min.session.timeout.ms (6 s).
+            {"COUPON_KAFKA_CONSUMER_SESSION_TIMEOUT_MS", options_.bootstrap.empty() ? "3000" : "6000"},
             {"COUPON_KAFKA_CONSUMER_HEARTBEAT_INTERVAL_MS", "1000"},
             {"COUPON_KAFKA_CONSUMER_THREADS", std::to_string(options_.consumer_threads)},
         };

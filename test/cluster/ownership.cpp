@@ -1,5 +1,7 @@
 #include "ownership.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -66,6 +68,11 @@ Ownership issue_topic_ownership(const std::vector<std::string>& logs, const std:
     std::map<int, std::set<std::pair<int, int>>> owners;  // partition -> (node, member)
     std::map<int, std::int64_t> unowned_since;
     for (const Event& e : events) {
+        std::string list;
+        for (const int p : e.partitions) list += (list.empty() ? "" : ",") + std::to_string(p);
+        result.timeline += fmt::format("  {:+9.3f}s node {} member {} {} {}\n",
+                                       static_cast<double>(e.at_ms - events.front().at_ms) / 1000.0, e.node + 1, e.member,
+                                       e.assign ? "assigned" : "revoked", list);
         for (const int p : e.partitions) {
             auto& who = owners[p];
             if (e.assign) {

@@ -12,6 +12,7 @@ struct Ownership {
     int longest_partition = -1;
     int gaps = 0;                        // revokes that left a partition without an owner
     std::vector<int> still_unowned;      // revoked and not assigned again by the end of the logs
+    std::string timeline;                // every assign and revoke in time order, one a line (for a failure)
 };
 
 // `logs`: one per node (Cluster::node_log), in any order. Only events of `topic` count.
