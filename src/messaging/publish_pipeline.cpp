@@ -102,10 +102,12 @@ void PublishPipeline::send_unsent(const std::shared_ptr<Flight>& flight) {
     }
 }
 
+bool PublishPipeline::finished(const Flight& f) const {
+    return acks_.progress(*f.acks).settled() && f.failed.empty() && f.unsent.empty();
+}
+
 std::size_t PublishPipeline::unfinished() const {
-    std::size_t n = 0;
-    for (const auto& f : flights_) n += !acks_.progress(*f->acks).settled() || !f->failed.empty() || !f->unsent.empty();
-    return n;
+    return static_cast<std::size_t>(std::count_if(flights_.begin(), flights_.end(), [&](const auto& f) { return !finished(*f); }));
 }
 
 void PublishPipeline::settle(Offsets& committable) {
@@ -136,7 +138,7 @@ void PublishPipeline::settle(Offsets& committable) {
     }
     while (!flights_.empty()) {
         Flight& f = *flights_.front();
-        if (!acks_.progress(*f.acks).settled() || !f.failed.empty() || !f.unsent.empty()) break;
+        if (!finished(f)) break;
         for (const auto& [p, next] : f.offsets) {
             auto& slot = committable[p];
             slot = std::max(slot, next);
@@ -150,26 +152,23 @@ bool PublishPipeline::wait_below(std::size_t max, std::chrono::milliseconds with
 }
 
 bool PublishPipeline::has_room(const InFlightBound& bound) const {
-    if (flights_.size() < bound.batches) return true;
-    if (flights_.size() >= bound.light_batches) return false;
     std::size_t records = 0;
     for (const auto& f : flights_) records += f->records.size();
-    return records < bound.light_records;
-}
-
-bool PublishPipeline::room_among_unfinished(const InFlightBound& bound) const {
-    std::size_t batches = 0, records = 0;
-    for (const auto& f : flights_) {
-        if (acks_.progress(*f->acks).settled() && f->failed.empty() && f->unsent.empty()) continue;
-        ++batches;
-        records += f->records.size();
-    }
-    if (batches < bound.batches) return true;
-    return batches < bound.light_batches && records < bound.light_records;
+    return bound.admits(flights_.size(), records);
 }
 
 bool PublishPipeline::wait_for_room(const InFlightBound& bound, std::chrono::milliseconds within) {
-    return acks_.wait_until([&] { return room_among_unfinished(bound); }, within);
+    return acks_.wait_until(
+        [&] {
+            std::size_t batches = 0, records = 0;
+            for (const auto& f : flights_) {
+                if (finished(*f)) continue;
+                ++batches;
+                records += f->records.size();
+            }
+            return bound.admits(batches, records);
+        },
+        within);
 }
 
 }  // namespace coupon::messaging

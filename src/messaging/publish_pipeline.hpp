@@ -44,6 +44,11 @@ struct InFlightBound {
     std::size_t batches = 2;
     std::size_t light_records = 0;
     std::size_t light_batches = 2;
+
+    // True while `in_flight` batches holding `records` records leave room for one more.
+    bool admits(std::size_t in_flight, std::size_t records) const {
+        return in_flight < batches || (in_flight < light_batches && records < light_records);
+    }
 };
 
 class PublishPipeline {
@@ -63,7 +68,8 @@ public:
     std::size_t batches() const { return flights_.size(); }
     // False once `bound` is reached by the batches in flight.
     bool has_room(const InFlightBound& bound) const;
-    // Waits until has_room(bound), at most `within`; true when there is room.
+    // Waits, at most `within`, until the batches not yet finished leave room under `bound` (finished ones
+    // leave at the next settle); true when there is room.
     bool wait_for_room(const InFlightBound& bound, std::chrono::milliseconds within);
     // Waits until fewer than `max` batches are unfinished, at most `within`; true when below.
     bool wait_below(std::size_t max, std::chrono::milliseconds within);
@@ -72,8 +78,9 @@ private:
     struct Flight;
     // Produces the flight's unsent records that have room (all of them without a guard), in order.
     void send_unsent(const std::shared_ptr<Flight>& flight);
+    // Every record acknowledged, none to produce again: the flight can leave at the next settle.
+    bool finished(const Flight& flight) const;
     std::size_t unfinished() const;
-    bool room_among_unfinished(const InFlightBound& bound) const;
 
     ResultPublisher& publisher_;
     BacklogGuard* guard_;

@@ -46,3 +46,13 @@ TEST_CASE("small batches may be in flight beyond two; batches of a loaded worker
     CHECK_FALSE(loaded.has_room(bound));  // two batches of 400 records: the bound of a loaded worker
     CHECK_FALSE(loaded.wait_for_room(bound, std::chrono::milliseconds(1)));
 }
+
+TEST_CASE("in-flight bound: below `batches` anything goes; beyond it only few records in few batches") {
+    const InFlightBound bound{.batches = 2, .light_records = 256, .light_batches = 16};
+    CHECK(bound.admits(0, 0));
+    CHECK(bound.admits(1, 100000));      // one batch, however large
+    CHECK(bound.admits(5, 255));         // light: under both light limits
+    CHECK_FALSE(bound.admits(5, 256));   // the records of a loaded worker
+    CHECK_FALSE(bound.admits(16, 10));   // too many batches, however small
+    CHECK_FALSE(bound.admits(2, 256));
+}
