@@ -15,6 +15,14 @@ snap_proc() {
     echo "hwm_kb=$(awk '/^VmHWM:/ {print $2}' "/proc/$pid/status")"
     echo "rss_kb=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status")"
   } >"$file"
+  # Per thread (tid, name, CPU ticks), so two snapshots show where the CPU went: rdkafka's broker threads,
+  # the consumers, the HTTP loops. A name may hold spaces; the ticks are the 14th and 15th stat fields.
+  local t
+  for t in /proc/"$pid"/task/*; do
+    [[ -r $t/stat ]] || continue
+    awk -v tid="${t##*/}" '{ sub(/^[^(]*\(/, ""); name = $0; sub(/\) .*$/, "", name); sub(/^.*\) /, "");
+                             gsub(/ /, "_", name); print tid, name, $12 + $13 }' "$t/stat" 2>/dev/null
+  done >"${file%.txt}.threads"
 }
 
 # One /metrics read reduced to the sums the sampler and the drain wait need:
