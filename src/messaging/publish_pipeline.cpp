@@ -106,8 +106,14 @@ bool PublishPipeline::finished(const Flight& f) const {
     return acks_.progress(*f.acks).settled() && f.failed.empty() && f.unsent.empty();
 }
 
-std::size_t PublishPipeline::unfinished() const {
-    return static_cast<std::size_t>(std::count_if(flights_.begin(), flights_.end(), [&](const auto& f) { return !finished(*f); }));
+PublishPipeline::Unfinished PublishPipeline::unfinished() const {
+    Unfinished out;
+    for (const auto& f : flights_) {
+        if (finished(*f)) continue;
+        ++out.batches;
+        out.records += f->records.size();
+    }
+    return out;
 }
 
 void PublishPipeline::settle(Offsets& committable) {
@@ -148,7 +154,7 @@ void PublishPipeline::settle(Offsets& committable) {
 }
 
 bool PublishPipeline::wait_below(std::size_t max, std::chrono::milliseconds within) {
-    return acks_.wait_until([&] { return unfinished() < max; }, within);
+    return acks_.wait_until([&] { return unfinished().batches < max; }, within);
 }
 
 bool PublishPipeline::has_room(const InFlightBound& bound) const {
@@ -160,13 +166,8 @@ bool PublishPipeline::has_room(const InFlightBound& bound) const {
 bool PublishPipeline::wait_for_room(const InFlightBound& bound, std::chrono::milliseconds within) {
     return acks_.wait_until(
         [&] {
-            std::size_t batches = 0, records = 0;
-            for (const auto& f : flights_) {
-                if (finished(*f)) continue;
-                ++batches;
-                records += f->records.size();
-            }
-            return bound.admits(batches, records);
+            const Unfinished load = unfinished();
+            return bound.admits(load.batches, load.records);
         },
         within);
 }

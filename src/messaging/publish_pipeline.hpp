@@ -80,7 +80,12 @@ private:
     void send_unsent(const std::shared_ptr<Flight>& flight);
     // Every record acknowledged, none to produce again: the flight can leave at the next settle.
     bool finished(const Flight& flight) const;
-    std::size_t unfinished() const;
+    // The batches not yet finished and the records they hold: what wait_below and wait_for_room wait on.
+    struct Unfinished {
+        std::size_t batches = 0;
+        std::size_t records = 0;
+    };
+    Unfinished unfinished() const;
 
     ResultPublisher& publisher_;
     BacklogGuard* guard_;
