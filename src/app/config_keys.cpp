@@ -112,6 +112,8 @@ void bind_all(Config& c, ConfigBinder& b) {
     b.bind_bool_entry("kafka.producer.enable_idempotence", p, "enable.idempotence", "idempotent producer");
     b.bind_entry("kafka.producer.retries", p, "retries", 0, kMaxInt, "produce retries");
     b.bind_entry("kafka.producer.linger_ms", p, "linger.ms", 0, 900000, "batching delay");
+    b.bind("kafka.producer.send_at_once_below_per_s", k.send_at_once_below_per_s, 0, 100000000,
+           "issue requests a second below which the front end sends each at once, not after linger_ms; 0: always linger");
     b.bind_entry("kafka.producer.batch_size", p, "batch.size", 1, kMaxInt, "batch size in bytes");
     b.bind_entry("kafka.producer.buffer_memory", p, "queue.buffering.max.kbytes", 1024, 2147483647LL,
                  "producer queue in bytes (librdkafka's queue.buffering.max.kbytes)", 1024);

@@ -7,6 +7,7 @@
 #include "coupon/messaging/message_codec.hpp"
 #include "coupon/messaging/partitioner.hpp"
 #include "ack_waiter.hpp"
+#include "linger_governor.hpp"
 #include "messaging_metrics.hpp"
 #include "producer.hpp"
 
@@ -14,15 +15,33 @@ namespace coupon::messaging {
 
 using domain::AcceptStatus;
 
+namespace {
+constexpr const char* kQuietLingerMs = "1";
+}  // namespace
+
 struct KafkaRequestSink::Impl {
     KafkaConfig config;
     Producer producer;
+    // linger.ms that adapts: librdkafka fixes it for a handle's life, so a second handle with a 1 ms linger
+    // takes the records while the front end is quiet (linger_governor.hpp); null when the rate is 0.
+    std::unique_ptr<Producer> quiet_producer;
+    LingerGovernor governor;
     AckWaiter acks;  // every record produced and not yet answered: what flush() waits for
     std::int32_t partitions = 0;
     std::atomic<bool> accepting{false};
     MessagingMetrics& metrics = MessagingMetrics::get();
 
-    explicit Impl(KafkaConfig c) : config(std::move(c)), producer(config, "requests") {}
+    explicit Impl(KafkaConfig c)
+        : config(std::move(c)),
+          producer(config, "requests"),
+          quiet_producer(config.send_at_once_below_per_s > 0
+                             ? std::make_unique<Producer>(config, "requests-quiet", Properties{{"linger.ms", kQuietLingerMs}})
+                             : nullptr),
+          governor(config.send_at_once_below_per_s) {}
+
+    Producer& lane() {
+        return quiet_producer && governor.send_now(LingerGovernor::Clock::now()) ? *quiet_producer : producer;
+    }
 
     static void report(const Done& done, AcceptStatus status, const std::string& detail,
                        domain::RecordLocation where = {}) {
@@ -49,6 +68,10 @@ KafkaRequestSink::~KafkaRequestSink() { stop(std::chrono::seconds(5)); }
 
 void KafkaRequestSink::start() {
     impl_->producer.start();
+    if (impl_->quiet_producer) {
+        impl_->quiet_producer->start();
+        (void)impl_->quiet_producer->connect(std::chrono::seconds(1));  // else: partition_count below says why
+    }
     // The partition is chosen here, exactly as Java's partitioner would, so a backlog guard in front of the
     // sink accounts the record to the partition it really lands in.
     try {
@@ -99,7 +122,7 @@ void KafkaRequestSink::produce(const EncodedRequest& encoded, Done done) {
             impl->refuse(done, AcceptStatus::Unavailable, std::string(rd_kafka_err2name(e)) + ": " + r.reason);
         }
     };
-    const rd_kafka_resp_err_t err = s.producer.produce(record, s.acks.expect(nullptr, 0, std::move(answer)));
+    const rd_kafka_resp_err_t err = s.lane().produce(record, s.acks.expect(nullptr, 0, std::move(answer)));
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return;
     s.acks.refused(nullptr, 0, rd_kafka_err2str(err));
     if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
@@ -118,7 +141,9 @@ bool KafkaRequestSink::flush(std::chrono::milliseconds timeout) { return impl_->
 void KafkaRequestSink::stop(std::chrono::milliseconds timeout) {
     if (!impl_) return;
     impl_->accepting = false;
-    impl_->producer.stop(timeout);  // fails what is left with Unavailable through the callbacks
+    // Each fails what is left with Unavailable through the callbacks.
+    impl_->producer.stop(timeout);
+    if (impl_->quiet_producer) impl_->quiet_producer->stop(timeout);
 }
 
 }  // namespace coupon::messaging

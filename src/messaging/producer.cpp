@@ -43,6 +43,15 @@ void Producer::poll_loop() {
     while (!stopping_.load(std::memory_order_acquire)) rd_kafka_poll(rk_.get(), 50);
 }
 
+bool Producer::connect(std::chrono::milliseconds timeout) {
+    std::shared_lock lock(handle_mutex_);
+    if (!rk_) return false;
+    const rd_kafka_metadata_t* md = nullptr;
+    const rd_kafka_resp_err_t err = rd_kafka_metadata(rk_.get(), 0, nullptr, &md, static_cast<int>(timeout.count()));
+    if (md) rd_kafka_metadata_destroy(md);
+    return err == RD_KAFKA_RESP_ERR_NO_ERROR;
+}
+
 rd_kafka_resp_err_t Producer::produce(const OutRecord& r, OnReport on_report) {
     // Checked before locking: a delivery callback running inside stop() must not lock again.
     if (stopping_.load(std::memory_order_acquire)) return RD_KAFKA_RESP_ERR__DESTROY;

@@ -50,6 +50,10 @@ public:
     Producer& operator=(const Producer&) = delete;
 
     void start();  // throws on bad configuration
+    // One metadata round trip, so the handle is connected before its first record: an idempotent producer
+    // asks for its producer id only once a broker is up, and a first record would otherwise wait for that
+    // (about a second on the embedded broker). False when no broker answered within `timeout`.
+    bool connect(std::chrono::milliseconds timeout);
     // Returns the enqueue error (QUEUE_FULL, unknown topic, ...); then on_report is NOT called.
     rd_kafka_resp_err_t produce(const OutRecord& record, OnReport on_report);
     // Flushes up to `timeout`, then purges what is left (its callbacks report _PURGE_*) and joins.

@@ -11,7 +11,10 @@ ResultPublisher::ResultPublisher(const KafkaConfig& config)
 
 ResultPublisher::~ResultPublisher() { producer_.stop(std::chrono::seconds(10)); }
 
-void ResultPublisher::start() { producer_.start(); }
+void ResultPublisher::start() {
+    producer_.start();
+    (void)producer_.connect(std::chrono::seconds(1));  // a broker that is not up yet is waited for later
+}
 
 std::shared_ptr<ResultPublisher> start_publisher(const KafkaConfig& config) {
     auto publisher = std::make_shared<ResultPublisher>(config);

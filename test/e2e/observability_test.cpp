@@ -121,7 +121,9 @@ TEST_CASE("a real server exports latency, outcomes, stock, lag and readiness aft
     CHECK(sample(scrape, R"(coupon_issue_accept_to_outcome_seconds_count{topic="coupon-issue-topic"})") == 2);
     CHECK(sample(scrape, R"(coupon_consumer_batch_records_count{topic="coupon-issue-topic"})") >= 1);
     CHECK(sample(scrape, R"(coupon_consumer_transaction_seconds_count{topic="coupon-issue-topic"})") >= 1);
-    CHECK(sample(scrape, R"(coupon_kafka_produce_delivery_seconds_count{producer="requests"})") >= 2);
+    // A quiet node sends its requests through the quiet producer (KafkaConfig::send_at_once_below_per_s).
+    CHECK(sample(scrape, R"(coupon_kafka_produce_delivery_seconds_count{producer="requests-quiet"})") >= 2);
+    CHECK(sample(scrape, R"(coupon_kafka_produce_delivery_seconds_count{producer="requests"})") == 0);
     CHECK(sample(scrape, R"(coupon_kafka_produce_delivery_seconds_count{producer="results"})") >= 2);
     CHECK(sample(scrape, R"(coupon_http_request_duration_seconds_count{route="POST /api/coupons/{userId}",status_class="2xx"})") == 1);
     CHECK(sample(scrape, R"(coupon_http_request_duration_seconds_count{route="POST /api/coupons/{userId}",status_class="4xx"})") == 1);

@@ -154,3 +154,50 @@ TEST_CASE("sink: flush returns once every produced request has its verdict, and 
     sink.stop(1s);
     CHECK(late.load() == 1);  // stop() fails what is left through the callbacks: every request gets its one verdict
 }
+
+namespace {
+
+// How long `n` requests submitted at once take until the last one is accepted.
+std::chrono::milliseconds time_to_accept(KafkaRequestSink& sink, int n, const std::string& prefix) {
+    std::atomic<int> accepted{0};
+    const auto start = std::chrono::steady_clock::now();
+    for (int i = 0; i < n; ++i) {
+        sink.submit(make_request(i + 1, 7, prefix + std::to_string(i)),
+                    [&](domain::AcceptStatus status, const std::string&, domain::RecordLocation) {
+                        if (status == domain::AcceptStatus::Accepted) accepted.fetch_add(1);
+                    });
+    }
+    REQUIRE(sink.flush(20s));
+    REQUIRE(accepted.load() == n);
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+}
+
+}  // namespace
+
+TEST_CASE("sink: a quiet front end sends at once, a flood waits for linger.ms and batches", "[sink][linger]") {
+    KafkaFixture f(2);
+    f.config.producer["linger.ms"] = "1000";  // long enough to tell the two apart on a loaded machine
+    f.config.send_at_once_below_per_s = 1000;  // busy from 10 records in 10 ms on
+
+    SECTION("quiet: one request at a time is accepted long before linger.ms") {
+        KafkaRequestSink sink(f.config);
+        sink.start();
+        // A new idempotent producer asks for its producer id on a timer (up to a second): not timed.
+        (void)time_to_accept(sink, 1, "quiet-first-");
+        for (int i = 0; i < 3; ++i) CHECK(time_to_accept(sink, 1, "quiet-" + std::to_string(i) + "-") < 500ms);
+        sink.stop();
+    }
+    SECTION("a flood: 300 requests at once wait for linger.ms (they fit one batch)") {
+        KafkaRequestSink sink(f.config);
+        sink.start();
+        CHECK(time_to_accept(sink, 300, "flood-") >= 900ms);
+        sink.stop();
+    }
+    SECTION("0 turns it off: even a single request waits for linger.ms") {
+        f.config.send_at_once_below_per_s = 0;
+        KafkaRequestSink sink(f.config);
+        sink.start();
+        CHECK(time_to_accept(sink, 1, "off-") >= 900ms);
+        sink.stop();
+    }
+}
