@@ -82,10 +82,14 @@ start_broker() {
 start_nginx() {
   NGINX_DIR=$WORK/nginx
   mkdir -p "$NGINX_DIR"
-  local port
-  port=$(free_port)
-  sed "s#@DIR@#$NGINX_DIR#g; s#@PORT@#$port#g" "$ROOT/scripts/bench.d/nginx.conf.in" >"$NGINX_DIR/nginx.conf"
-  nginx -p "$NGINX_DIR" -c "$NGINX_DIR/nginx.conf" -e "$NGINX_DIR/error.log" || die "nginx did not start"
+  local port attempt
+  # A free port can be taken before nginx binds it (a server's embedded broker binds random ports): try others.
+  for attempt in 1 2 3 4 5; do
+    port=$(free_port)
+    sed "s#@DIR@#$NGINX_DIR#g; s#@PORT@#$port#g" "$ROOT/scripts/bench.d/nginx.conf.in" >"$NGINX_DIR/nginx.conf"
+    nginx -p "$NGINX_DIR" -c "$NGINX_DIR/nginx.conf" -e "$NGINX_DIR/error.log" 2>>"$NGINX_DIR/start.log" && break
+    ((attempt < 5)) || die "nginx did not start: $(tail -3 "$NGINX_DIR/start.log")"
+  done
   for _ in $(seq 1 50); do [[ -s $NGINX_DIR/nginx.pid ]] && break; sleep 0.1; done
   NGINX_URL=http://127.0.0.1:$port
   curl -s -o /dev/null -w '%{http_code}' "$NGINX_URL/" | grep -q 204 || die "nginx does not answer 204"

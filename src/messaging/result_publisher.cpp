@@ -1,6 +1,8 @@
 #include "result_publisher.hpp"
 
+#include "coupon/base/log.hpp"
 #include "coupon/messaging/message_codec.hpp"
+#include "coupon/messaging/partitioner.hpp"
 
 namespace coupon::messaging {
 
@@ -13,7 +15,13 @@ ResultPublisher::~ResultPublisher() { producer_.stop(std::chrono::seconds(10)); 
 
 void ResultPublisher::start() {
     producer_.start();
-    (void)producer_.connect(std::chrono::seconds(1));  // a broker that is not up yet is waited for later
+    // The metadata round trip also connects the producer before its first record (Producer::connect).
+    try {
+        partitions_ = partition_count(producer_.handle(), config_.topics.results, std::chrono::seconds(10));
+    } catch (const std::exception& e) {
+        partitions_ = config_.topics.partitions;
+        log::warn("kafka", "{}; assuming {} partitions", e.what(), config_.topics.partitions);
+    }
 }
 
 std::shared_ptr<ResultPublisher> start_publisher(const KafkaConfig& config) {
@@ -31,6 +39,9 @@ OutRecord ResultPublisher::result_record(const domain::IssueResult& result) cons
     r.topic = config_.topics.results;
     r.key = result.request_id;
     r.value = encode_result(result);
+    if (const std::int32_t n = partitions_.load(std::memory_order_relaxed); n > 0) {
+        r.partition = partition_for_key(std::to_string(result.policy_id), n);
+    }
     std::lock_guard lock(identity_mutex_);
     if (!identity_.empty()) r.headers.emplace_back(kDatabaseIdHeader, identity_);
     return r;
