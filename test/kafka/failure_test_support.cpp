@@ -8,7 +8,13 @@ namespace coupon::test {
 
 std::vector<std::string> submit_all(KafkaFixture& f, domain::PolicyId policy, int count, const std::string& prefix) {
     VerdictCollector verdicts;
-    messaging::KafkaRequestSink sink(f.config);
+    // A backlog as a flood leaves it: batched by linger.ms, not sent record by record through the quiet
+    // producer (KafkaConfig::send_at_once_below_per_s). The embedded broker hands out one record set per fetch,
+    // and the tests built on this expect the consumers' first batch to be the whole backlog (under TSan the
+    // quiet producer cut 50 records into 17 + 33, and the backlog guard test saw the 17 forwarded).
+    messaging::KafkaConfig config = f.config;
+    config.send_at_once_below_per_s = 0;
+    messaging::KafkaRequestSink sink(config);
     sink.start();
     std::vector<std::string> ids;
     for (int i = 0; i < count; ++i) {
