@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <memory>
 
-#include "coupon/base/log.hpp"
 
 namespace coupon::messaging {
 namespace {
@@ -27,12 +26,7 @@ void BacklogProbe::start() {
 }
 
 std::int32_t BacklogProbe::partition_count(const std::string& topic, std::int32_t fallback) {
-    try {
-        return messaging::partition_count(client_.get(), topic, std::chrono::seconds(10));
-    } catch (const std::exception& e) {
-        log::warn("backlog", "{}; assuming {} partitions", e.what(), fallback);
-        return fallback;
-    }
+    return partition_count_or(client_.get(), topic, fallback, "backlog");
 }
 
 std::vector<BacklogProbe::Reading> BacklogProbe::empty_readings(const std::vector<Request>& requests) const {

@@ -133,6 +133,16 @@ KafkaHandle make_client(rd_kafka_type_t type, ConfHandle conf) {
     return KafkaHandle(rk);
 }
 
+std::int32_t partition_count_or(rd_kafka_t* rk, const std::string& topic, std::int32_t fallback,
+                                const char* component) {
+    try {
+        return partition_count(rk, topic, std::chrono::seconds(10));
+    } catch (const std::exception& e) {
+        log::warn(component, "{}; assuming {} partitions", e.what(), fallback);
+        return fallback;
+    }
+}
+
 std::int32_t partition_count(rd_kafka_t* rk, const std::string& topic, std::chrono::milliseconds timeout) {
     rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
     const rd_kafka_metadata_t* md = nullptr;

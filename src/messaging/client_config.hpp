@@ -42,5 +42,8 @@ ConfHandle make_conf(const KafkaConfig& config, ClientRole role, const Propertie
 KafkaHandle make_client(rd_kafka_type_t type, ConfHandle conf);
 // Partition count of `topic` from the broker's metadata; throws std::runtime_error when unknown.
 std::int32_t partition_count(rd_kafka_t* rk, const std::string& topic, std::chrono::milliseconds timeout);
+// The same within 10 s, or `fallback` with a warning under `component` when the broker does not say.
+std::int32_t partition_count_or(rd_kafka_t* rk, const std::string& topic, std::int32_t fallback,
+                                const char* component = "kafka");
 
 }  // namespace coupon::messaging

@@ -1,6 +1,5 @@
 #include "coupon/messaging/kafka_replayer.hpp"
 
-#include "coupon/base/log.hpp"
 #include "coupon/messaging/backlog_guard.hpp"
 #include "coupon/messaging/message_codec.hpp"
 #include "coupon/messaging/partitioner.hpp"
@@ -54,12 +53,8 @@ KafkaReplayer::~KafkaReplayer() = default;
 
 void KafkaReplayer::start() {
     if (!impl_->guard) return;
-    try {
-        impl_->partitions = partition_count(impl_->publisher->handle(), impl_->config.topics.issue, std::chrono::seconds(10));
-    } catch (const std::exception& e) {
-        impl_->partitions = impl_->config.topics.partitions;
-        log::warn("kafka", "{}; assuming {} partitions", e.what(), impl_->partitions);
-    }
+    impl_->partitions =
+        partition_count_or(impl_->publisher->handle(), impl_->config.topics.issue, impl_->config.topics.partitions);
 }
 
 std::pair<AcceptStatus, std::string> KafkaReplayer::replay(const domain::DeadLetter& letter) {

@@ -74,12 +74,8 @@ void KafkaRequestSink::start() {
     }
     // The partition is chosen here, exactly as Java's partitioner would, so a backlog guard in front of the
     // sink accounts the record to the partition it really lands in.
-    try {
-        impl_->partitions = partition_count(impl_->producer.handle(), impl_->config.topics.issue, std::chrono::seconds(10));
-    } catch (const std::exception& e) {
-        impl_->partitions = impl_->config.topics.partitions;
-        log::warn("kafka", "{}; assuming {} partitions", e.what(), impl_->partitions);
-    }
+    impl_->partitions =
+        partition_count_or(impl_->producer.handle(), impl_->config.topics.issue, impl_->config.topics.partitions);
     impl_->accepting = true;
 }
 

@@ -1,6 +1,5 @@
 #include "result_publisher.hpp"
 
-#include "coupon/base/log.hpp"
 #include "coupon/messaging/message_codec.hpp"
 #include "coupon/messaging/partitioner.hpp"
 
@@ -16,12 +15,7 @@ ResultPublisher::~ResultPublisher() { producer_.stop(std::chrono::seconds(10)); 
 void ResultPublisher::start() {
     producer_.start();
     // The metadata round trip also connects the producer before its first record (Producer::connect).
-    try {
-        partitions_ = partition_count(producer_.handle(), config_.topics.results, std::chrono::seconds(10));
-    } catch (const std::exception& e) {
-        partitions_ = config_.topics.partitions;
-        log::warn("kafka", "{}; assuming {} partitions", e.what(), config_.topics.partitions);
-    }
+    partitions_ = partition_count_or(producer_.handle(), config_.topics.results, config_.topics.partitions);
 }
 
 std::shared_ptr<ResultPublisher> start_publisher(const KafkaConfig& config) {
