@@ -1,5 +1,6 @@
 #include "coupon/messaging/kafka_request_sink.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <memory>
 
@@ -137,9 +138,15 @@ bool KafkaRequestSink::flush(std::chrono::milliseconds timeout) { return impl_->
 void KafkaRequestSink::stop(std::chrono::milliseconds timeout) {
     if (!impl_) return;
     impl_->accepting = false;
-    // Each fails what is left with Unavailable through the callbacks.
+    // Both within the one bound (the quiet producer gets what the other left of it); each fails what is left
+    // with Unavailable through the callbacks.
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
     impl_->producer.stop(timeout);
-    if (impl_->quiet_producer) impl_->quiet_producer->stop(timeout);
+    if (impl_->quiet_producer) {
+        impl_->quiet_producer->stop(std::max(std::chrono::milliseconds(0),
+                                             std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                 deadline - std::chrono::steady_clock::now())));
+    }
 }
 
 }  // namespace coupon::messaging
