@@ -9,6 +9,7 @@
 #include "coupon/base/metrics.hpp"
 #include "coupon/messaging/kafka_request_sink.hpp"
 #include "coupon/messaging/message_codec.hpp"
+#include "coupon/messaging/partitioner.hpp"
 #include "coupon/messaging/result_listener.hpp"
 #include "kafka_fixture.hpp"
 
@@ -144,5 +145,42 @@ TEST_CASE("group: consumer lag is exported per owned partition under kafka_expor
     CHECK(wait_until([&] { return base::Metrics::global().render().find(series + " 0\n") != std::string::npos; }, 10s));
     group->stop();  // every partition revoked: no member of this node owns it any more
     CHECK(base::Metrics::global().render().find(series) == std::string::npos);
+    sink.stop();
+}
+
+TEST_CASE("group: a policy's results share its partition of the result topic, keyed by request id", "[group]") {
+    // One record set a decided batch (ResultPublisher::result_record): results keyed by request id but spread
+    // by it made about ten small sets a transaction, which the embedded broker walks on every fetch.
+    KafkaFixture f(10);
+    const domain::PolicyId first = f.add_policy(100);
+    domain::PolicyId second = f.add_policy(100);
+    while (partition_for_key(std::to_string(second), 10) == partition_for_key(std::to_string(first), 10)) {
+        second = f.add_policy(100);
+    }
+    VerdictCollector verdicts;
+    KafkaRequestSink sink(f.config);
+    sink.start();
+    constexpr int kEach = 20;
+    for (int i = 0; i < kEach; ++i) {
+        for (const domain::PolicyId policy : {first, second}) {
+            const std::string id = fmt::format("part-{}-{}", policy, i);
+            sink.submit(make_request(i + 1, policy, id), verdicts.expect(id));
+        }
+    }
+    REQUIRE(verdicts.wait_all(2 * kEach));
+    auto group = f.make_group();
+    REQUIRE(wait_until([&] { return f.store.snapshot().results.size() == 2 * kEach; }));
+
+    const auto results = f.read_topic(f.config.topics.results, 2 * kEach);
+    REQUIRE(results.size() == 2 * kEach);
+    std::set<std::int32_t> used;
+    for (const RawRecord& r : results) {
+        INFO(r.key);
+        const domain::PolicyId policy = r.key.rfind(fmt::format("part-{}-", first), 0) == 0 ? first : second;
+        CHECK(r.key.rfind(fmt::format("part-{}-", policy), 0) == 0);  // the key is still the request id
+        CHECK(r.partition == partition_for_key(std::to_string(policy), 10));
+        used.insert(r.partition);
+    }
+    CHECK(used.size() == 2);
     sink.stop();
 }
