@@ -93,6 +93,7 @@ void IssueReads::prepare(const std::string& results_query, const std::string& po
     prepare_statement(find_results, results_query);
     policy.exchange(lock_policies);
     prepare_statement(lock_policies, policies_query);
+    if (holders_query.empty()) return;
     find_holders.exchange(soci::into(holder_user));
     find_holders.exchange(soci::into(holder_policy));
     prepare_statement(find_holders, holders_query);

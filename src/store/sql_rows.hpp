@@ -64,9 +64,10 @@ struct IssueReads {
     IssueReads(const IssueReads&) = delete;
     IssueReads& operator=(const IssueReads&) = delete;
 
-    // Binds the rows below as the statements' results and prepares the three queries.
+    // Binds the rows below as the statements' results and prepares the queries; without a holders query
+    // the store reads holders its own way (SQLite) and holders() must not be called.
     void prepare(const std::string& results_query, const std::string& policies_query,
-                 const std::string& holders_query);
+                 const std::string& holders_query = {});
 
     // Each executes its statement and collects what it returns.
     std::unordered_map<std::string, domain::IssueResult> results();

@@ -10,17 +10,12 @@
 
 #include "coupon/base/log.hpp"
 #include "sqlite_checkpointer.hpp"
+#include "sqlite_statement.hpp"
 
 namespace coupon::store {
 namespace {
 
 using namespace sqlite_api;
-
-sqlite3* raw_handle(soci::session& sql) {
-    auto* backend = static_cast<soci::sqlite3_session_backend*>(sql.get_backend());
-    if (backend == nullptr || backend->conn_ == nullptr) throw std::runtime_error("SQLite session is not open");
-    return backend->conn_;
-}
 
 // Process-wide settings, which SQLite takes only before its first use (the first open initializes it).
 // Memory statistics off: with them SQLite takes a global mutex around every allocation of every connection
@@ -58,15 +53,15 @@ void open_sqlite(soci::session& sql, const std::string& path, std::chrono::milli
 void exec_sqlite_script(soci::session& sql, std::string_view script) {
     const std::string text(script);
     char* message = nullptr;
-    if (sqlite3_exec(raw_handle(sql), text.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
+    if (sqlite3_exec(sqlite_handle(sql), text.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
         std::string reason = message != nullptr ? message : "unknown error";
         sqlite3_free(message);
         throw std::runtime_error(reason);
     }
 }
 
-bool sqlite_in_transaction(soci::session& sql) { return sqlite3_get_autocommit(raw_handle(sql)) == 0; }
+bool sqlite_in_transaction(soci::session& sql) { return sqlite3_get_autocommit(sqlite_handle(sql)) == 0; }
 
-long long sqlite_last_insert_id(soci::session& sql) { return sqlite3_last_insert_rowid(raw_handle(sql)); }
+long long sqlite_last_insert_id(soci::session& sql) { return sqlite3_last_insert_rowid(sqlite_handle(sql)); }
 
 }  // namespace coupon::store

@@ -11,6 +11,7 @@
 #include "sql_rows.hpp"
 #include "sql_text.hpp"
 #include "sqlite_connect.hpp"
+#include "sqlite_statement.hpp"
 #include "store_errors.hpp"
 
 namespace coupon::store {
@@ -18,28 +19,28 @@ namespace coupon::store {
 using namespace coupon::domain;
 using soci::use;
 
-// The issue path's statements, prepared once per session and re-executed for every batch: SOCI binds
-// each statement to the member variables below, so a call sets the members and executes.
+// The issue path's statements, prepared once per session and re-executed for every batch. The reads of
+// outcomes and policies go through SOCI (one statement a batch, bound to the members below); the holders
+// and every write use SQLite's own API (sqlite_statement.hpp): the writes insert up to 256 rows a statement.
 struct SqliteIssueStatements {
     explicit SqliteIssueStatements(soci::session& sql);
     SqliteIssueStatements(const SqliteIssueStatements&) = delete;
     SqliteIssueStatements& operator=(const SqliteIssueStatements&) = delete;
 
     soci::session& sql;
+    sqlite_api::sqlite3* db;
 
     // Reads: one statement per batch, the ids passed as a JSON array.
     std::string ids_json;
     IssueReads reads{sql};
+    SqliteStatement find_policy_holders;  // one execution per policy of the batch
 
-    // Writes: one execution per decision, inside the batch's transaction.
-    long long user_id = 0, policy_id = 0, coupon_id = 0, offset = 0, remaining = -1;
-    int partition = -1;
-    std::string request_id, outcome, requested_at, decided_at, issued_at, error;
-    soci::indicator coupon_ind = soci::i_null, error_ind = soci::i_null;
-    int replay = 0;  // 1: an operator's replay, which may replace a stored FAILED
-    soci::statement insert_coupon{sql};
-    soci::statement upsert_outcome{sql};
-    long long delta = 0;
+    // Writes: the batch's coupons, then its outcomes. A FAILED (dead-lettered) row gives way only to an
+    // operator's replay, which has a statement of its own.
+    SqliteRowsInsert insert_coupons;
+    SqliteRowsInsert upsert_outcomes;
+    SqliteRowsInsert upsert_replayed_outcomes;
+    long long delta = 0, policy_id = 0;
     soci::statement add_issued{sql};
 
     soci::statement begin_immediate{sql};
@@ -56,25 +57,26 @@ const std::string kFindResults = fmt::format(
     kResultColumns);
 const std::string kLockPolicies =
     fmt::format("SELECT {} FROM json_each(:ids) j CROSS JOIN coupon_policy p ON p.id = j.value", kPolicyColumns);
-const std::string kFindHolders =
-    "SELECT c.user_id, c.coupon_policy_id FROM json_each(:pairs) j CROSS JOIN coupon c "
-    "ON c.user_id = json_extract(j.value, '$[0]') AND c.coupon_policy_id = json_extract(j.value, '$[1]')";
+// Per policy: the users of the batch (a JSON array of integers) that already hold one of its coupons. Each
+// element probes the (user_id, coupon_policy_id) unique index.
+const std::string kFindPolicyHolders =
+    "SELECT c.user_id FROM json_each(?1) j CROSS JOIN coupon c ON c.user_id = j.value AND c.coupon_policy_id = ?2";
 
-const std::string kInsertCoupon =
-    "INSERT INTO coupon(user_id, coupon_policy_id, request_id, kafka_partition, kafka_offset, issued_at) "
-    "VALUES(:u, :p, :r, :part, :off, :at)";
-// A FAILED (dead-lettered) row gives way only to an operator's replay (:rep = 1); any other copy of the
-// request must not turn a FAILED the client was told into a coupon. A final outcome never changes. The
-// caller checks that one row changed.
-const std::string kUpsertOutcome =
+const char* const kInsertCoupons =
+    "INSERT INTO coupon(user_id, coupon_policy_id, request_id, kafka_partition, kafka_offset, issued_at) VALUES";
+constexpr int kCouponInsertColumns = 6;
+const char* const kInsertOutcomes =
     "INSERT INTO coupon_issue_request(request_id, user_id, coupon_policy_id, outcome, coupon_id, "
-    "kafka_partition, kafka_offset, requested_at, decided_at, remaining, error) "
-    "VALUES(:r, :u, :p, :o, :c, :part, :off, :req, :dec, :rem, :err) "
+    "kafka_partition, kafka_offset, requested_at, decided_at, remaining, error) VALUES";
+constexpr int kOutcomeInsertColumns = 11;
+// A final outcome never changes; the caller checks that every row changed.
+const std::string kOutcomeConflict =
     "ON CONFLICT(request_id) DO UPDATE SET user_id = excluded.user_id, "
     "coupon_policy_id = excluded.coupon_policy_id, outcome = excluded.outcome, coupon_id = excluded.coupon_id, "
     "kafka_partition = excluded.kafka_partition, kafka_offset = excluded.kafka_offset, "
     "decided_at = excluded.decided_at, remaining = excluded.remaining, error = excluded.error "
-    "WHERE coupon_issue_request.outcome = 'PENDING' OR (coupon_issue_request.outcome = 'FAILED' AND :rep = 1)";
+    "WHERE coupon_issue_request.outcome = 'PENDING'";
+const std::string kReplayedOutcomeConflict = kOutcomeConflict + " OR coupon_issue_request.outcome = 'FAILED'";
 const std::string kAddIssued =
     "UPDATE coupon_policy SET issued_quantity = issued_quantity + :d1 "
     "WHERE id = :id AND issued_quantity + :d2 <= total_quantity";
@@ -98,41 +100,34 @@ public:
     void commit() override;
 
 private:
-    void write_one(domain::IssueDecision& decision);
+    // Inserts the coupons of the Issued decisions (`issued` indexes decisions) and sets their ids.
+    void insert_coupons(std::vector<domain::IssueDecision>& decisions, const std::vector<std::size_t>& issued);
+    // Inserts or settles the outcome rows of decisions[rows[i]] through `statement`.
+    void upsert_outcomes(SqliteRowsInsert& statement, const std::vector<domain::IssueDecision>& decisions,
+                         const std::vector<std::size_t>& rows);
+    // The database's text of a time; a batch's decisions share most of theirs, so the last one is kept.
+    std::string_view time_text(domain::TimePoint t);
 
     SqliteIssueStatements& st_;
     RollbackUnlessCommitted rollback_;
+    // Texts bound to a statement must live until it has run: the outcome rows' times, kept here.
+    std::string times_;
+    domain::TimePoint last_time_{};
+    std::string last_time_text_;
 };
 
 }  // namespace
 
-SqliteIssueStatements::SqliteIssueStatements(soci::session& s) : sql(s) {
+SqliteIssueStatements::SqliteIssueStatements(soci::session& s)
+    : sql(s),
+      db(sqlite_handle(s)),
+      find_policy_holders(db, kFindPolicyHolders),
+      insert_coupons(db, kInsertCoupons, kCouponInsertColumns, ""),
+      upsert_outcomes(db, kInsertOutcomes, kOutcomeInsertColumns, kOutcomeConflict),
+      upsert_replayed_outcomes(db, kInsertOutcomes, kOutcomeInsertColumns, kReplayedOutcomeConflict) {
     reads.find_results.exchange(use(ids_json));
     reads.lock_policies.exchange(use(ids_json));
-    reads.find_holders.exchange(use(ids_json));
-    reads.prepare(kFindResults, kLockPolicies, kFindHolders);
-
-    insert_coupon.exchange(use(user_id));
-    insert_coupon.exchange(use(policy_id));
-    insert_coupon.exchange(use(request_id));
-    insert_coupon.exchange(use(partition));
-    insert_coupon.exchange(use(offset));
-    insert_coupon.exchange(use(issued_at));
-    prepare_statement(insert_coupon, kInsertCoupon);
-
-    upsert_outcome.exchange(use(request_id));
-    upsert_outcome.exchange(use(user_id));
-    upsert_outcome.exchange(use(policy_id));
-    upsert_outcome.exchange(use(outcome));
-    upsert_outcome.exchange(use(coupon_id, coupon_ind));
-    upsert_outcome.exchange(use(partition));
-    upsert_outcome.exchange(use(offset));
-    upsert_outcome.exchange(use(requested_at));
-    upsert_outcome.exchange(use(decided_at));
-    upsert_outcome.exchange(use(remaining));
-    upsert_outcome.exchange(use(error, error_ind));
-    upsert_outcome.exchange(use(replay));
-    prepare_statement(upsert_outcome, kUpsertOutcome);
+    reads.prepare(kFindResults, kLockPolicies);
 
     add_issued.exchange(use(delta));
     add_issued.exchange(use(policy_id));
@@ -161,42 +156,125 @@ std::unordered_map<PolicyId, CouponPolicy> SqliteIssueTransaction::lock_policies
 
 UserPolicySet SqliteIssueTransaction::find_holders(const std::vector<UserPolicy>& pairs) {
     return guarded("reading coupon holders", [&] {
-        st_.ids_json = json_array(pairs);
-        return st_.reads.holders();
+        std::unordered_map<PolicyId, std::string> users_of;  // policy -> JSON array of its users
+        for (const UserPolicy& pair : pairs) {
+            std::string& users = users_of[pair.policy_id];
+            users += users.empty() ? '[' : ',';
+            fmt::format_to(std::back_inserter(users), "{}", pair.user_id);
+        }
+        UserPolicySet out;
+        SqliteStatement& st = st_.find_policy_holders;
+        for (auto& [policy, users] : users_of) {
+            users += ']';
+            st.bind(1, users);
+            st.bind(2, policy);
+            while (st.step()) out.insert(UserPolicy{st.column_int64(0), policy});
+            st.reset();
+        }
+        return out;
     });
 }
 
-void SqliteIssueTransaction::write_one(IssueDecision& d) {
-    st_.request_id = d.request.request_id;
-    st_.user_id = d.request.user_id;
-    st_.policy_id = d.request.policy_id;
-    st_.partition = d.request.partition;
-    st_.offset = d.request.offset;
-    st_.coupon_ind = soci::i_null;
-    if (d.result.outcome == Outcome::Issued) {
-        st_.issued_at = db_time(d.result.issued_at.value_or(d.result.decided_at));
-        st_.insert_coupon.execute(true);
-        st_.coupon_id = sqlite_last_insert_id(st_.sql);
-        d.result.coupon_id = st_.coupon_id;
-        st_.coupon_ind = soci::i_ok;
+std::string_view SqliteIssueTransaction::time_text(TimePoint t) {
+    if (t != last_time_ || last_time_text_.empty()) {
+        last_time_ = t;
+        last_time_text_ = db_time(t);
     }
-    st_.outcome = std::string(to_string(d.result.outcome));
-    st_.requested_at = db_time(d.request.requested_at);
-    st_.decided_at = db_time(d.result.decided_at);
-    st_.remaining = d.result.remaining;
-    st_.error = d.result.error;
-    st_.error_ind = d.result.error.empty() ? soci::i_null : soci::i_ok;
-    st_.replay = d.request.replay ? 1 : 0;
-    st_.upsert_outcome.execute(true);
-    if (st_.upsert_outcome.get_affected_rows() != 1) {
-        throw StoreError(fmt::format("request {} already has a final outcome", d.request.request_id));
+    return last_time_text_;
+}
+
+void SqliteIssueTransaction::insert_coupons(std::vector<IssueDecision>& decisions,
+                                            const std::vector<std::size_t>& issued) {
+    std::vector<std::string> issued_at(issued.size());
+    for (std::size_t i = 0; i < issued.size(); ++i) {
+        const IssueResult& r = decisions[issued[i]].result;
+        issued_at[i] = time_text(r.issued_at.value_or(r.decided_at));
     }
+    st_.insert_coupons.run(
+        issued.size(),
+        [&](SqliteStatement& st, int p, std::size_t i) {
+            const IssueRequest& r = decisions[issued[i]].request;
+            st.bind(p, r.user_id);
+            st.bind(p + 1, r.policy_id);
+            st.bind(p + 2, r.request_id);
+            st.bind(p + 3, std::int64_t{r.partition});
+            st.bind(p + 4, r.offset);
+            st.bind(p + 5, issued_at[i]);
+        },
+        [&](std::size_t first, std::size_t n, std::int64_t changed) {
+            if (changed != static_cast<std::int64_t>(n)) {
+                throw StoreError(fmt::format("{} of {} coupons inserted", changed, n));
+            }
+            // One INSERT of n rows under the write lock gives AUTOINCREMENT ids one after another, in the order
+            // of its VALUES rows: the last one's id is the session's last insert rowid.
+            const long long last = sqlite_last_insert_id(st_.sql);
+            for (std::size_t i = 0; i < n; ++i) {
+                decisions[issued[first + i]].result.coupon_id = last - static_cast<long long>(n - 1 - i);
+            }
+        });
+}
+
+void SqliteIssueTransaction::upsert_outcomes(SqliteRowsInsert& statement, const std::vector<IssueDecision>& decisions,
+                                             const std::vector<std::size_t>& rows) {
+    // Each row's two times as text, laid end to end: requested_at, then decided_at.
+    times_.clear();
+    std::vector<std::size_t> ends;
+    ends.reserve(rows.size() * 2);
+    for (const std::size_t row : rows) {
+        times_ += db_time(decisions[row].request.requested_at);
+        ends.push_back(times_.size());
+        times_ += time_text(decisions[row].result.decided_at);
+        ends.push_back(times_.size());
+    }
+    const auto time_of = [&](std::size_t k) {
+        const std::size_t begin = k == 0 ? 0 : ends[k - 1];
+        return std::string_view(times_).substr(begin, ends[k] - begin);
+    };
+    statement.run(
+        rows.size(),
+        [&](SqliteStatement& st, int p, std::size_t i) {
+            const IssueDecision& d = decisions[rows[i]];
+            st.bind(p, d.request.request_id);
+            st.bind(p + 1, d.request.user_id);
+            st.bind(p + 2, d.request.policy_id);
+            st.bind(p + 3, to_string(d.result.outcome));
+            if (d.result.coupon_id) {
+                st.bind(p + 4, *d.result.coupon_id);
+            } else {
+                st.bind_null(p + 4);
+            }
+            st.bind(p + 5, std::int64_t{d.request.partition});
+            st.bind(p + 6, d.request.offset);
+            st.bind(p + 7, time_of(2 * i));
+            st.bind(p + 8, time_of(2 * i + 1));
+            st.bind(p + 9, d.result.remaining);
+            if (d.result.error.empty()) {
+                st.bind_null(p + 10);
+            } else {
+                st.bind(p + 10, d.result.error);
+            }
+        },
+        [&](std::size_t first, std::size_t n, std::int64_t changed) {
+            if (changed == static_cast<std::int64_t>(n)) return;
+            // Which one is left to the caller: it splits a refused batch until the record stands alone.
+            throw StoreError(n == 1 ? fmt::format("request {} already has a final outcome",
+                                                  decisions[rows[first]].request.request_id)
+                                    : fmt::format("{} of {} requests already have a final outcome",
+                                                  static_cast<std::int64_t>(n) - changed, n));
+        });
 }
 
 void SqliteIssueTransaction::write(std::vector<IssueDecision>& decisions,
                                    const std::unordered_map<PolicyId, std::int64_t>& issued_delta) {
     guarded("writing decisions", [&] {
-        for (IssueDecision& d : decisions) write_one(d);
+        std::vector<std::size_t> issued, fresh, replayed;
+        for (std::size_t i = 0; i < decisions.size(); ++i) {
+            if (decisions[i].result.outcome == Outcome::Issued) issued.push_back(i);
+            (decisions[i].request.replay ? replayed : fresh).push_back(i);
+        }
+        insert_coupons(decisions, issued);
+        upsert_outcomes(st_.upsert_outcomes, decisions, fresh);
+        upsert_outcomes(st_.upsert_replayed_outcomes, decisions, replayed);
         for (const auto& [policy, delta] : issued_delta) {
             st_.policy_id = policy;
             st_.delta = delta;

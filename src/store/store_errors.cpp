@@ -8,6 +8,8 @@
 #include <exception>
 #include <string>
 
+#include "sqlite_statement.hpp"
+
 namespace coupon::store {
 namespace {
 
@@ -30,6 +32,9 @@ void rethrow_as_store_error(std::string_view what) {
         // knowing SOCI's wording.
         throw domain::StoreError(fmt::format("{}: {} [sqlite {}: {}]", what, trimmed(e.what()), e.result(),
                                              sqlite_api::sqlite3_errstr(e.result())));
+    } catch (const SqliteError& e) {  // the issue path's own statements (sqlite_statement.hpp)
+        throw domain::StoreError(fmt::format("{}: {} [sqlite {}: {}]", what, e.what(), e.code(),
+                                             sqlite_api::sqlite3_errstr(e.code())));
     } catch (const soci::postgresql_soci_error& e) {
         // SQLSTATE: 08xxx connection lost, 40001/40P01 serialization/deadlock, 55P03 lock timeout, ...
         throw domain::StoreError(fmt::format("{}: {} [sqlstate {}]", what, trimmed(e.what()), e.sqlstate()));

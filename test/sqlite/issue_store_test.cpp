@@ -1,6 +1,9 @@
 // The issuing rules (DESIGN.md section 4) through CouponIssuer over the SQLite IssueStore, checked
 // against the expected outcomes, the in-memory reference store, and the rows in the tables.
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
+
+#include <set>
 
 #include "in_memory_store.hpp"
 #include "store_fixture.hpp"
@@ -189,4 +192,96 @@ TEST_CASE("the store itself refuses to turn FAILED into a decision unless it is 
     tx->commit();
     CHECK(raw.column("SELECT outcome FROM coupon_issue_request") == std::vector<std::string>{"ISSUED"});
     CHECK(raw.scalar("SELECT COUNT(*) FROM coupon") == 1);
+}
+
+TEST_CASE("a batch of many statements' rows keeps every coupon with its own request", "[store]") {
+    // SQLite writes up to 256 rows a statement (then 64, 16, 4, 1) and takes each chunk's coupon ids from
+    // the last insert: 350 decisions use every chunk size. Holders, twins, replays and a stock that runs
+    // out are spread through the batch, so the issued rows are not one contiguous run.
+    test::StoreFixture f;
+    const test::ManualClock clock(test::at("2026-12-01T10:00:00Z"));
+    auto& q = f.db->queries();
+    const auto policy = q.create_policy(test::new_policy("stock 300", 300));
+    auto store = f.db->issue_store();
+    domain::CouponIssuer issuer(*store, clock);
+    RawDb raw(f.url);
+
+    std::vector<domain::IssueRequest> earlier;
+    for (int user = 0; user < 350; user += 7) earlier.push_back(request(fmt::format("held-{}", user), user, policy.id));
+    REQUIRE(issuer.apply(earlier).size() == 50);
+    // Dead-lettered requests: their copies in the batch stay FAILED, their replays are decided.
+    const auto dead = request("dead-1", 1001, policy.id);
+    auto replayed = request("dead-2", 1002, policy.id);
+    CHECK(test::dead_letter_for(*f.db, dead, "poison").has_value());
+    CHECK(test::dead_letter_for(*f.db, replayed, "poison").has_value());
+    replayed.replay = true;
+
+    std::vector<domain::IssueRequest> batch;
+    for (int user = 0; user < 350; ++user) {
+        batch.push_back(request(fmt::format("b-{:03}", user), user, policy.id));
+        if (user == 100) batch.push_back(dead);
+        if (user == 200) batch.push_back(replayed);
+        if (user == 150) batch.push_back(request("b-150-twin", 150, policy.id));  // same user, later
+    }
+    const auto results = issuer.apply(batch);
+    REQUIRE(results.size() == batch.size());
+    long long issued = 0;
+    std::set<std::int64_t> coupon_ids;
+    for (const auto& r : results) {
+        INFO(r.request_id);
+        if (r.outcome != Outcome::Issued) {
+            CHECK_FALSE(r.coupon_id.has_value());
+            continue;
+        }
+        ++issued;
+        REQUIRE(r.coupon_id.has_value());
+        CHECK(coupon_ids.insert(*r.coupon_id).second);
+        // The id the consumer publishes is the row made for this very request.
+        CHECK(raw.column(fmt::format("SELECT request_id || ' ' || user_id FROM coupon WHERE id = {}", *r.coupon_id)) ==
+              std::vector<std::string>{fmt::format("{} {}", r.request_id, r.user_id)});
+    }
+    // 300 in stock, 50 held before: 250 issued here, the replay among them (it comes before the stock runs out).
+    CHECK(issued == 250);
+    CHECK(results[101].outcome == Outcome::Failed);
+    CHECK(results[203].outcome == Outcome::Issued);
+    CHECK(raw.scalar("SELECT COUNT(*) FROM coupon") == 300);
+    CHECK(raw.scalar("SELECT issued_quantity FROM coupon_policy") == 300);
+    CHECK(raw.scalar("SELECT COUNT(*) FROM coupon_issue_request r JOIN coupon c ON c.id = r.coupon_id "
+                     "AND c.request_id = r.request_id AND c.user_id = r.user_id WHERE r.outcome = 'ISSUED'") == 300);
+    CHECK(raw.scalar("SELECT COUNT(*) FROM coupon_issue_request WHERE outcome = 'ALREADY_ISSUED'") == 51);
+    CHECK(raw.scalar("SELECT COUNT(*) FROM coupon_issue_request WHERE outcome = 'SOLD_OUT'") ==
+          static_cast<long long>(batch.size()) - 250 - 51 - 1);
+    CHECK(raw.scalar("SELECT COUNT(*) FROM coupon_issue_request") == static_cast<long long>(batch.size()) + 50);
+}
+
+TEST_CASE("a decided request in a chunk of many rows refuses the whole write", "[store]") {
+    // One row of 300 must not turn a FAILED into a coupon: the chunk's changed-row count gives it away, and
+    // the transaction (every chunk before it included) rolls back.
+    test::StoreFixture f;
+    const auto policy = f.db->queries().create_policy(test::new_policy("p", 1000));
+    auto store = f.db->issue_store();
+    const auto dead = request("r-dead", 9999, policy.id);
+    CHECK(test::dead_letter_for(*f.db, dead, "dead-lettered meanwhile").has_value());
+
+    std::vector<domain::IssueDecision> decisions;
+    for (int i = 0; i < 300; ++i) {
+        const auto r = i == 270 ? dead : request(fmt::format("r-{}", i), i, policy.id);
+        domain::IssueDecision d{r, {}};
+        d.result.request_id = r.request_id;
+        d.result.user_id = r.user_id;
+        d.result.policy_id = r.policy_id;
+        d.result.outcome = Outcome::Issued;
+        d.result.decided_at = test::at("2026-12-01T10:00:00Z");
+        d.result.issued_at = d.result.decided_at;
+        decisions.push_back(d);
+    }
+    RawDb raw(f.url);
+    {
+        auto tx = store->begin();
+        tx->lock_policies({policy.id});
+        CHECK_THROWS_AS(tx->write(decisions, {{policy.id, 300}}), domain::StoreError);
+    }  // rolled back
+    CHECK(raw.column("SELECT outcome FROM coupon_issue_request") == std::vector<std::string>{"FAILED"});
+    CHECK(raw.scalar("SELECT COUNT(*) FROM coupon") == 0);
+    CHECK(raw.scalar("SELECT issued_quantity FROM coupon_policy") == 0);
 }
