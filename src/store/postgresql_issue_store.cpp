@@ -60,8 +60,7 @@ namespace {
 
 // Arrays are bound as text and cast server-side (CAST, not "::", which SOCI would take for a parameter).
 const std::string kFindResults = fmt::format(
-    "SELECT {} FROM coupon_issue_request r LEFT JOIN coupon c ON c.id = r.coupon_id "
-    "WHERE r.request_id = ANY(CAST(:ids AS text[]))",
+    "SELECT {} FROM coupon_issue_request r WHERE r.request_id = ANY(CAST(:ids AS text[]))",
     kResultColumns);
 // Rows are locked in id order: two nodes locking overlapping policy sets cannot deadlock.
 const std::string kLockPolicies = fmt::format(

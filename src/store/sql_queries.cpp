@@ -86,8 +86,7 @@ std::optional<IssueResult> SqlQueries::find_result(const std::string& request_id
         soci::statement st(sql);
         st.exchange(use(request_id));
         row.exchange(st);
-        prepare_statement(st, kOneShot, fmt::format("SELECT {} FROM coupon_issue_request r LEFT JOIN coupon c "
-                                          "ON c.id = r.coupon_id WHERE r.request_id = :r",
+        prepare_statement(st, kOneShot, fmt::format("SELECT {} FROM coupon_issue_request r WHERE r.request_id = :r",
                                           kResultColumns));
         if (!st.execute(true)) return std::nullopt;
         return row.to_domain();

@@ -31,10 +31,12 @@ struct PolicyRow {
     domain::CouponPolicy to_domain() const;  // throws StoreError on an unknown status text
 };
 
-// Columns of coupon_issue_request r LEFT JOIN coupon c ON c.id = r.coupon_id, in ResultRow order.
+// Columns of coupon_issue_request r in ResultRow order, with its coupon's issue time looked up by id. Not a
+// LEFT JOIN: for a batch's 5,000 request ids PostgreSQL planned that join as a hash of the whole coupon
+// table, read again for every batch (65 ms a batch at 220,000 coupons, even when no id was found; 5 ms now).
 inline constexpr const char* kResultColumns =
-    "r.request_id, r.user_id, r.coupon_policy_id, r.outcome, r.coupon_id, c.issued_at, r.decided_at, "
-    "r.remaining, r.error";
+    "r.request_id, r.user_id, r.coupon_policy_id, r.outcome, r.coupon_id, "
+    "(SELECT c.issued_at FROM coupon c WHERE c.id = r.coupon_id), r.decided_at, r.remaining, r.error";
 
 struct ResultRow {
     std::string request_id, outcome, issued_at, decided_at, error;

@@ -52,8 +52,7 @@ namespace {
 // json_each expands the bound array inside SQLite; each element then probes the table's unique index
 // (CROSS JOIN pins that loop order, whatever statistics ANALYZE may gather later).
 const std::string kFindResults = fmt::format(
-    "SELECT {} FROM json_each(:ids) j CROSS JOIN coupon_issue_request r ON r.request_id = j.value "
-    "LEFT JOIN coupon c ON c.id = r.coupon_id",
+    "SELECT {} FROM json_each(:ids) j CROSS JOIN coupon_issue_request r ON r.request_id = j.value",
     kResultColumns);
 const std::string kLockPolicies =
     fmt::format("SELECT {} FROM json_each(:ids) j CROSS JOIN coupon_policy p ON p.id = j.value", kPolicyColumns);
