@@ -68,11 +68,15 @@ const std::string kFindHolders =
     "SELECT c.user_id, c.coupon_policy_id FROM unnest(CAST(:u AS bigint[]), CAST(:p AS bigint[])) AS k(u, p) "
     "JOIN coupon c ON c.user_id = k.u AND c.coupon_policy_id = k.p";
 
-// RETURNING user and policy: (user, policy) is unique, which maps each new id back to its decision.
+// RETURNING user and policy: (user, policy) is unique, which maps each new id back to its decision. The
+// join inserts coupons of existing policies only, once per batch, where a foreign key checked and locked
+// the policy row once per coupon (005_hot_path_foreign_keys.sql); a short count refuses the batch. ORDER BY
+// keeps the decisions' order, so coupon ids still ascend in the order the requests were decided.
 const std::string kInsertCoupons =
     "INSERT INTO coupon(user_id, coupon_policy_id, request_id, kafka_partition, kafka_offset, issued_at) "
-    "SELECT * FROM unnest(CAST(:u AS bigint[]), CAST(:p AS bigint[]), CAST(:r AS text[]), "
-    "CAST(:part AS integer[]), CAST(:off AS bigint[]), CAST(:at AS text[])) "
+    "SELECT c.u, c.policy, c.r, c.part, c.off, c.at FROM unnest(CAST(:u AS bigint[]), CAST(:p AS bigint[]), "
+    "CAST(:r AS text[]), CAST(:part AS integer[]), CAST(:off AS bigint[]), CAST(:at AS text[])) "
+    "WITH ORDINALITY AS c(u, policy, r, part, off, at, n) JOIN coupon_policy p ON p.id = c.policy ORDER BY c.n "
     "RETURNING id, user_id, coupon_policy_id";
 // A FAILED (dead-lettered) row gives way only to an operator's replay (:replayed); any other copy of the
 // request must not turn a FAILED the client was told into a coupon, even when the dead letter committed

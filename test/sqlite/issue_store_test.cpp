@@ -285,3 +285,32 @@ TEST_CASE("a decided request in a chunk of many rows refuses the whole write", "
     CHECK(raw.scalar("SELECT COUNT(*) FROM coupon") == 0);
     CHECK(raw.scalar("SELECT issued_quantity FROM coupon_policy") == 0);
 }
+
+TEST_CASE("a coupon for a policy that does not exist is refused with its whole batch", "[store]") {
+    // The planner never issues for a policy it did not find; if a decision ever did, the store refuses it:
+    // SQLite through its foreign key, PostgreSQL through the insert's join (005_hot_path_foreign_keys.sql).
+    test::StoreFixture f;
+    const auto policy = f.db->queries().create_policy(test::new_policy("p", 10));
+    auto store = f.db->issue_store();
+    const auto decision = [](const domain::IssueRequest& r) {
+        domain::IssueDecision d{r, {}};
+        d.result.request_id = r.request_id;
+        d.result.user_id = r.user_id;
+        d.result.policy_id = r.policy_id;
+        d.result.outcome = Outcome::Issued;
+        d.result.decided_at = test::at("2026-12-01T10:00:00Z");
+        d.result.issued_at = d.result.decided_at;
+        return d;
+    };
+    std::vector<domain::IssueDecision> decisions{decision(request("r-ok", 1, policy.id)),
+                                                 decision(request("r-ghost", 2, policy.id + 1000))};
+    {
+        auto tx = store->begin();
+        tx->lock_policies({policy.id});
+        CHECK_THROWS_AS(tx->write(decisions, {{policy.id, 1}}), domain::StoreError);
+    }  // rolled back
+    RawDb raw(f.url);
+    CHECK(raw.scalar("SELECT COUNT(*) FROM coupon") == 0);
+    CHECK(raw.scalar("SELECT COUNT(*) FROM coupon_issue_request") == 0);
+    CHECK(raw.scalar("SELECT issued_quantity FROM coupon_policy") == 0);
+}

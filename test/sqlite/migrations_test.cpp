@@ -10,7 +10,7 @@ TEST_CASE("a fresh database gets every migration once, recorded in schema_versio
     test::StoreFixture f;
     RawDb raw(f.url);
     CHECK(raw.column("SELECT version FROM schema_version ORDER BY version") ==
-          std::vector<std::string>{"1", "2", "3", "4"});
+          std::vector<std::string>{"1", "2", "3", "4", "5"});
     // The hot table keeps only its primary key's index: every other index costs each request a write
     // (003_hot_path_indexes.sql).
     const char* indexes = test::kPostgresql
@@ -19,6 +19,16 @@ TEST_CASE("a fresh database gets every migration once, recorded in schema_versio
                               : "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = "
                                 "'coupon_issue_request' AND sql IS NOT NULL";
     CHECK(raw.column(indexes).empty());
+    // PostgreSQL checked and locked a row per issued coupon for the hot tables' foreign keys
+    // (005_hot_path_foreign_keys.sql); SQLite keeps them.
+    const char* foreign_keys =
+        test::kPostgresql ? "SELECT conname FROM pg_constraint WHERE contype = 'f' AND conrelid::regclass::text IN "
+                            "('coupon', 'coupon_issue_request') ORDER BY conname"
+                          : "SELECT 'coupon ' || \"table\" FROM pragma_foreign_key_list('coupon') UNION ALL "
+                            "SELECT 'coupon_issue_request ' || \"table\" FROM pragma_foreign_key_list('coupon_issue_request')";
+    CHECK(raw.column(foreign_keys) ==
+          (test::kPostgresql ? std::vector<std::string>{}
+                             : std::vector<std::string>{"coupon coupon_policy", "coupon_issue_request coupon"}));
     const char* tables = test::kPostgresql ? "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = "
                                              "current_schema() AND table_type = 'BASE TABLE'"
                                            : "SELECT name FROM sqlite_master WHERE type = 'table'";
