@@ -267,3 +267,66 @@ TEST_CASE("connections beyond max_connections get 503", "[http][transport]") {
     held.close();
     CHECK(eventually([&] { return call(server.port(), "GET", "/ok").status == 200; }));
 }
+
+TEST_CASE("an answer's framing follows the request's version and Connection, whole or in pieces", "[http][transport]") {
+    Router router;
+    router.add("POST", "/echo", [](Request&& request, Respond respond) { respond(json_response(200, request.body)); });
+    router.add("GET", "/bad-header", [](Request&&, Respond respond) {
+        auto answer = json_response(200, "{}");
+        answer.headers.add("X-Split", "a\r\nInjected: 1");  // must never reach the wire as two fields
+        answer.headers.add("X-Fine", "kept");
+        respond(std::move(answer));
+    });
+    HttpServer server(test_config(), std::move(router));
+    server.start();
+
+    SECTION("HTTP/1.0 with keep-alive keeps the connection and says so") {
+        Connection c(server.port());
+        for (int i = 0; i < 2; ++i) {
+            REQUIRE(c.send_raw("POST /echo HTTP/1.0\r\nConnection: keep-alive\r\nContent-Length: 7\r\n\r\n{\"a\":1}"));
+            const auto reply = c.read_reply();
+            CHECK(reply.status == 200);
+            CHECK(reply.header("connection") == "keep-alive");
+            CHECK(reply.header("content-length") == "7");
+            CHECK(reply.body == R"({"a":1})");
+        }
+    }
+    SECTION("HTTP/1.0 without it is answered, then closed") {
+        Connection c(server.port());
+        REQUIRE(c.send_raw("POST /echo HTTP/1.0\r\nContent-Length: 2\r\n\r\n{}"));
+        const auto reply = c.read_reply();
+        CHECK(reply.status == 200);
+        CHECK(reply.header("connection").empty());
+        CHECK(c.closed_within(3s));
+    }
+    SECTION("HTTP/1.1 with Connection: close gets close") {
+        Connection c(server.port());
+        REQUIRE(c.send_raw("POST /echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 2\r\n\r\n{}"));
+        const auto reply = c.read_reply();
+        CHECK(reply.status == 200);
+        CHECK(reply.header("connection") == "close");
+        CHECK(c.closed_within(3s));
+    }
+    SECTION("a request that arrives in pieces (head split, then the body) is read to its end") {
+        Connection c(server.port());
+        REQUIRE(c.send_raw("POST /echo HTTP/1.1\r\nHo"));
+        std::this_thread::sleep_for(50ms);
+        REQUIRE(c.send_raw("st: x\r\nContent-Length: 12\r\n\r\n{\"ab"));
+        std::this_thread::sleep_for(50ms);
+        REQUIRE(c.send_raw("cdef\":1}POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}"));
+        auto reply = c.read_reply();
+        CHECK(reply.status == 200);
+        CHECK(reply.body == R"({"abcdef":1})");
+        reply = c.read_reply();  // the pipelined one that came with the first one's last bytes
+        CHECK(reply.status == 200);
+        CHECK(reply.body == "{}");
+    }
+    SECTION("a header value with a line break is dropped, the others are sent") {
+        Connection c(server.port());
+        const auto reply = c.request("GET", "/bad-header");
+        CHECK(reply.status == 200);
+        CHECK(reply.header("x-fine") == "kept");
+        CHECK(reply.header("x-split").empty());
+        CHECK(reply.header("injected").empty());
+    }
+}
