@@ -105,7 +105,21 @@ OutRecord dead_letter_record(const KafkaConfig& config, const rd_kafka_message_t
 }
 
 RetryInfo read_retry_info(const rd_kafka_message_t& message) {
-    return read_retry_info([&message](const char* name) { return last_header(message, name); });
+    // Most records come straight from a front end, with no retry header at all: one pass over the names
+    // says so, instead of a lookup per header name (seven) for every record of a batch.
+    rd_kafka_headers_t* headers = nullptr;
+    if (rd_kafka_message_headers(&message, &headers) != RD_KAFKA_RESP_ERR_NO_ERROR || headers == nullptr) return {};
+    bool any = false;
+    const char* name = nullptr;
+    const void* value = nullptr;
+    std::size_t size = 0;
+    for (std::size_t i = 0; !any && rd_kafka_header_get_all(headers, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR;
+         ++i) {
+        const std::string_view n(name);
+        any = n.starts_with("retry_topic-") || n.starts_with("kafka_");
+    }
+    if (!any) return {};
+    return read_retry_info([&message](const char* header) { return last_header(message, header); });
 }
 
 RecordOrigin original_origin(const rd_kafka_message_t& message, const RetryInfo& info) {
