@@ -21,6 +21,19 @@ std::vector<Outcome> outcomes(const std::vector<domain::IssueResult>& results) {
     return out;
 }
 
+// An Issued decision for `r`, as a planner would hand it to the store's write, bypassing the planner.
+domain::IssueDecision issued_decision(const domain::IssueRequest& r, std::int64_t remaining = -1) {
+    domain::IssueDecision d{r, {}};
+    d.result.request_id = r.request_id;
+    d.result.user_id = r.user_id;
+    d.result.policy_id = r.policy_id;
+    d.result.outcome = Outcome::Issued;
+    d.result.decided_at = test::at("2026-12-01T10:00:00Z");
+    d.result.issued_at = d.result.decided_at;
+    d.result.remaining = remaining;
+    return d;
+}
+
 }  // namespace
 
 TEST_CASE("a batch mixing every outcome is decided as one by one, and the tables agree", "[store]") {
@@ -162,16 +175,8 @@ TEST_CASE("the store itself refuses to turn FAILED into a decision unless it is 
     auto r9 = request("r9", 7, policy.id);
     CHECK(test::dead_letter_for(*f.db, r9, "dead-lettered meanwhile").has_value());
 
-    const auto decision_for = [&](const domain::IssueRequest& r) {
-        domain::IssueDecision d{r, {}};
-        d.result.request_id = r.request_id;
-        d.result.user_id = r.user_id;
-        d.result.policy_id = r.policy_id;
-        d.result.outcome = Outcome::Issued;
-        d.result.decided_at = test::at("2026-12-01T10:00:00Z");
-        d.result.issued_at = d.result.decided_at;
-        d.result.remaining = 4;
-        return std::vector<domain::IssueDecision>{d};
+    const auto decision_for = [](const domain::IssueRequest& r) {
+        return std::vector<domain::IssueDecision>{issued_decision(r, 4)};
     };
     RawDb raw(f.url);
     {
@@ -265,15 +270,7 @@ TEST_CASE("a decided request in a chunk of many rows refuses the whole write", "
 
     std::vector<domain::IssueDecision> decisions;
     for (int i = 0; i < 300; ++i) {
-        const auto r = i == 270 ? dead : request(fmt::format("r-{}", i), i, policy.id);
-        domain::IssueDecision d{r, {}};
-        d.result.request_id = r.request_id;
-        d.result.user_id = r.user_id;
-        d.result.policy_id = r.policy_id;
-        d.result.outcome = Outcome::Issued;
-        d.result.decided_at = test::at("2026-12-01T10:00:00Z");
-        d.result.issued_at = d.result.decided_at;
-        decisions.push_back(d);
+        decisions.push_back(issued_decision(i == 270 ? dead : request(fmt::format("r-{}", i), i, policy.id)));
     }
     RawDb raw(f.url);
     {
@@ -292,18 +289,8 @@ TEST_CASE("a coupon for a policy that does not exist is refused with its whole b
     test::StoreFixture f;
     const auto policy = f.db->queries().create_policy(test::new_policy("p", 10));
     auto store = f.db->issue_store();
-    const auto decision = [](const domain::IssueRequest& r) {
-        domain::IssueDecision d{r, {}};
-        d.result.request_id = r.request_id;
-        d.result.user_id = r.user_id;
-        d.result.policy_id = r.policy_id;
-        d.result.outcome = Outcome::Issued;
-        d.result.decided_at = test::at("2026-12-01T10:00:00Z");
-        d.result.issued_at = d.result.decided_at;
-        return d;
-    };
-    std::vector<domain::IssueDecision> decisions{decision(request("r-ok", 1, policy.id)),
-                                                 decision(request("r-ghost", 2, policy.id + 1000))};
+    std::vector<domain::IssueDecision> decisions{issued_decision(request("r-ok", 1, policy.id)),
+                                                 issued_decision(request("r-ghost", 2, policy.id + 1000))};
     {
         auto tx = store->begin();
         tx->lock_policies({policy.id});
