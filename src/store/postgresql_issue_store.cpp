@@ -272,12 +272,9 @@ void PgIssueTransaction::upsert_outcomes(const std::vector<IssueDecision>& decis
     st_.replayed = replayed.take();
     st_.upsert_outcomes.execute(true);
     const long long written = st_.upsert_outcomes.get_affected_rows();
-    if (written == static_cast<long long>(decisions.size())) return;
-    // Which one is left to the caller: it splits a refused batch until the record stands alone.
-    throw StoreError(decisions.size() == 1
-                         ? fmt::format("request {} already has a final outcome", decisions.front().request.request_id)
-                         : fmt::format("{} of {} requests already have a final outcome",
-                                       static_cast<long long>(decisions.size()) - written, decisions.size()));
+    if (written != static_cast<long long>(decisions.size())) {
+        throw_outcomes_refused(decisions.size(), written, decisions.front().request.request_id);
+    }
 }
 
 void PgIssueTransaction::add_issued(const std::unordered_map<PolicyId, std::int64_t>& issued_delta) {

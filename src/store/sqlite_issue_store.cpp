@@ -80,6 +80,28 @@ const std::string kAddIssued =
     "UPDATE coupon_policy SET issued_quantity = issued_quantity + :d1 "
     "WHERE id = :id AND issued_quantity + :d2 <= total_quantity";
 
+// Texts a statement binds without copying, laid end to end in one string: they must live until the
+// statement has run.
+class BoundTexts {
+public:
+    void clear() {
+        text_.clear();
+        ends_.clear();
+    }
+    void add(std::string_view text) {
+        text_ += text;
+        ends_.push_back(text_.size());
+    }
+    std::string_view operator[](std::size_t k) const {
+        const std::size_t begin = k == 0 ? 0 : ends_[k - 1];
+        return std::string_view(text_).substr(begin, ends_[k] - begin);
+    }
+
+private:
+    std::string text_;
+    std::vector<std::size_t> ends_;
+};
+
 // One batch's transaction on the statements; rolls back unless commit() succeeded.
 class SqliteIssueTransaction final : public domain::IssueTransaction {
 public:
@@ -109,8 +131,7 @@ private:
 
     SqliteIssueStatements& st_;
     RollbackUnlessCommitted rollback_;
-    // Texts bound to a statement must live until it has run: the outcome rows' times, kept here.
-    std::string times_;
+    BoundTexts times_;  // the rows' times as text, for the statement running now
     domain::TimePoint last_time_{};
     std::string last_time_text_;
 };
@@ -184,10 +205,10 @@ std::string_view SqliteIssueTransaction::time_text(TimePoint t) {
 
 void SqliteIssueTransaction::insert_coupons(std::vector<IssueDecision>& decisions,
                                             const std::vector<std::size_t>& issued) {
-    std::vector<std::string> issued_at(issued.size());
-    for (std::size_t i = 0; i < issued.size(); ++i) {
-        const IssueResult& r = decisions[issued[i]].result;
-        issued_at[i] = time_text(r.issued_at.value_or(r.decided_at));
+    times_.clear();
+    for (const std::size_t row : issued) {
+        const IssueResult& r = decisions[row].result;
+        times_.add(time_text(r.issued_at.value_or(r.decided_at)));
     }
     st_.insert_coupons.run(
         issued.size(),
@@ -198,7 +219,7 @@ void SqliteIssueTransaction::insert_coupons(std::vector<IssueDecision>& decision
             st.bind(p + 2, r.request_id);
             st.bind(p + 3, std::int64_t{r.partition});
             st.bind(p + 4, r.offset);
-            st.bind(p + 5, issued_at[i]);
+            st.bind(p + 5, times_[i]);
         },
         [&](std::size_t first, std::size_t n, std::int64_t changed) {
             if (changed != static_cast<std::int64_t>(n)) {
@@ -215,20 +236,12 @@ void SqliteIssueTransaction::insert_coupons(std::vector<IssueDecision>& decision
 
 void SqliteIssueTransaction::upsert_outcomes(SqliteRowsInsert& statement, const std::vector<IssueDecision>& decisions,
                                              const std::vector<std::size_t>& rows) {
-    // Each row's two times as text, laid end to end: requested_at, then decided_at.
+    // Each row's two times: requested_at, then decided_at.
     times_.clear();
-    std::vector<std::size_t> ends;
-    ends.reserve(rows.size() * 2);
     for (const std::size_t row : rows) {
-        times_ += db_time(decisions[row].request.requested_at);
-        ends.push_back(times_.size());
-        times_ += time_text(decisions[row].result.decided_at);
-        ends.push_back(times_.size());
+        times_.add(db_time(decisions[row].request.requested_at));
+        times_.add(time_text(decisions[row].result.decided_at));
     }
-    const auto time_of = [&](std::size_t k) {
-        const std::size_t begin = k == 0 ? 0 : ends[k - 1];
-        return std::string_view(times_).substr(begin, ends[k] - begin);
-    };
     statement.run(
         rows.size(),
         [&](SqliteStatement& st, int p, std::size_t i) {
@@ -244,8 +257,8 @@ void SqliteIssueTransaction::upsert_outcomes(SqliteRowsInsert& statement, const 
             }
             st.bind(p + 5, std::int64_t{d.request.partition});
             st.bind(p + 6, d.request.offset);
-            st.bind(p + 7, time_of(2 * i));
-            st.bind(p + 8, time_of(2 * i + 1));
+            st.bind(p + 7, times_[2 * i]);
+            st.bind(p + 8, times_[2 * i + 1]);
             st.bind(p + 9, d.result.remaining);
             if (d.result.error.empty()) {
                 st.bind_null(p + 10);
@@ -254,12 +267,9 @@ void SqliteIssueTransaction::upsert_outcomes(SqliteRowsInsert& statement, const 
             }
         },
         [&](std::size_t first, std::size_t n, std::int64_t changed) {
-            if (changed == static_cast<std::int64_t>(n)) return;
-            // Which one is left to the caller: it splits a refused batch until the record stands alone.
-            throw StoreError(n == 1 ? fmt::format("request {} already has a final outcome",
-                                                  decisions[rows[first]].request.request_id)
-                                    : fmt::format("{} of {} requests already have a final outcome",
-                                                  static_cast<std::int64_t>(n) - changed, n));
+            if (changed != static_cast<std::int64_t>(n)) {
+                throw_outcomes_refused(n, changed, decisions[rows[first]].request.request_id);
+            }
         });
 }
 

@@ -50,14 +50,6 @@ bool SqliteStatement::step() {
 
 std::int64_t SqliteStatement::column_int64(int column) const { return sqlite3_column_int64(stmt_, column); }
 
-bool SqliteStatement::column_is_null(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
-
-std::string_view SqliteStatement::column_text(int column) const {
-    const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, column));
-    if (text == nullptr) return {};
-    return {text, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column))};
-}
-
 void SqliteStatement::reset() {
     sqlite3_reset(stmt_);  // its code repeats the last step's, already reported
     sqlite3_clear_bindings(stmt_);

@@ -50,8 +50,6 @@ public:
     // Steps once: true while a row is there to read, false when done. Throws SqliteError.
     bool step();
     std::int64_t column_int64(int column) const;
-    bool column_is_null(int column) const;
-    std::string_view column_text(int column) const;
 
     // Ends the current execution (keeps nothing bound that could dangle).
     void reset();

@@ -46,4 +46,10 @@ void rethrow_as_store_error(std::string_view what) {
     std::terminate();  // unreachable: every handler above throws
 }
 
+void throw_outcomes_refused(std::size_t rows, long long changed, std::string_view only_request_id) {
+    if (rows == 1) throw domain::StoreError(fmt::format("request {} already has a final outcome", only_request_id));
+    throw domain::StoreError(fmt::format("{} of {} requests already have a final outcome",
+                                         static_cast<long long>(rows) - changed, rows));
+}
+
 }  // namespace coupon::store
