@@ -137,9 +137,19 @@ scenario_sold_out() {
 }
 
 # 6. Ten hot policies at once, each on its own partition (chosen with the producer's murmur2 partitioner).
+#    scenario_ten realkafka: the same on Apache Kafka (--real-kafka), to tell the embedded broker's cost of
+#    more partitions from the pipeline's.
 scenario_ten() {
-  begin_scenario "6-ten-policies-c$C_HIGH" "sync POST, ten hot policies on ten partitions, $C_HIGH connections"
-  scenario_server
+  local on=${1:-} name="6-ten-policies-c$C_HIGH" what="sync POST, ten hot policies on ten partitions, $C_HIGH connections"
+  if [[ $on == realkafka ]]; then
+    name="6-ten-policies-realkafka-c$C_HIGH" what+=", on Apache Kafka 4.4.0 (1 broker, scripts/kafkatmp)"
+    begin_scenario "$name" "$what"
+    start_kafka
+    scenario_server COUPON_KAFKA_BOOTSTRAP_SERVERS="$KAFKA_BOOTSTRAP"
+  else
+    begin_scenario "$name" "$what"
+    scenario_server
+  fi
   warm_up
   local ids=() seen=" " id part
   local -A partition_of=()
@@ -152,7 +162,8 @@ scenario_ten() {
   done
   local pol
   pol=$(IFS=,; echo "${ids[*]}")
-  measure_load "$C_HIGH" "$pol" 200 open USER_BASE=0
+  if [[ $on == realkafka ]]; then KAFKA_AFTER_SERVER=stop measure_load "$C_HIGH" "$pol" 200 open USER_BASE=0
+  else measure_load "$C_HIGH" "$pol" 200 open USER_BASE=0; fi
   local parts
   parts=$(sql "SELECT COUNT(DISTINCT kafka_partition) FROM coupon_issue_request WHERE coupon_policy_id IN ($pol)")
   check ten_partitions "$(( parts == 10 ))" "the ten policies' requests were on $parts partitions"

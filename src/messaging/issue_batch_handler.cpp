@@ -75,10 +75,8 @@ BatchWork IssueHandler::process(const Batch& batch, const GiveUp&) {
     // A committed offset must always have its result published (the HTTP waiters depend on it): the worker
     // commits only once these are stored.
     work.records.reserve(work.records.size() + decided.results.size() + decided.failed.size());
-    for (const auto& r : decided.results) {
-        work.records.push_back(publisher_.result_record(r));
-        policy_metrics_.count(r);
-    }
+    publisher_.append_result_records(decided.results, work.records);
+    for (const auto& r : decided.results) policy_metrics_.count(r);
     if (!decided.failed.empty()) forward(batch, request_index, requests, decided, work);
     if (!decided.results.empty()) metrics.batches.fetch_add(1, std::memory_order_relaxed);
     return work;

@@ -28,17 +28,35 @@ rd_kafka_resp_err_t ResultPublisher::send(const OutRecord& record, Producer::OnR
     return producer_.produce(record, std::move(on_report));
 }
 
-OutRecord ResultPublisher::result_record(const domain::IssueResult& result) const {
-    OutRecord r;
-    r.topic = config_.topics.results;
-    r.key = result.request_id;
-    r.value = encode_result(result);
-    if (const std::int32_t n = partitions_.load(std::memory_order_relaxed); n > 0) {
-        r.partition = partition_for_key(std::to_string(result.policy_id), n);
+std::int32_t ResultPublisher::batch_partition(const std::vector<domain::IssueResult>& results,
+                                             std::int32_t partitions) {
+    if (results.empty() || partitions <= 0) return RD_KAFKA_PARTITION_UA;
+    return partition_for_key(std::to_string(results.front().policy_id), partitions);
+}
+
+void ResultPublisher::append_result_records(const std::vector<domain::IssueResult>& results,
+                                            std::vector<OutRecord>& out) const {
+    const std::int32_t partition = batch_partition(results, partitions_.load(std::memory_order_relaxed));
+    std::string identity;
+    {
+        std::lock_guard lock(identity_mutex_);
+        identity = identity_;
     }
-    std::lock_guard lock(identity_mutex_);
-    if (!identity_.empty()) r.headers.emplace_back(kDatabaseIdHeader, identity_);
-    return r;
+    out.reserve(out.size() + results.size());
+    for (const domain::IssueResult& result : results) {
+        OutRecord& r = out.emplace_back();
+        r.topic = config_.topics.results;
+        r.partition = partition;
+        r.key = result.request_id;
+        r.value = encode_result(result);
+        if (!identity.empty()) r.headers.emplace_back(kDatabaseIdHeader, identity);
+    }
+}
+
+OutRecord ResultPublisher::result_record(const domain::IssueResult& result) const {
+    std::vector<OutRecord> one;
+    append_result_records({result}, one);
+    return std::move(one.front());
 }
 
 void ResultPublisher::set_database_identity(std::string identity) {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "coupon/domain/types.hpp"
 #include "coupon/messaging/publisher.hpp"
@@ -31,11 +32,18 @@ public:
     // Produces one record; on_report (from AckWaiter::expect) runs on the producer's thread with the broker's
     // verdict. Returns the enqueue error (then on_report is not called). Safe from several workers at once.
     rd_kafka_resp_err_t send(const OutRecord& record, Producer::OnReport on_report);
-    // The result's record: key requestId; partition that of its policy (as its request's on the issue topic),
-    // so a decided batch's results are one record set, not one per partition. The embedded broker walks a
-    // partition's record sets on every fetch, and ten sets a transaction cost 1,000 connections a fifth of
-    // their rate (docs/benchmark.md). Before start(): the partitioner's choice by key.
-    OutRecord result_record(const domain::IssueResult& result) const;
+    // The records of a decided batch's results, appended to `out`: key requestId; one partition for all of
+    // them (batch_partition), so a batch's results are one record set, not one per policy. The embedded broker
+    // walks a partition's record sets on every fetch, and the producer and the brokers pay per set: ten sets a
+    // transaction cost 1,000 connections a fifth of their rate (docs/benchmark.md). Before start(): the
+    // partitioner's choice by key. No reader depends on a result's partition: every node reads them all.
+    void append_result_records(const std::vector<domain::IssueResult>& results, std::vector<OutRecord>& out) const;
+    OutRecord result_record(const domain::IssueResult& result) const;  // a batch of one
+    // The result partition of a batch: that of its first result's policy (its request's partition on the
+    // issue topic, with as many partitions), so one hot policy's results stay together and members deciding
+    // different policies write to different partitions. -1 (the partitioner picks) for an empty batch or
+    // while the partition count is unknown (0).
+    static std::int32_t batch_partition(const std::vector<domain::IssueResult>& results, std::int32_t partitions);
     // Stamped on every result record from now on (kDatabaseIdHeader); set when the database is open.
     void set_database_identity(std::string identity);
     rd_kafka_t* handle() const { return producer_.handle(); }  // for metadata lookups
