@@ -162,6 +162,9 @@ void bind_all(Config& c, ConfigBinder& b) {
     b.bind("kafka.embedded.fetch_wait_max_ms", k.embedded.fetch_wait_max, 0, 60000,
            "fetch.wait.max.ms on the embedded broker, which waits this long even when records arrive (a real "
            "broker answers at once, so it keeps librdkafka's default)");
+    b.bind("kafka.embedded.session_timeout_max_ms", k.embedded.session_timeout_max, 1000, 3600000,
+           "the embedded broker's longest consumer session (kafka.consumer.session_timeout_ms is capped to it): its "
+           "rebalances wait the session less 1 s");
 }
 
 }  // namespace coupon::app

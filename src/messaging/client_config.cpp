@@ -1,6 +1,8 @@
 #include "client_config.hpp"
 
+#include <algorithm>
 #include <atomic>
+#include <string>
 #include <mutex>
 #include <stdexcept>
 #include <unistd.h>
@@ -102,6 +104,28 @@ void warn_if_cooperative_is_unsafe(const KafkaConfig& config) {
     }
 }
 
+// A group member's session on the embedded broker: at most embedded.session_timeout_max, the heartbeat at
+// most a sixth of it (the mock's rebalances wait the session less 1 s; kafka_config.hpp has the figures).
+Properties embedded_session(const KafkaConfig& config) {
+    auto configured = [&](const char* name, long long fallback) {
+        long long value = fallback;
+        for (const Properties* p : {&config.common, &config.consumer}) {
+            if (auto it = p->find(name); it != p->end()) {
+                try {
+                    value = std::stoll(it->second);
+                } catch (const std::exception&) {
+                    // not reached: librdkafka accepted the property (make_conf applied it first), so it is a number
+                }
+            }
+        }
+        return value;
+    };
+    const long long session =
+        std::min(configured("session.timeout.ms", 45000), static_cast<long long>(config.embedded.session_timeout_max.count()));
+    const long long heartbeat = std::min(configured("heartbeat.interval.ms", 3000), std::max(100LL, session / 6));
+    return {{"session.timeout.ms", std::to_string(session)}, {"heartbeat.interval.ms", std::to_string(heartbeat)}};
+}
+
 }  // namespace
 
 ConfHandle make_conf(const KafkaConfig& config, ClientRole role, const Properties& overrides) {
@@ -114,6 +138,7 @@ ConfHandle make_conf(const KafkaConfig& config, ClientRole role, const Propertie
     apply_properties(conf.get(), role_defaults(config, role));
     apply_properties(conf.get(), config.common);
     apply_properties(conf.get(), role == ClientRole::Producer ? config.producer : config.consumer);
+    if (role == ClientRole::GroupConsumer && config.embedded_broker) apply_properties(conf.get(), embedded_session(config));
     if (role == ClientRole::Listener || role == ClientRole::Probe) {
         // These must never commit or join, whatever the user's consumer map says.
         Properties fixed = role_defaults(config, role);

@@ -36,7 +36,8 @@ using MessageHandle = std::unique_ptr<rd_kafka_message_t, MessageDeleter>;
 
 // Throws std::invalid_argument naming the property when librdkafka rejects it (start-up only).
 void set_property(rd_kafka_conf_t* conf, const std::string& name, const std::string& value);
-// Defaults for `role`, then config.common, then the role's map, then `overrides` (internal must-haves).
+// Defaults for `role`, then config.common, then the role's map (a group member's session capped on the
+// embedded broker: EmbeddedConfig::session_timeout_max), then `overrides` (internal must-haves).
 ConfHandle make_conf(const KafkaConfig& config, ClientRole role, const Properties& overrides = {});
 // Creates the client; throws std::runtime_error with librdkafka's reason.
 KafkaHandle make_client(rd_kafka_type_t type, ConfHandle conf);

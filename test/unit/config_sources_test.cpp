@@ -9,6 +9,7 @@
 
 #include "cli.hpp"
 #include "config_binder.hpp"
+#include "client_config.hpp"
 #include "coupon/app/config.hpp"
 
 using namespace coupon::app;
@@ -121,4 +122,29 @@ TEST_CASE("log.level and log.format, server.log_level says where it moved", "[co
     CHECK_THROWS_WITH(load_config("", {{"COUPON_LOG_FORMAT", "xml"}}), Catch::Contains("log.format"));
     CHECK_THROWS_WITH(load_config(read_yaml_text("server:\n  log_level: warn\n", "test"), {}),
                       Catch::Contains("server.log_level: this key moved to log.level"));
+}
+
+TEST_CASE("a group member's session on the embedded broker is capped, on a real cluster it is as configured", "[config]") {
+    auto property = [](const coupon::messaging::KafkaConfig& kafka, const char* name) {
+        const auto conf = coupon::messaging::make_conf(kafka, coupon::messaging::ClientRole::GroupConsumer);
+        char value[64];
+        std::size_t size = sizeof value;
+        REQUIRE(rd_kafka_conf_get(conf.get(), name, value, &size) == RD_KAFKA_CONF_OK);
+        return std::string(value);
+    };
+    const Config embedded = load_config("", {});
+    REQUIRE(embedded.kafka.embedded_broker);
+    CHECK(property(embedded.kafka, "session.timeout.ms") == "6000");  // the seed's 30000, capped
+    CHECK(property(embedded.kafka, "heartbeat.interval.ms") == "1000");
+    // Shorter sessions are kept (the cluster tier's 3 s), and so is a heartbeat already shorter.
+    const Config short_session = load_config("", {{"COUPON_KAFKA_CONSUMER_SESSION_TIMEOUT_MS", "3000"},
+                                                  {"COUPON_KAFKA_CONSUMER_HEARTBEAT_INTERVAL_MS", "200"}});
+    CHECK(property(short_session.kafka, "session.timeout.ms") == "3000");
+    CHECK(property(short_session.kafka, "heartbeat.interval.ms") == "200");
+    const Config raised = load_config("", {{"COUPON_KAFKA_EMBEDDED_SESSION_TIMEOUT_MAX_MS", "12000"}});
+    CHECK(property(raised.kafka, "session.timeout.ms") == "12000");
+    CHECK(property(raised.kafka, "heartbeat.interval.ms") == "2000");
+    const Config real = load_config("", {{"COUPON_KAFKA_BOOTSTRAP_SERVERS", "k1:9092"}});
+    CHECK(property(real.kafka, "session.timeout.ms") == "30000");
+    CHECK(property(real.kafka, "heartbeat.interval.ms") == "3000");
 }

@@ -40,6 +40,12 @@ struct EmbeddedConfig {
     // waits (issue topic, results). 2, not 10: 64 connections p99 36 -> 13 ms (with the quiet producer,
     // kafka_request_sink.cpp), 1,000 connections no slower; an idle node 123 -> 213 ms CPU a second.
     std::chrono::milliseconds fetch_wait_max{2};
+    // The longest consumer session on the mock (kafka.consumer.session_timeout_ms is capped to it, and the
+    // heartbeat to a sixth of it). The mock's rebalances in a running group wait session.timeout.ms - 1 s even
+    // when every member has rejoined, and about one fresh start in ten has a member whose first assignment
+    // is lost and who rejoins: with the seed's 30 s sessions that start was ready after 32 s, with 6 s after
+    // 8 (scripts: 30 starts each, 2026-11-30).
+    std::chrono::milliseconds session_timeout_max{6000};
     std::string bootstrap_file;  // where the app writes the embedded broker's address (optional)
     // bootstrap_servers points at a `coupon-server broker` (the same mock, shared by local nodes): no Admin
     // API, backlog guard on.
