@@ -1,5 +1,7 @@
 #include "coupon/domain/batch_plan.hpp"
 
+#include <string_view>
+
 namespace coupon::domain {
 namespace {
 
@@ -28,7 +30,9 @@ BatchPlan plan_batch(const std::vector<IssueRequest>& batch,
     BatchPlan plan;
     plan.results.reserve(batch.size());
     UserPolicySet issued_here;
-    std::unordered_map<std::string, std::size_t> decided_here;  // request id -> index in plan.results
+    // request id -> index in plan.results; the ids are the batch's own, which outlive this call
+    std::unordered_map<std::string_view, std::size_t> decided_here;
+    decided_here.reserve(batch.size());
 
     for (const IssueRequest& request : batch) {
         // A record delivered again (consumer restart, producer retry stored twice) keeps its first outcome,

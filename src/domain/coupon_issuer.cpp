@@ -1,5 +1,7 @@
 #include "coupon/domain/coupon_issuer.hpp"
 
+#include <string_view>
+#include <unordered_map>
 #include <unordered_set>
 
 namespace coupon::domain {
@@ -29,7 +31,8 @@ std::vector<IssueResult> CouponIssuer::apply(const std::vector<IssueRequest>& ba
     tx->commit();
 
     // The store assigned coupon ids while writing; copy them to every result of the same request.
-    std::unordered_map<std::string, const IssueResult*> written;
+    std::unordered_map<std::string_view, const IssueResult*> written;  // keys: the decisions' own ids
+    written.reserve(plan.decisions.size());
     for (const IssueDecision& d : plan.decisions) written.emplace(d.result.request_id, &d.result);
     for (IssueResult& r : plan.results) {
         if (auto it = written.find(r.request_id); it != written.end()) r = *it->second;
