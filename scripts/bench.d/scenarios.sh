@@ -140,14 +140,15 @@ scenario_sold_out() {
 #    scenario_ten realkafka: the same on Apache Kafka (--real-kafka), to tell the embedded broker's cost of
 #    more partitions from the pipeline's.
 scenario_ten() {
-  local on=${1:-} name="6-ten-policies-c$C_HIGH" what="sync POST, ten hot policies on ten partitions, $C_HIGH connections"
+  local on=${1:-} kafka_after=""
   if [[ $on == realkafka ]]; then
-    name="6-ten-policies-realkafka-c$C_HIGH" what+=", on Apache Kafka 4.4.0 (1 broker, scripts/kafkatmp)"
-    begin_scenario "$name" "$what"
+    begin_scenario "6-ten-policies-realkafka-c$C_HIGH" \
+      "sync POST, ten hot policies on ten partitions, $C_HIGH connections, on Apache Kafka 4.4.0 (1 broker, scripts/kafkatmp)"
     start_kafka
     scenario_server COUPON_KAFKA_BOOTSTRAP_SERVERS="$KAFKA_BOOTSTRAP"
+    kafka_after=stop
   else
-    begin_scenario "$name" "$what"
+    begin_scenario "6-ten-policies-c$C_HIGH" "sync POST, ten hot policies on ten partitions, $C_HIGH connections"
     scenario_server
   fi
   warm_up
@@ -162,8 +163,7 @@ scenario_ten() {
   done
   local pol
   pol=$(IFS=,; echo "${ids[*]}")
-  if [[ $on == realkafka ]]; then KAFKA_AFTER_SERVER=stop measure_load "$C_HIGH" "$pol" 200 open USER_BASE=0
-  else measure_load "$C_HIGH" "$pol" 200 open USER_BASE=0; fi
+  KAFKA_AFTER_SERVER=$kafka_after measure_load "$C_HIGH" "$pol" 200 open USER_BASE=0
   local parts
   parts=$(sql "SELECT COUNT(DISTINCT kafka_partition) FROM coupon_issue_request WHERE coupon_policy_id IN ($pol)")
   check ten_partitions "$(( parts == 10 ))" "the ten policies' requests were on $parts partitions"

@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <atomic>
-#include <string>
 #include <mutex>
 #include <stdexcept>
+#include <string>
 #include <unistd.h>
 
 #include "coupon/base/log.hpp"
@@ -110,13 +110,8 @@ Properties embedded_session(const KafkaConfig& config) {
     auto configured = [&](const char* name, long long fallback) {
         long long value = fallback;
         for (const Properties* p : {&config.common, &config.consumer}) {
-            if (auto it = p->find(name); it != p->end()) {
-                try {
-                    value = std::stoll(it->second);
-                } catch (const std::exception&) {
-                    // not reached: librdkafka accepted the property (make_conf applied it first), so it is a number
-                }
-            }
+            // librdkafka accepted it already (make_conf applied the maps first): an integer
+            if (auto it = p->find(name); it != p->end()) value = std::stoll(it->second);
         }
         return value;
     };
