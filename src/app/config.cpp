@@ -1,6 +1,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -163,6 +164,9 @@ void derive(Config& c) {
     c.kafka.embedded_broker = c.kafka.bootstrap_servers.empty() || c.kafka.embedded.shared;
     c.http.drain_timeout = c.server.shutdown_timeout;
     c.kafka.shutdown_drain = c.server.shutdown_timeout;
+    // A request that waited for backlog room still has half its answer's wait for its outcome (a shorter
+    // http.issue_wait_ms shortens this wait rather than refusing to start).
+    c.kafka.embedded.backlog_wait = std::min(c.kafka.embedded.backlog_wait, c.http.issue_wait / 2);
 }
 
 }  // namespace

@@ -156,6 +156,9 @@ void bind_all(Config& c, ConfigBinder& b) {
     b.bind("kafka.embedded.backlog_limit_bytes", k.embedded.backlog_limit_bytes, 4096, 4 * 1024 * 1024,
            "unconsumed bytes per partition of the issue, retry and dead-letter topics before 503 / holding a "
            "forward (the embedded broker drops beyond 5 MiB)");
+    b.bind("kafka.embedded.backlog_wait_ms", k.embedded.backlog_wait, 0, 60000,
+           "how long a request whose issue partition is full waits for room, in arrival order, before 503 (0: at "
+           "once); at most half of http.issue_wait_ms");
     b.bind("kafka.embedded.bootstrap_file", k.embedded.bootstrap_file, "write the embedded broker's address here");
     b.bind("kafka.embedded.shared", k.embedded.shared,
            "bootstrap_servers is a `coupon-server broker` (mock): no Admin API, backlog guard on");

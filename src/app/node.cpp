@@ -73,7 +73,12 @@ void Node::start() {
     }
     sink_ = std::make_unique<messaging::KafkaRequestSink>(kafka);
     sink_->start();
-    if (guard_) guarded_sink_ = std::make_unique<messaging::GuardedRequestSink>(*sink_, *guard_, kafka.topics.issue);
+    if (guard_) {
+        // As many may wait for room as one partition may hold.
+        guarded_sink_ = std::make_unique<messaging::GuardedRequestSink>(
+            *sink_, *guard_, kafka.topics.issue, kafka.embedded.backlog_wait,
+            static_cast<std::size_t>(kafka.embedded.backlog_limit_records));
+    }
     publisher_ = messaging::start_publisher(kafka);  // before the consumers, which may start just below
 
     if (database) database_opened(std::move(database));
@@ -289,6 +294,7 @@ void Node::stop() {
     ready_gauge_.store(0);
     if (consumers_) consumers_->stop();
     if (dead_letters_) dead_letters_->stop();
+    if (guarded_sink_) guarded_sink_->stop();  // what still waits for room: 503, before its guard stops
     if (sink_) sink_->stop(timeout);
     if (guard_) guard_->stop();
     if (listener_) listener_->stop();

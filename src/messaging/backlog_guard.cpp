@@ -46,9 +46,18 @@ struct BacklogGuard::Impl {
     std::vector<GuardedTopic> topics;   // fixed after start(): only the counters change
     std::mutex sample_mutex;            // one sample at a time
     std::condition_variable wake;
-    std::mutex wake_mutex;
+    std::mutex wake_mutex;  // stopping, hurry, waiting
     bool stopping = false;
+    bool hurry = false;    // sample now (a first request waits)
+    bool waiting = false;  // requests wait for room: sample often
     std::thread sampler;
+    std::mutex serve_mutex;  // held while `serve` runs, so serve_waiters(nullptr) outlasts a call under way
+    ServeWaiters serve;
+
+    std::chrono::milliseconds interval() const {
+        const auto configured = config.embedded.backlog_sample_interval;
+        return waiting ? std::min(configured, kWaitingSampleInterval) : configured;
+    }
 
     explicit Impl(KafkaConfig c) : config(std::move(c)), probe(config) {}
 
@@ -109,7 +118,10 @@ void BacklogGuard::start() {
     g.sampler = std::thread([this] {
         Impl& s = *impl_;
         std::unique_lock lock(s.wake_mutex);
-        while (!s.wake.wait_for(lock, s.config.embedded.backlog_sample_interval, [&s] { return s.stopping; })) {
+        for (;;) {
+            s.wake.wait_for(lock, s.interval(), [&s] { return s.stopping || s.hurry; });
+            if (s.stopping) break;
+            s.hurry = false;
             lock.unlock();
             sample();
             lock.lock();
@@ -225,6 +237,29 @@ void BacklogGuard::sample() {
         }
     }
     g.publish_gauges(snapshot());
+    std::lock_guard serving(g.serve_mutex);
+    const bool waiting = g.serve && g.serve();
+    std::lock_guard lock(g.wake_mutex);
+    g.waiting = waiting;
+}
+
+void BacklogGuard::serve_waiters(ServeWaiters serve) {
+    Impl& g = *impl_;
+    std::lock_guard serving(g.serve_mutex);
+    g.serve = std::move(serve);
+}
+
+void BacklogGuard::waiters_arrived() {
+    Impl& g = *impl_;
+    {
+        std::lock_guard lock(g.wake_mutex);
+        // Only a first waiter calls this, so at most one extra sample per wait; even while sampling often, as
+        // a sample ending now may have just found nobody waiting and be about to slow down.
+        if (g.hurry) return;
+        g.hurry = true;
+        g.waiting = true;
+    }
+    g.wake.notify_all();
 }
 
 }  // namespace coupon::messaging

@@ -28,6 +28,8 @@ MessagingMetrics& MessagingMetrics::get() {
             g.counter("coupon_kafka_publish_failures_total",
                       "Consumer batches whose records the broker refused at first (produced again before commit)"),
             g.counter("coupon_kafka_results_received_total", "Issue results read from the result topic"),
+            g.counter("coupon_kafka_requests_waited_total",
+                      "Issue requests that found their partition's backlog full and waited for room (embedded broker)"),
         };
     }();
     return *m;

@@ -25,6 +25,7 @@ struct MessagingMetrics {
     Value& commit_failures;      // offset commits the broker refused
     Value& publish_failures;     // batches whose results/forwards the broker refused (produced again)
     Value& results_received;     // results read by result listeners
+    Value& backlog_waited;       // issue requests that waited for room under the backlog guard
 
     static MessagingMetrics& get();
     // Histograms by consumer stage (the topic a worker reads: issue, retry, dead-letter) or producer. Each

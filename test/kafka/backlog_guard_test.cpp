@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <map>
+#include <mutex>
 #include <thread>
 
 #include "coupon/messaging/backlog_guard.hpp"
@@ -32,12 +34,14 @@ struct GuardedFront {
     BacklogGuard guard;
     KafkaRequestSink sink;
     GuardedRequestSink front;
-    explicit GuardedFront(const KafkaConfig& config)
-        : guard(config), sink(config), front(sink, guard, config.topics.issue) {
+    explicit GuardedFront(const KafkaConfig& config, std::chrono::milliseconds wait = 0ms,
+                          std::size_t max_waiting = 1000)
+        : guard(config), sink(config), front(sink, guard, config.topics.issue, wait, max_waiting) {
         guard.start();
         sink.start();
     }
     ~GuardedFront() {
+        front.stop();
         sink.stop();
         guard.stop();
     }
@@ -45,7 +49,131 @@ struct GuardedFront {
     std::string sink_topic = "coupon-issue-topic";
 };
 
+// Verdicts of asynchronous submits, in the order they were answered, with where each record was stored.
+struct Answers {
+    std::mutex mutex;
+    std::vector<std::pair<std::string, Verdict>> got;
+    domain::RequestSink::Done expect(std::string id) {
+        return [this, id](domain::AcceptStatus status, const std::string& detail, domain::RecordLocation where) {
+            std::lock_guard lock(mutex);
+            got.emplace_back(id, Verdict{status, detail, where});
+        };
+    }
+    std::size_t size() {
+        std::lock_guard lock(mutex);
+        return got.size();
+    }
+    std::vector<std::pair<std::string, Verdict>> all() {
+        std::lock_guard lock(mutex);
+        return got;
+    }
+};
+
 }  // namespace
+
+TEST_CASE("backlog guard: a request finding its partition full waits for room, in arrival order, and is accepted "
+          "once the consumers commit",
+          "[backlog]") {
+    KafkaFixture f(2);
+    constexpr std::int64_t kLimit = 10;
+    constexpr int kWaiting = 6;
+    f.config.embedded.backlog_record_bytes = 256;
+    f.config.embedded.backlog_limit_bytes = 1 << 20;
+    f.config.embedded.backlog_limit_records = kLimit;  // the record limit binds
+    f.config.embedded.backlog_sample_interval = 100ms;
+    const domain::PolicyId policy = f.add_policy(1000);
+    const std::int32_t partition = partition_for_key(std::to_string(policy), 2);
+
+    GuardedFront sink(f.config, 20s);
+    std::vector<std::string> ids;
+    for (int i = 0; i < kLimit; ++i) {
+        ids.push_back("wait-" + std::to_string(i));
+        REQUIRE(submit_and_wait(sink.front, make_request(i + 1, policy, ids.back())).status ==
+                domain::AcceptStatus::Accepted);
+    }
+    Answers answers;
+    std::vector<std::string> waited;
+    for (int i = 0; i < kWaiting; ++i) {
+        waited.push_back("waited-" + std::to_string(i));
+        sink.front.submit(make_request(100 + i, policy, waited.back()), answers.expect(waited.back()));
+    }
+    // Nobody consumes: they wait (several samples pass), neither produced nor refused.
+    std::this_thread::sleep_for(500ms);
+    CHECK(answers.size() == 0);
+    CHECK(sink.front.waiting() == static_cast<std::size_t>(kWaiting));
+    CHECK(f.high_watermark(f.config.topics.issue, partition) == kLimit);
+
+    auto group = f.make_group();
+    REQUIRE(wait_until([&] { return answers.size() == static_cast<std::size_t>(kWaiting); }));
+    CHECK(sink.front.waiting() == 0);
+    // Each stored, in the order they came: offsets grow with the submission order.
+    std::map<std::string, std::int64_t> offset_of;
+    for (const auto& [id, verdict] : answers.all()) {
+        CHECK(verdict.status == domain::AcceptStatus::Accepted);
+        CHECK(verdict.where.partition == partition);
+        offset_of[id] = verdict.where.offset;
+    }
+    for (int i = 0; i < kWaiting; ++i) {
+        REQUIRE(offset_of.count(waited[static_cast<std::size_t>(i)]) == 1);
+        CHECK(offset_of[waited[static_cast<std::size_t>(i)]] == kLimit + i);
+    }
+    for (const auto& id : waited) ids.push_back(id);
+    REQUIRE(wait_until([&] { return f.store.snapshot().results.size() == ids.size(); }));
+    const auto state = f.store.snapshot();
+    for (const auto& id : ids) CHECK(state.results.count(id) == 1);
+    CHECK(state.coupons.size() == ids.size());
+    group->stop();
+}
+
+TEST_CASE("backlog guard: a waiting request is refused when its wait runs out, when too many wait, or when the "
+          "node stops; a wait of 0 refuses at once",
+          "[backlog]") {
+    KafkaFixture f(2);
+    constexpr std::int64_t kLimit = 5;
+    f.config.embedded.backlog_record_bytes = 256;
+    f.config.embedded.backlog_limit_bytes = 1 << 20;
+    f.config.embedded.backlog_limit_records = kLimit;
+    f.config.embedded.backlog_sample_interval = 10s;  // a waiting request makes the guard sample often anyway
+    const domain::PolicyId policy = f.add_policy(1000);
+    const std::int32_t partition = partition_for_key(std::to_string(policy), 2);
+
+    GuardedFront sink(f.config, 400ms, 2);
+    for (int i = 0; i < kLimit; ++i) {
+        REQUIRE(submit_and_wait(sink.front, make_request(i + 1, policy, "full-" + std::to_string(i))).status ==
+                domain::AcceptStatus::Accepted);
+    }
+    Answers answers;
+    const auto started = std::chrono::steady_clock::now();
+    sink.front.submit(make_request(50, policy, "late-0"), answers.expect("late-0"));
+    sink.front.submit(make_request(51, policy, "late-1"), answers.expect("late-1"));
+    CHECK(answers.size() == 0);  // both wait
+    sink.front.submit(make_request(52, policy, "late-2"), answers.expect("late-2"));
+    REQUIRE(answers.size() == 1);  // a third may not wait: refused before submit returned
+    CHECK(answers.all()[0].first == "late-2");
+    CHECK(answers.all()[0].second.status == domain::AcceptStatus::Overloaded);
+
+    REQUIRE(wait_until([&] { return answers.size() == 3; }, 10s));
+    const auto waited = std::chrono::steady_clock::now() - started;
+    CHECK(waited >= 400ms);  // not before their wait ran out
+    for (const auto& [id, verdict] : answers.all()) CHECK(verdict.status == domain::AcceptStatus::Overloaded);
+    CHECK(sink.front.waiting() == 0);
+    CHECK(f.high_watermark(f.config.topics.issue, partition) == kLimit);  // none of them reached Kafka
+
+    GuardedFront patient(f.config, 60s);
+    Answers at_stop;
+    patient.front.submit(make_request(60, policy, "at-stop"), at_stop.expect("at-stop"));
+    CHECK(at_stop.size() == 0);
+    patient.front.stop();
+    REQUIRE(at_stop.size() == 1);  // answered by stop() itself
+    CHECK(at_stop.all()[0].second.status == domain::AcceptStatus::Overloaded);
+
+    GuardedFront impatient(f.config, 0ms);
+    Answers at_once;
+    impatient.front.submit(make_request(61, policy, "at-once"), at_once.expect("at-once"));
+    REQUIRE(at_once.size() == 1);  // answered inside submit
+    CHECK(at_once.all()[0].second.status == domain::AcceptStatus::Overloaded);
+    CHECK(f.high_watermark(f.config.topics.issue, partition) == kLimit);
+}
 
 TEST_CASE("backlog guard: refuses at the limit, accepts again after consumers catch up, loses nothing",
           "[backlog]") {

@@ -96,6 +96,20 @@ TEST_CASE("bad values fail at start with the key named", "[config]") {
     CHECK_THAT(error_of("kafka:\n  dead_letter:\n    webhook: ftp://x\n"), Catch::Contains("kafka.dead_letter.webhook"));
 }
 
+TEST_CASE("kafka.embedded.backlog_wait_ms: 1 s by default, 0 refuses at once, at most half the answer's wait",
+          "[config]") {
+    CHECK(load_config("", {}).kafka.embedded.backlog_wait == std::chrono::milliseconds(1000));
+    CHECK(load_config("", {{"COUPON_KAFKA_EMBEDDED_BACKLOG_WAIT_MS", "0"}}).kafka.embedded.backlog_wait.count() == 0);
+    CHECK(load_config("", {{"COUPON_KAFKA_EMBEDDED_BACKLOG_WAIT_MS", "1400"}}).kafka.embedded.backlog_wait.count() ==
+          1400);
+    // A request that waited for room keeps half of http.issue_wait_ms (3 s) for its outcome.
+    CHECK(load_config("", {{"COUPON_KAFKA_EMBEDDED_BACKLOG_WAIT_MS", "2500"}}).kafka.embedded.backlog_wait.count() ==
+          1500);
+    CHECK(load_config("", {{"COUPON_HTTP_ISSUE_WAIT_MS", "500"}}).kafka.embedded.backlog_wait.count() == 250);
+    CHECK_THAT(error_of("", {{"COUPON_KAFKA_EMBEDDED_BACKLOG_WAIT_MS", "-1"}}),
+               Catch::Contains("kafka.embedded.backlog_wait_ms"));
+}
+
 TEST_CASE("an admin token shorter than 16 characters is refused at start", "[config]") {
     CHECK_THAT(error_of("", {{"COUPON_ADMIN_TOKEN", "fifteen-chars.."}}),
                Catch::Contains("admin.token") && Catch::Contains("at least 16"));

@@ -23,6 +23,7 @@
 // headers and weigh more than requests.
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -74,6 +75,16 @@ public:
     void sample();
     // The guarded topics, main topic first, DLT last.
     std::vector<std::string> topics() const;
+
+    // What serves requests waiting for room (GuardedRequestSink): called at the end of every sample, with
+    // the new estimate in place; returns true while requests still wait. While they do, the guard samples
+    // every kWaitingSampleInterval (or its configured interval if shorter). Null removes it; the call
+    // returns only once a serve under way has finished, so its owner may go away afterwards.
+    using ServeWaiters = std::function<bool()>;
+    void serve_waiters(ServeWaiters serve);
+    // A first request started waiting: sample now instead of at the end of the current interval.
+    void waiters_arrived();
+    static constexpr std::chrono::milliseconds kWaitingSampleInterval{20};
 
 private:
     struct Impl;

@@ -35,6 +35,11 @@ struct EmbeddedConfig {
     // The guard uses the larger of this and what it measures on its own records.
     std::int64_t backlog_record_bytes = 256;
     std::chrono::milliseconds backlog_sample_interval{150};
+    // How long a request whose issue partition is full waits for room before it is refused (503); 0 refuses
+    // at once. At most half of http.issue_wait_ms (config.cpp derive()), so a request that waited still gets
+    // its outcome. Under a flood whose consumers fall a little behind, the intake slows to their pace
+    // instead of answering 503 (GuardedRequestSink).
+    std::chrono::milliseconds backlog_wait{1000};
     // A caught-up consumer on the mock waits the full fetch.wait.max.ms, new data or not (a real broker
     // answers as soon as data arrives, so this is set for the mock only). Every answer crosses two such
     // waits (issue topic, results). 2, not 10: 64 connections p99 36 -> 13 ms (with the quiet producer,
