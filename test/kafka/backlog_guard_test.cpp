@@ -29,6 +29,14 @@ std::int64_t backlog_of(const BacklogGuard& guard, const std::string& topic, std
     return -1;
 }
 
+// Every guarded partition may hold `limit` unconsumed records (the record limit binds, not the bytes).
+void limit_records(KafkaConfig& config, std::int64_t limit, std::chrono::milliseconds sample_interval) {
+    config.embedded.backlog_record_bytes = 256;
+    config.embedded.backlog_limit_bytes = 1 << 20;
+    config.embedded.backlog_limit_records = limit;
+    config.embedded.backlog_sample_interval = sample_interval;
+}
+
 // The node's front end on the embedded broker: the guard, the producer, and the wrapper that asks the guard.
 struct GuardedFront {
     BacklogGuard guard;
@@ -77,10 +85,7 @@ TEST_CASE("backlog guard: a request finding its partition full waits for room, i
     KafkaFixture f(2);
     constexpr std::int64_t kLimit = 10;
     constexpr int kWaiting = 6;
-    f.config.embedded.backlog_record_bytes = 256;
-    f.config.embedded.backlog_limit_bytes = 1 << 20;
-    f.config.embedded.backlog_limit_records = kLimit;  // the record limit binds
-    f.config.embedded.backlog_sample_interval = 100ms;
+    limit_records(f.config, kLimit, 100ms);
     const domain::PolicyId policy = f.add_policy(1000);
     const std::int32_t partition = partition_for_key(std::to_string(policy), 2);
 
@@ -130,10 +135,7 @@ TEST_CASE("backlog guard: a waiting request is refused when its wait runs out, w
           "[backlog]") {
     KafkaFixture f(2);
     constexpr std::int64_t kLimit = 5;
-    f.config.embedded.backlog_record_bytes = 256;
-    f.config.embedded.backlog_limit_bytes = 1 << 20;
-    f.config.embedded.backlog_limit_records = kLimit;
-    f.config.embedded.backlog_sample_interval = 10s;  // a waiting request makes the guard sample often anyway
+    limit_records(f.config, kLimit, 10s);  // a waiting request makes the guard sample often anyway
     const domain::PolicyId policy = f.add_policy(1000);
     const std::int32_t partition = partition_for_key(std::to_string(policy), 2);
 
@@ -240,10 +242,7 @@ TEST_CASE("backlog guard: a record acknowledged while a sample is under way coun
     // A thread sampling without pause makes nearly every acknowledgement land during a sample.
     KafkaFixture f(2);
     constexpr std::int64_t kLimit = 30;
-    f.config.embedded.backlog_record_bytes = 256;
-    f.config.embedded.backlog_limit_bytes = 1 << 20;
-    f.config.embedded.backlog_limit_records = kLimit;  // the record limit binds
-    f.config.embedded.backlog_sample_interval = 10s;   // only the thread below samples
+    limit_records(f.config, kLimit, 10s);  // only the thread below samples
     const domain::PolicyId policy = f.add_policy(1000);
     const std::int32_t partition = partition_for_key(std::to_string(policy), 2);
 
@@ -281,10 +280,7 @@ TEST_CASE("backlog guard: full retry and dead-letter partitions hold the stages 
     // may hold 12 unconsumed records per partition.
     KafkaFixture f(2);
     constexpr std::int64_t kLimit = 12;
-    f.config.embedded.backlog_record_bytes = 256;
-    f.config.embedded.backlog_limit_bytes = 1 << 20;
-    f.config.embedded.backlog_limit_records = kLimit;  // the record limit binds
-    f.config.embedded.backlog_sample_interval = 100ms;
+    limit_records(f.config, kLimit, 100ms);
     f.config.retry.attempts = 2;  // main -> retry-1000 -> DLT
     f.config.retry.delay = 500ms;
     const domain::PolicyId policy = f.add_policy(20);
