@@ -62,6 +62,12 @@ struct RunningServer {
     HttpReply admin_post(const std::string& target, const std::string& body) const {
         return post(target, body, {{"Authorization", std::string("Bearer ") + kAdminToken}});
     }
+    // One series of /metrics (its full name with labels), -1 when absent.
+    std::int64_t metric(const std::string& series) const {
+        const std::string text = get("/metrics").body;
+        const auto at = text.find("\n" + series + " ");
+        return at == std::string::npos ? -1 : std::stoll(text.substr(at + series.size() + 2));
+    }
     // Creates a policy and returns its id.
     std::int64_t create_policy(std::int64_t total, const std::string& extra = "") const {
         const auto reply = admin_post("/api/coupon-policies",

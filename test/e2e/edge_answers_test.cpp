@@ -10,12 +10,6 @@ using namespace coupon::test;
 
 namespace {
 
-std::int64_t metric(const RunningServer& server, const std::string& series) {
-    const std::string text = server.get("/metrics").body;
-    const auto at = text.find("\n" + series + " ");
-    return at == std::string::npos ? -1 : std::stoll(text.substr(at + series.size() + 2));
-}
-
 std::string claim(std::int64_t policy) { return R"({"couponPolicyId":)" + std::to_string(policy) + "}"; }
 
 }  // namespace
@@ -24,7 +18,7 @@ TEST_CASE("a real node answers a closed window and a repeated claim without prod
     RunningServer server;
     const auto closed = server.create_policy(5, R"(,"issueStartAt":"2020-01-01T00:00:00Z","issueEndAt":"2020-01-02T00:00:00Z")");
     const auto open = server.create_policy(5);
-    const auto produced = metric(server, "coupon_kafka_requests_produced_total");
+    const auto produced = server.metric("coupon_kafka_requests_produced_total");
     REQUIRE(produced >= 0);
 
     const auto refused = server.post("/api/coupons/1", claim(closed));
@@ -43,7 +37,7 @@ TEST_CASE("a real node answers a closed window and a repeated claim without prod
     CHECK(json_of(repeat).at("code").as_string() == "COUPON_ALREADY_ISSUED");
     CHECK_FALSE(json_of(repeat).contains("requestId"));
 
-    CHECK(metric(server, "coupon_kafka_requests_produced_total") == produced + 1);  // the issued claim only
-    CHECK(metric(server, R"(coupon_http_edge_answers_total{outcome="COUPON_ISSUE_NOT_OPEN"})") == 1);
-    CHECK(metric(server, R"(coupon_http_edge_answers_total{outcome="COUPON_ALREADY_ISSUED"})") == 1);
+    CHECK(server.metric("coupon_kafka_requests_produced_total") == produced + 1);  // the issued claim only
+    CHECK(server.metric(R"(coupon_http_edge_answers_total{outcome="COUPON_ISSUE_NOT_OPEN"})") == 1);
+    CHECK(server.metric(R"(coupon_http_edge_answers_total{outcome="COUPON_ALREADY_ISSUED"})") == 1);
 }
