@@ -27,16 +27,20 @@ void GuardedRequestSink::submit(const domain::IssueRequest& request, Done done) 
     if (waiting_now_.load(std::memory_order_acquire) == 0 && guard_.try_reserve(slot_of(record))) {
         return produce(record, std::move(done));
     }
-    const char* refusal = nullptr;
+    constexpr const char* kFull = "partition backlog limit reached";
+    if (wait_.count() == 0) return refuse(done, kFull);
+    enum class Next { Wait, Produce, Refuse } next = Next::Wait;
+    const char* refusal = kFull;
     bool first = false;
     {
         std::lock_guard lock(mutex_);
         auto& queue = queues_[record.partition];
         if (queue.empty() && !handing_over_ && guard_.try_reserve(slot_of(record))) {
-            refusal = "";  // room after all: produced below
-        } else if (wait_.count() == 0 || stopped_) {
-            refusal = "partition backlog limit reached";
+            next = Next::Produce;  // room after all
+        } else if (stopped_) {
+            next = Next::Refuse;
         } else if (queued_ >= max_waiting_) {
+            next = Next::Refuse;
             refusal = "partition backlog limit reached and too many requests waiting for room";
         } else {
             queue.push_back(Waiting{std::move(record), std::move(done), Clock::now() + wait_});
@@ -45,10 +49,13 @@ void GuardedRequestSink::submit(const domain::IssueRequest& request, Done done) 
             MessagingMetrics::get().backlog_waited.fetch_add(1, std::memory_order_relaxed);
         }
     }
-    if (first) guard_.waiters_arrived();
-    if (refusal == nullptr) return;  // waits
-    if (*refusal == '\0') return produce(record, std::move(done));
-    refuse(done, refusal);
+    switch (next) {
+        case Next::Wait:
+            if (first) guard_.waiters_arrived();
+            return;
+        case Next::Produce: return produce(record, std::move(done));
+        case Next::Refuse: return refuse(done, refusal);
+    }
 }
 
 bool GuardedRequestSink::serve() {

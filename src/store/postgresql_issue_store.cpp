@@ -99,7 +99,7 @@ const std::string kInsertCoupons =
 //
 // A request the batch's read found no row for (nearly every one) is a plain INSERT: PostgreSQL inserts 5,000
 // rows that way in about half the time of INSERT .. ON CONFLICT, which inserts each row speculatively
-// (measured below the statement). Should a row appear meanwhile (a dead letter committed after the read),
+// (measured in docs/consumer-pipeline.md). Should a row appear meanwhile (a dead letter committed after the read),
 // the INSERT fails on the unique key instead of changing fewer rows: the batch is refused either way and
 // the handler isolates that record, whose next read finds the row.
 const std::string kInsertOutcomes =
