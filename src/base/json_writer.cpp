@@ -72,6 +72,12 @@ JsonObjectWriter& JsonObjectWriter::time_or_null(std::string_view name, std::opt
     return value ? time(name, *value) : null(name);
 }
 
+JsonObjectWriter& JsonObjectWriter::boolean(std::string_view name, bool value) {
+    key(name);
+    out_ += value ? "true" : "false";
+    return *this;
+}
+
 JsonObjectWriter& JsonObjectWriter::null(std::string_view name) {
     key(name);
     out_ += "null";

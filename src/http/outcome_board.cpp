@@ -73,8 +73,9 @@ void OutcomeBoard::track(const std::string& request_id, domain::PolicyId policy)
     remember(request_id, policy);
 }
 
-void OutcomeBoard::confirm(const std::string& request_id) {
+void OutcomeBoard::confirm(const std::string& request_id, bool drop_waiter) {
     std::lock_guard lock(mutex_);
+    if (drop_waiter) waiters_.erase(request_id);  // its heap entry goes stale and is skipped when due
     auto it = recent_.find(request_id);
     if (it != recent_.end() && it->second.state == State::Unconfirmed) it->second.state = State::Pending;
 }
@@ -118,7 +119,10 @@ void OutcomeBoard::publish(const domain::IssueResult& result) {
     {
         std::lock_guard lock(mutex_);
         const bool none_left = result.outcome == domain::Outcome::SoldOut || result.remaining == 0;
-        if (none_left) sold_out_.insert(result.policy_id);
+        if (none_left) {
+            std::lock_guard sold_out_lock(sold_out_mutex_);
+            sold_out_.insert(result.policy_id);
+        }
         // A NOT_OPEN result may come before the window opens, while an admin may still change the stock
         // (docs/policy-lifecycle.md): its figure would be kept after a raise. Every other outcome is decided
         // inside the window, when the stock can only fall.
@@ -202,12 +206,12 @@ void OutcomeBoard::unwatch(const std::string& request_id, std::uint64_t token) {
 }
 
 void OutcomeBoard::mark_sold_out(domain::PolicyId policy) {
-    std::lock_guard lock(mutex_);
+    std::lock_guard lock(sold_out_mutex_);
     sold_out_.insert(policy);
 }
 
 bool OutcomeBoard::is_sold_out(domain::PolicyId policy) const {
-    std::lock_guard lock(mutex_);
+    std::lock_guard lock(sold_out_mutex_);
     return sold_out_.contains(policy);
 }
 

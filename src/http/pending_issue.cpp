@@ -45,8 +45,7 @@ void PendingIssue::on_stored(AcceptStatus status, const std::string& detail, dom
     }
     switch (verdict) {
         case Broker::Stored:
-            board_.confirm(request_id_);
-            if (async_) board_.release(request_id_);  // answered now: its deadline no longer matters
+            board_.confirm(request_id_, async_);  // an async request is answered now: its waiter goes
             if (async_ || early) respond_(stored_response(early));
             return;
         case Broker::Refused:

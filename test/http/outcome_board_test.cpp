@@ -200,5 +200,18 @@ TEST_CASE("board: a request is UNCONFIRMED until confirmed, NOT_QUEUED when refu
     CHECK(board.status("r3")->state == State::Unconfirmed);
     board.track("r4");  // the capacity of 3 forgets the oldest, whatever its state
     CHECK_FALSE(board.status("r1").has_value());
+
+    board.wait("r5", in(10s), calls.callback());
+    board.confirm("r5");  // a sync request keeps waiting for its outcome
+    CHECK(board.waiting() == 1);
+    CHECK(board.status("r5")->state == State::Pending);
+    board.wait("r6", in(10s), calls.callback());
+    board.confirm("r6", true);  // respond-async: answered by the acknowledgement, its waiter goes uncalled
+    CHECK(board.waiting() == 1);
+    CHECK(board.status("r6")->state == State::Pending);
+    board.publish(result("r6", Outcome::Issued));
+    CHECK(board.status("r6")->state == State::Decided);
     CHECK(calls.count() == 0);
+    board.publish(result("r5", Outcome::Issued));
+    CHECK(calls.count() == 1);
 }

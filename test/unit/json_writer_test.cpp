@@ -55,6 +55,8 @@ TEST_CASE("an object writer writes what a reader reads back", "[json]") {
         .time("at", TimePoint{std::chrono::milliseconds{1'764'547'200'123}})
         .time_or_null("never", std::nullopt)
         .null("nothing")
+        .boolean("yes", true)
+        .boolean("no", false)
         .close();
     REQUIRE(out.starts_with("prefix:{"));
     const auto doc = boost::json::parse(out.substr(7)).as_object();
@@ -66,7 +68,9 @@ TEST_CASE("an object writer writes what a reader reads back", "[json]") {
     CHECK(doc.at("at").as_string() == "2025-12-01T00:00:00.123Z");
     CHECK(doc.at("never").is_null());
     CHECK(doc.at("nothing").is_null());
-    CHECK(doc.size() == 8);
+    CHECK(doc.at("yes").as_bool());
+    CHECK_FALSE(doc.at("no").as_bool());
+    CHECK(doc.size() == 10);
 
     std::string empty;
     JsonObjectWriter(empty).close();

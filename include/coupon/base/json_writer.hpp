@@ -27,6 +27,7 @@ public:
     JsonObjectWriter& number_or_null(std::string_view key, std::optional<std::int64_t> value);
     JsonObjectWriter& time(std::string_view key, TimePoint value);  // format_time's text
     JsonObjectWriter& time_or_null(std::string_view key, std::optional<TimePoint> value);
+    JsonObjectWriter& boolean(std::string_view key, bool value);
     JsonObjectWriter& null(std::string_view key);
 
     void close() { out_ += '}'; }

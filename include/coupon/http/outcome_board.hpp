@@ -75,8 +75,10 @@ public:
     void wait(const std::string& request_id, Deadline deadline, Callback callback, domain::PolicyId policy = 0);
     // Tracks request_id (UNCONFIRMED until confirm()) without waiting.
     void track(const std::string& request_id, domain::PolicyId policy = 0);
-    // The broker stored it: UNCONFIRMED becomes PENDING (no change once decided or forgotten).
-    void confirm(const std::string& request_id);
+    // The broker stored it: UNCONFIRMED becomes PENDING (no change once decided or forgotten). With
+    // `drop_waiter` its waiter goes too, without a call, as release() drops it (the client was answered
+    // with this acknowledgement): one lock and one lookup for both, once per respond-async request.
+    void confirm(const std::string& request_id, bool drop_waiter = false);
     // The broker certainly did not store it, and the client was already answered: UNCONFIRMED becomes
     // NOT_QUEUED (no change once decided or forgotten). Its waiter, if any, is dropped without a call.
     void not_queued(const std::string& request_id);
@@ -152,6 +154,9 @@ private:
     std::unordered_map<std::string, Recent> recent_;
     std::deque<std::string> recent_order_;  // oldest first, to bound recent_
     std::size_t recent_capacity_;
+    // Its own lock: every issue request asks is_sold_out() on an I/O thread, and must not queue behind
+    // wait() and publish() for it. Taken inside mutex_ (publish), never the other way round.
+    mutable std::mutex sold_out_mutex_;
     std::unordered_set<domain::PolicyId> sold_out_;
     std::unordered_map<domain::PolicyId, Stock> stock_;
     std::unordered_multimap<std::string, std::pair<std::uint64_t, Watcher>> watchers_;
