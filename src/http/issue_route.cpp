@@ -15,7 +15,6 @@
 #include "policy_catalog.hpp"
 #include "status_map.hpp"
 #include "blocking_pool.hpp"
-#include "request_id.hpp"
 
 namespace coupon::http {
 namespace {
@@ -98,7 +97,7 @@ void submit(const Claim& claim) {
     const auto& context = claim.context;
     auto& board = context->deps.board;
     const auto now = context->deps.clock.now();
-    domain::IssueRequest issue{new_request_id(now), claim.user, claim.policy, now};
+    domain::IssueRequest issue{board.new_request_id(now), claim.user, claim.policy, now};
     auto pending = std::make_shared<PendingIssue>(issue.request_id, claim.respond, board, claim.async,
                                                   context->config.retry_after_seconds, context->deps.stored_requests,
                                                   claim.policy);

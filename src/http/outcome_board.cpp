@@ -1,9 +1,11 @@
 #include "coupon/http/outcome_board.hpp"
 
 #include <exception>
+#include <utility>
 
 #include "coupon/base/log.hpp"
 #include "coupon/base/thread_name.hpp"
+#include "request_id.hpp"
 
 namespace coupon::http {
 namespace {
@@ -21,24 +23,98 @@ void fire(const OutcomeBoard::Callback& callback, std::optional<domain::IssueRes
 }  // namespace
 
 OutcomeBoard::OutcomeBoard(std::size_t recent_capacity, std::size_t holder_capacity)
-    : recent_capacity_(recent_capacity == 0 ? 1 : recent_capacity),
+    : capacity_(recent_capacity == 0 ? 1 : recent_capacity),
+      chunks_((capacity_ + kChunk - 1) / kChunk),
       holders_(holder_capacity),
       timer_([this] { run_timer(); }) {}
 
 OutcomeBoard::~OutcomeBoard() { stop(); }
 
-void OutcomeBoard::remember(const std::string& request_id, domain::PolicyId policy) {
-    const auto [it, added] = recent_.try_emplace(request_id);
-    if (policy != 0) it->second.policy = policy;
-    if (!added) return;
-    recent_order_.push_back(request_id);
-    while (recent_order_.size() > recent_capacity_) {
-        recent_.erase(recent_order_.front());
-        recent_order_.pop_front();
+OutcomeBoard::Entry& OutcomeBoard::entry_at(std::size_t position) {
+    auto& chunk = chunks_[position / kChunk];
+    if (!chunk) chunk = std::make_unique<Entry[]>(kChunk);
+    return chunk[position % kChunk];
+}
+
+std::size_t OutcomeBoard::take_position(std::vector<Callback>& evicted) {
+    const auto position = static_cast<std::size_t>(positions_taken_++ % capacity_);
+    Entry& entry = entry_at(position);
+    if (entry.waiter_seq != 0) {
+        evicted.push_back(std::move(entry.callback));
+        --waiting_;  // its heap entry goes stale and is skipped when due
     }
+    if (!entry.text.empty()) text_index_.erase(entry.text);
+    entry = Entry{};
+    return position;
+}
+
+const OutcomeBoard::Entry* OutcomeBoard::find(const std::string& request_id) const {
+    if (const auto bits = parse_request_id(request_id)) {
+        const auto position = static_cast<std::size_t>(bits->low & 0xffff'ffffULL);
+        if (position < capacity_) {
+            const auto& chunk = chunks_[position / kChunk];
+            if (chunk) {
+                const Entry& entry = chunk[position % kChunk];
+                if (entry.used && entry.text.empty() && entry.high == bits->high && entry.low == bits->low) {
+                    return &entry;
+                }
+            }
+        }
+    }
+    if (text_index_.empty()) return nullptr;
+    auto it = text_index_.find(request_id);
+    return it == text_index_.end() ? nullptr : &chunks_[it->second / kChunk][it->second % kChunk];
+}
+
+OutcomeBoard::Entry* OutcomeBoard::find(const std::string& request_id) {
+    return const_cast<Entry*>(std::as_const(*this).find(request_id));
+}
+
+std::size_t OutcomeBoard::claim(const std::string& request_id, domain::PolicyId policy,
+                                std::vector<Callback>& evicted) {
+    Entry* entry = find(request_id);
+    std::size_t position = 0;
+    if (entry != nullptr) {
+        position = text_index_.empty() || entry->text.empty()
+                       ? static_cast<std::size_t>(entry->low & 0xffff'ffffULL)
+                       : text_index_.at(request_id);
+    } else {
+        position = take_position(evicted);
+        entry = &entry_at(position);
+        entry->used = true;
+        entry->text = request_id;
+        text_index_.emplace(request_id, position);
+    }
+    if (policy != 0) entry->policy = policy;
+    return position;
+}
+
+void OutcomeBoard::drop_waiter(Entry& entry) {
+    if (entry.waiter_seq == 0) return;
+    entry.waiter_seq = 0;  // its heap entry goes stale and is skipped when due
+    entry.callback = nullptr;
+    --waiting_;
+}
+
+std::string OutcomeBoard::new_request_id(domain::TimePoint now) {
+    std::vector<Callback> evicted;
+    std::string id;
+    {
+        std::lock_guard lock(mutex_);
+        const auto position = take_position(evicted);
+        id = http::new_request_id(now, static_cast<std::uint32_t>(position));
+        const auto bits = parse_request_id(id);
+        Entry& entry = entry_at(position);
+        entry.used = true;
+        entry.high = bits->high;
+        entry.low = bits->low;
+    }
+    for (auto& callback : evicted) fire(callback, std::nullopt);
+    return id;
 }
 
 void OutcomeBoard::wait(const std::string& request_id, Deadline deadline, Callback callback, domain::PolicyId policy) {
+    std::vector<Callback> evicted;
     std::optional<Callback> replaced;
     std::optional<domain::IssueResult> known;
     bool answer_now = false;
@@ -47,55 +123,67 @@ void OutcomeBoard::wait(const std::string& request_id, Deadline deadline, Callba
         if (stopping_) {
             answer_now = true;
         } else {
-            remember(request_id, policy);
-            if (auto it = recent_.find(request_id); it != recent_.end() && it->second.result) {
-                known = it->second.result;
+            const auto position = claim(request_id, policy, evicted);
+            Entry& entry = entry_at(position);
+            if (entry.result) {
+                known = entry.result;
                 answer_now = true;
             } else {
-                const auto seq = next_seq_++;
-                if (auto old = waiters_.find(request_id); old != waiters_.end()) {
-                    replaced = std::move(old->second.callback);
-                    waiters_.erase(old);
+                if (entry.waiter_seq != 0) {
+                    replaced = std::move(entry.callback);
+                    --waiting_;
                 }
-                waiters_.emplace(request_id, Waiter{std::move(callback), seq});
+                entry.waiter_seq = ++next_seq_;
+                entry.callback = std::move(callback);
+                ++waiting_;
                 const bool earliest = deadlines_.empty() || deadline < deadlines_.top().deadline;
-                deadlines_.push(Due{deadline, seq, request_id});
+                deadlines_.push(Due{deadline, entry.waiter_seq, position});
                 if (earliest) wake_.notify_one();
             }
         }
     }
+    for (auto& old : evicted) fire(old, std::nullopt);
     if (replaced) fire(*replaced, std::nullopt);
     if (answer_now) fire(callback, std::move(known));
 }
 
 void OutcomeBoard::track(const std::string& request_id, domain::PolicyId policy) {
-    std::lock_guard lock(mutex_);
-    remember(request_id, policy);
+    std::vector<Callback> evicted;
+    {
+        std::lock_guard lock(mutex_);
+        claim(request_id, policy, evicted);
+    }
+    for (auto& old : evicted) fire(old, std::nullopt);
 }
 
-void OutcomeBoard::confirm(const std::string& request_id, bool drop_waiter) {
+void OutcomeBoard::confirm(const std::string& request_id, bool drop_waiter_too) {
     std::lock_guard lock(mutex_);
-    if (drop_waiter) waiters_.erase(request_id);  // its heap entry goes stale and is skipped when due
-    auto it = recent_.find(request_id);
-    if (it != recent_.end() && it->second.state == State::Unconfirmed) it->second.state = State::Pending;
+    Entry* entry = find(request_id);
+    if (entry == nullptr) return;
+    if (drop_waiter_too) drop_waiter(*entry);
+    if (entry->state == State::Unconfirmed) entry->state = State::Pending;
 }
 
 void OutcomeBoard::not_queued(const std::string& request_id) {
     std::lock_guard lock(mutex_);
-    waiters_.erase(request_id);  // its heap entry goes stale and is skipped when due
-    auto it = recent_.find(request_id);
-    if (it != recent_.end() && it->second.state == State::Unconfirmed) it->second.state = State::NotQueued;
+    Entry* entry = find(request_id);
+    if (entry == nullptr) return;
+    drop_waiter(*entry);
+    if (entry->state == State::Unconfirmed) entry->state = State::NotQueued;
 }
 
 void OutcomeBoard::release(const std::string& request_id) {
     std::lock_guard lock(mutex_);
-    waiters_.erase(request_id);
+    if (Entry* entry = find(request_id)) drop_waiter(*entry);
 }
 
 void OutcomeBoard::cancel(const std::string& request_id) {
     std::lock_guard lock(mutex_);
-    waiters_.erase(request_id);  // its heap entry goes stale and is skipped when due
-    recent_.erase(request_id);   // its recent_order_ entry is harmless: erasing a missing key is a no-op
+    Entry* entry = find(request_id);
+    if (entry == nullptr) return;
+    drop_waiter(*entry);
+    if (!entry->text.empty()) text_index_.erase(entry->text);
+    *entry = Entry{};  // its position stays empty until the ring comes round to it
 }
 
 void OutcomeBoard::publish(const domain::IssueResult& result) {
@@ -131,19 +219,19 @@ void OutcomeBoard::publish(const domain::IssueResult& result) {
             if (result.remaining >= 0) learn_stock_locked(result.policy_id, result.remaining, result.decided_at);
             else if (none_left) learn_stock_locked(result.policy_id, 0, result.decided_at);
         }
-        if (result.outcome != domain::Outcome::Pending) {
+        if (result.outcome != domain::Outcome::Pending && !watchers_.empty()) {
             auto [from, to] = watchers_.equal_range(result.request_id);
             for (auto w = from; w != to; ++w) watchers.push_back(std::move(w->second.second));
             watchers_.erase(from, to);
         }
-        auto it = recent_.find(result.request_id);
-        if (it == recent_.end()) return;  // accepted by another node: only the stock news matters here
+        Entry* entry = find(result.request_id);
+        if (entry == nullptr) return;  // accepted by another node: only the stock news matters here
         // A result settles every state, NOT_QUEUED included: it proves the record was stored after all.
-        it->second.state = State::Decided;
-        it->second.result = result;
-        if (auto w = waiters_.find(result.request_id); w != waiters_.end()) {
-            callback = std::move(w->second.callback);
-            waiters_.erase(w);
+        entry->state = State::Decided;
+        entry->result = result;
+        if (entry->waiter_seq != 0) {
+            callback = std::move(entry->callback);
+            drop_waiter(*entry);
         }
     }
     if (callback) fire(*callback, result);
@@ -151,15 +239,15 @@ void OutcomeBoard::publish(const domain::IssueResult& result) {
 
 bool OutcomeBoard::is_pending(const std::string& request_id) const {
     std::lock_guard lock(mutex_);
-    auto it = recent_.find(request_id);
-    return it != recent_.end() && (it->second.state == State::Unconfirmed || it->second.state == State::Pending);
+    const Entry* entry = find(request_id);
+    return entry != nullptr && (entry->state == State::Unconfirmed || entry->state == State::Pending);
 }
 
 std::optional<OutcomeBoard::Status> OutcomeBoard::status(const std::string& request_id) const {
     std::lock_guard lock(mutex_);
-    auto it = recent_.find(request_id);
-    if (it == recent_.end()) return std::nullopt;
-    return Status{it->second.state, it->second.result, it->second.policy};
+    const Entry* entry = find(request_id);
+    if (entry == nullptr) return std::nullopt;
+    return Status{entry->state, entry->result, entry->policy};
 }
 
 void OutcomeBoard::learn_stock_locked(domain::PolicyId policy, std::int64_t remaining,
@@ -222,7 +310,7 @@ std::size_t OutcomeBoard::watching() const {
 
 std::size_t OutcomeBoard::waiting() const {
     std::lock_guard lock(mutex_);
-    return waiters_.size();
+    return waiting_;
 }
 
 void OutcomeBoard::run_timer() {
@@ -242,10 +330,10 @@ void OutcomeBoard::run_timer() {
             continue;  // woken early: a new earlier deadline, a stop, or spurious
         }
         deadlines_.pop();
-        auto w = waiters_.find(due.request_id);
-        if (w == waiters_.end() || w->second.seq != due.seq) continue;  // answered, cancelled or replaced
-        Callback callback = std::move(w->second.callback);
-        waiters_.erase(w);
+        Entry& entry = entry_at(due.position);
+        if (entry.waiter_seq != due.seq) continue;  // answered, cancelled, replaced or evicted
+        Callback callback = std::move(entry.callback);
+        drop_waiter(entry);
         lock.unlock();
         fire(callback, std::nullopt);
         lock.lock();
@@ -253,17 +341,24 @@ void OutcomeBoard::run_timer() {
 }
 
 void OutcomeBoard::stop() {
-    std::unordered_map<std::string, Waiter> left;
+    std::vector<Callback> left;
     {
         std::lock_guard lock(mutex_);
         if (stopping_) return;
         stopping_ = true;
-        left.swap(waiters_);
+        for (auto& chunk : chunks_) {
+            if (!chunk) continue;
+            for (std::size_t i = 0; i < kChunk; ++i) {
+                if (chunk[i].waiter_seq == 0) continue;
+                left.push_back(std::move(chunk[i].callback));
+                drop_waiter(chunk[i]);
+            }
+        }
         deadlines_ = {};
     }
     wake_.notify_all();
     if (timer_.joinable()) timer_.join();
-    for (auto& [id, waiter] : left) fire(waiter.callback, std::nullopt);
+    for (auto& callback : left) fire(callback, std::nullopt);
 }
 
 }  // namespace coupon::http

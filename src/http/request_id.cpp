@@ -23,13 +23,7 @@ void put_hex(std::string& out, std::uint64_t value, int digits) {
     for (int shift = (digits - 1) * 4; shift >= 0; shift -= 4) out += kHex[(value >> shift) & 0xf];
 }
 
-}  // namespace
-
-std::string new_request_id(domain::TimePoint now) {
-    const auto ms = static_cast<std::uint64_t>(now.time_since_epoch().count()) & 0xffff'ffff'ffffULL;
-    auto& rng = generator();
-    const std::uint64_t rand_a = rng() & 0x0fffULL;
-    const std::uint64_t rand_b = rng() & 0x3fff'ffff'ffff'ffffULL;
+std::string format_request_id(std::uint64_t ms, std::uint64_t rand_a, std::uint64_t rand_b) {
     const std::uint64_t high = (ms << 16) | 0x7000ULL | rand_a;           // version 7
     const std::uint64_t low = 0x8000'0000'0000'0000ULL | rand_b;          // variant 10
     std::string id;
@@ -44,6 +38,47 @@ std::string new_request_id(domain::TimePoint now) {
     id += '-';
     put_hex(id, low & 0xffff'ffff'ffffULL, 12);
     return id;
+}
+
+std::uint64_t unix_ms(domain::TimePoint now) {
+    return static_cast<std::uint64_t>(now.time_since_epoch().count()) & 0xffff'ffff'ffffULL;
+}
+
+}  // namespace
+
+std::string new_request_id(domain::TimePoint now) {
+    auto& rng = generator();
+    const std::uint64_t rand_a = rng() & 0x0fffULL;
+    const std::uint64_t rand_b = rng() & 0x3fff'ffff'ffff'ffffULL;
+    return format_request_id(unix_ms(now), rand_a, rand_b);
+}
+
+std::string new_request_id(domain::TimePoint now, std::uint32_t slot) {
+    auto& rng = generator();
+    const std::uint64_t rand_a = rng() & 0x0fffULL;
+    const std::uint64_t rand_b = (rng() & 0x3fff'ffff'0000'0000ULL) | slot;
+    return format_request_id(unix_ms(now), rand_a, rand_b);
+}
+
+std::optional<RequestBits> parse_request_id(std::string_view text) {
+    if (text.size() != 36) return std::nullopt;
+    RequestBits bits;
+    int digits = 0;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (c != '-') return std::nullopt;
+            continue;
+        }
+        std::uint64_t nibble = 0;
+        if (c >= '0' && c <= '9') nibble = static_cast<std::uint64_t>(c - '0');
+        else if (c >= 'a' && c <= 'f') nibble = static_cast<std::uint64_t>(c - 'a' + 10);
+        else return std::nullopt;
+        auto& half = digits < 16 ? bits.high : bits.low;
+        half = (half << 4) | nibble;
+        ++digits;
+    }
+    return bits;
 }
 
 }  // namespace coupon::http

@@ -1,10 +1,14 @@
 // OutcomeBoard alone: exactly-once delivery, deadlines, cancel, pending tracking and sold-out learning.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <atomic>
 #include <future>
+#include <set>
 
 #include "coupon/http/outcome_board.hpp"
+#include "request_id.hpp"
 #include "test_doubles.hpp"
 
 using namespace coupon::http;
@@ -214,4 +218,127 @@ TEST_CASE("board: a request is UNCONFIRMED until confirmed, NOT_QUEUED when refu
     CHECK(calls.count() == 0);
     board.publish(result("r5", Outcome::Issued));
     CHECK(calls.count() == 1);
+}
+
+TEST_CASE("board: ids it writes carry their ring position and are found without a text index", "[http][board]") {
+    using State = OutcomeBoard::State;
+    OutcomeBoard board(4);
+    const auto now = coupon::domain::TimePoint{std::chrono::milliseconds{1'764'547'200'123}};
+    std::vector<std::string> ids;
+    for (int i = 0; i < 4; ++i) ids.push_back(board.new_request_id(now));
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        const auto bits = parse_request_id(ids[i]);
+        REQUIRE(bits.has_value());
+        CHECK((bits->low & 0xffff'ffffULL) == i);          // the position
+        CHECK((bits->high >> 16) == 1'764'547'200'123ULL);  // UUIDv7: the milliseconds first, then version 7
+        CHECK(((bits->high >> 12) & 0xf) == 7);
+        CHECK((bits->low >> 62) == 2);                      // variant 10
+        board.track(ids[i], 9);
+        CHECK(board.status(ids[i])->policy == 9);
+    }
+    CHECK(ids[0] != ids[1]);
+    // Only the text new_request_id writes parses: one text per id, so two texts never share an entry.
+    auto upper = ids[0];
+    for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    CHECK_FALSE(parse_request_id(upper).has_value());
+    CHECK_FALSE(parse_request_id(ids[0].substr(1)).has_value());
+    CHECK_FALSE(parse_request_id(ids[0].substr(0, 8) + "0" + ids[0].substr(9)).has_value());  // no dash
+    CHECK_FALSE(parse_request_id("req-early").has_value());
+    // Another UUID with the same position bits is not this node's request.
+    auto other = ids[1];
+    other[0] = other[0] == 'f' ? 'e' : 'f';
+    CHECK_FALSE(board.status(other).has_value());
+    board.publish(result(other, Outcome::Issued));
+    CHECK(board.status(ids[1])->state == State::Unconfirmed);
+
+    Calls calls;
+    board.wait(ids[2], in(10s), calls.callback());
+    board.confirm(ids[2]);
+    CHECK(board.status(ids[2])->state == State::Pending);
+    board.publish(result(ids[2], Outcome::SoldOut));
+    REQUIRE(calls.count() == 1);
+    CHECK(calls.got[0]->outcome == Outcome::SoldOut);
+    CHECK(board.status(ids[2])->state == State::Decided);
+
+    board.cancel(ids[3]);
+    CHECK_FALSE(board.status(ids[3]).has_value());
+    // A fifth id takes position 0 again: the oldest is forgotten, whether written here or given as text.
+    board.track("text-id");
+    CHECK_FALSE(board.status(ids[0]).has_value());
+    CHECK(board.status("text-id").has_value());
+    for (int i = 0; i < 4; ++i) board.new_request_id(now);
+    CHECK_FALSE(board.status("text-id").has_value());  // its text index entry went with it
+    CHECK(board.status(ids[1]) == std::nullopt);
+}
+
+TEST_CASE("board: a request still waiting when the ring comes round is answered as at its deadline, once",
+          "[http][board]") {
+    OutcomeBoard board(2);
+    const auto now = coupon::domain::TimePoint{std::chrono::milliseconds{1'764'547'200'123}};
+    Calls calls;
+    const auto first = board.new_request_id(now);
+    board.wait(first, in(150ms), calls.callback());
+    board.new_request_id(now);
+    CHECK(calls.count() == 0);
+    CHECK(board.waiting() == 1);
+    board.new_request_id(now);  // takes the first one's position
+    REQUIRE(calls.count() == 1);
+    CHECK_FALSE(calls.got[0].has_value());
+    CHECK(board.waiting() == 0);
+    CHECK_FALSE(board.status(first).has_value());
+    board.publish(result(first, Outcome::Issued));  // too late to be anyone's: no second call
+    std::this_thread::sleep_for(200ms);           // nor from its deadline, now stale
+    CHECK(calls.count() == 1);
+}
+
+TEST_CASE("board: ids written by several threads, raced by publish, deadlines and the ring, call exactly once",
+          "[http][board]") {
+    OutcomeBoard board(1000);  // fewer positions than requests: the ring turns while some still wait
+    constexpr int kThreads = 4;
+    constexpr int kPerThread = 1500;
+    constexpr int kRequests = kThreads * kPerThread;
+    std::vector<std::atomic<int>> calls(kRequests);
+    std::mutex taken_mutex;
+    std::vector<std::string> taken;  // ids to publish, in the order they were registered
+    std::atomic<bool> done{false};
+    std::vector<std::thread> takers;
+    for (int t = 0; t < kThreads; ++t) {
+        takers.emplace_back([&, t] {
+            const auto now = coupon::domain::TimePoint{std::chrono::milliseconds{1'764'547'200'000}};
+            for (int i = 0; i < kPerThread; ++i) {
+                const int n = t * kPerThread + i;
+                auto id = board.new_request_id(now);
+                board.wait(id, in(std::chrono::milliseconds(i % 7)),
+                           [&calls, n](std::optional<IssueResult>) { calls[n].fetch_add(1); });
+                std::lock_guard lock(taken_mutex);
+                taken.push_back(std::move(id));
+            }
+        });
+    }
+    std::thread publisher([&] {
+        std::size_t next = 0;
+        while (true) {
+            std::string id;
+            {
+                std::lock_guard lock(taken_mutex);
+                if (next < taken.size()) id = taken[next++];
+            }
+            if (!id.empty()) {
+                board.publish(result(id, Outcome::Issued));
+            } else if (done.load()) {
+                std::lock_guard lock(taken_mutex);
+                if (next == taken.size()) return;
+            }
+        }
+    });
+    for (auto& t : takers) t.join();
+    done.store(true);
+    publisher.join();
+    REQUIRE(eventually([&] {
+        return std::all_of(calls.begin(), calls.end(), [](const std::atomic<int>& c) { return c.load() >= 1; });
+    }));
+    std::this_thread::sleep_for(20ms);
+    CHECK(std::all_of(calls.begin(), calls.end(), [](const std::atomic<int>& c) { return c.load() == 1; }));
+    CHECK(board.waiting() == 0);
+    CHECK(std::set<std::string>(taken.begin(), taken.end()).size() == static_cast<std::size_t>(kRequests));
 }
