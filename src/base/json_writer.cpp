@@ -34,6 +34,11 @@ void append_json_string(std::string& out, std::string_view text) {
     out += '"';
 }
 
+void append_integer(std::string& out, std::int64_t value) {
+    char digits[24];
+    out.append(digits, std::to_chars(digits, digits + sizeof digits, value).ptr);
+}
+
 void JsonObjectWriter::key(std::string_view name) {
     if (!first_) out_ += ',';
     first_ = false;
@@ -50,9 +55,7 @@ JsonObjectWriter& JsonObjectWriter::text(std::string_view name, std::string_view
 
 JsonObjectWriter& JsonObjectWriter::number(std::string_view name, std::int64_t value) {
     key(name);
-    char digits[24];
-    const auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
-    out_.append(digits, end);
+    append_integer(out_, value);
     return *this;
 }
 

@@ -19,7 +19,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <charconv>
 #include <condition_variable>
 #include <future>
 #include <mutex>
@@ -30,6 +29,7 @@
 
 #include "coupon/base/byte_text.hpp"
 #include "coupon/base/heartbeat.hpp"
+#include "coupon/base/json_writer.hpp"
 #include "coupon/base/log.hpp"
 #include "coupon/base/metrics.hpp"
 #include "beast_request.hpp"
@@ -112,15 +112,8 @@ struct Loop {
 // when the handler set none, Content-Length (none for 1xx, 204 and 304, which have no body), Connection
 // as `keep` and the version need, then the body (none for HEAD: the head a GET would get, RFC 9110 9.3.2).
 // What Beast's response serializer wrote, without its buffer sequences: they were about 6% of an I/O
-// thread's time answering sold-out requests (perf, 2026-11-30), and format strings parsed at run time 1%. A header value with CR or LF would end
-// the head early: such a field is dropped and logged, never sent.
-// Digits without a format string: every answer writes two numbers.
-template <typename Number>
-void append_number(std::string& out, Number value) {
-    char digits[24];
-    out.append(digits, std::to_chars(digits, digits + sizeof digits, value).ptr);
-}
-
+// thread's time answering sold-out requests (perf, 2026-11-30), and fmt's run-time format parsing 1%. A
+// header value with CR or LF would end the head early: such a field is dropped and logged, never sent.
 void serialize_answer(std::string& out, Response& answer, int status, bool keep, unsigned version, bool head) {
     const std::string_view reason = bhttp::obsolete_reason(static_cast<bhttp::status>(status));
     const bool bodiless = status < 200 || status == 204 || status == 304;
@@ -131,7 +124,7 @@ void serialize_answer(std::string& out, Response& answer, int status, bool keep,
     out += '.';
     out += static_cast<char>('0' + version % 10);
     out += ' ';
-    append_number(out, status);
+    base::append_integer(out, status);
     out += ' ';
     out.append(reason).append("\r\n");
     for (const auto& [name, value] : answer.headers) {
@@ -147,7 +140,7 @@ void serialize_answer(std::string& out, Response& answer, int status, bool keep,
     if (version < 11 && keep) out.append("Connection: keep-alive\r\n");
     if (!bodiless) {
         out.append("Content-Length: ");
-        append_number(out, answer.body.size());
+        base::append_integer(out, static_cast<std::int64_t>(answer.body.size()));
         out.append("\r\n");
     }
     out.append("\r\n");

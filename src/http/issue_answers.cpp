@@ -16,9 +16,9 @@ namespace {
 void append_place(std::string& url, domain::RecordLocation where) {
     if (!where.known()) return;
     url += "?at=";
-    url += std::to_string(where.partition);
+    base::append_integer(url, where.partition);
     url += '-';
-    url += std::to_string(where.offset);
+    base::append_integer(url, where.offset);
 }
 
 // A PENDING answer's place fields, shared by the object-building readers and the written answer.

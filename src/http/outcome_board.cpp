@@ -48,22 +48,25 @@ std::size_t OutcomeBoard::take_position(std::vector<Callback>& evicted) {
     return position;
 }
 
-const OutcomeBoard::Entry* OutcomeBoard::find(const std::string& request_id) const {
+std::optional<std::size_t> OutcomeBoard::locate(const std::string& request_id) const {
     if (const auto bits = parse_request_id(request_id)) {
         const auto position = static_cast<std::size_t>(bits->low & 0xffff'ffffULL);
-        if (position < capacity_) {
-            const auto& chunk = chunks_[position / kChunk];
-            if (chunk) {
-                const Entry& entry = chunk[position % kChunk];
-                if (entry.used && entry.text.empty() && entry.high == bits->high && entry.low == bits->low) {
-                    return &entry;
-                }
+        if (position < capacity_ && chunks_[position / kChunk]) {
+            const Entry& entry = chunks_[position / kChunk][position % kChunk];
+            if (entry.used && entry.text.empty() && entry.high == bits->high && entry.low == bits->low) {
+                return position;
             }
         }
     }
-    if (text_index_.empty()) return nullptr;
+    if (text_index_.empty()) return std::nullopt;
     auto it = text_index_.find(request_id);
-    return it == text_index_.end() ? nullptr : &chunks_[it->second / kChunk][it->second % kChunk];
+    if (it == text_index_.end()) return std::nullopt;
+    return it->second;
+}
+
+const OutcomeBoard::Entry* OutcomeBoard::find(const std::string& request_id) const {
+    const auto position = locate(request_id);
+    return position ? &chunks_[*position / kChunk][*position % kChunk] : nullptr;
 }
 
 OutcomeBoard::Entry* OutcomeBoard::find(const std::string& request_id) {
@@ -72,21 +75,16 @@ OutcomeBoard::Entry* OutcomeBoard::find(const std::string& request_id) {
 
 std::size_t OutcomeBoard::claim(const std::string& request_id, domain::PolicyId policy,
                                 std::vector<Callback>& evicted) {
-    Entry* entry = find(request_id);
-    std::size_t position = 0;
-    if (entry != nullptr) {
-        position = text_index_.empty() || entry->text.empty()
-                       ? static_cast<std::size_t>(entry->low & 0xffff'ffffULL)
-                       : text_index_.at(request_id);
-    } else {
+    auto position = locate(request_id);
+    if (!position) {
         position = take_position(evicted);
-        entry = &entry_at(position);
-        entry->used = true;
-        entry->text = request_id;
-        text_index_.emplace(request_id, position);
+        Entry& entry = entry_at(*position);
+        entry.used = true;
+        entry.text = request_id;
+        text_index_.emplace(request_id, *position);
     }
-    if (policy != 0) entry->policy = policy;
-    return position;
+    if (policy != 0) entry_at(*position).policy = policy;
+    return *position;
 }
 
 void OutcomeBoard::drop_waiter(Entry& entry) {
@@ -102,12 +100,12 @@ std::string OutcomeBoard::new_request_id(domain::TimePoint now) {
     {
         std::lock_guard lock(mutex_);
         const auto position = take_position(evicted);
-        id = http::new_request_id(now, static_cast<std::uint32_t>(position));
-        const auto bits = parse_request_id(id);
+        const auto bits = new_request_bits(now, static_cast<std::uint32_t>(position));
         Entry& entry = entry_at(position);
         entry.used = true;
-        entry.high = bits->high;
-        entry.low = bits->low;
+        entry.high = bits.high;
+        entry.low = bits.low;
+        id = request_id_text(bits);
     }
     for (auto& callback : evicted) fire(callback, std::nullopt);
     return id;

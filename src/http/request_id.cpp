@@ -23,41 +23,30 @@ void put_hex(std::string& out, std::uint64_t value, int digits) {
     for (int shift = (digits - 1) * 4; shift >= 0; shift -= 4) out += kHex[(value >> shift) & 0xf];
 }
 
-std::string format_request_id(std::uint64_t ms, std::uint64_t rand_a, std::uint64_t rand_b) {
-    const std::uint64_t high = (ms << 16) | 0x7000ULL | rand_a;           // version 7
-    const std::uint64_t low = 0x8000'0000'0000'0000ULL | rand_b;          // variant 10
-    std::string id;
-    id.reserve(36);
-    put_hex(id, high >> 32, 8);
-    id += '-';
-    put_hex(id, (high >> 16) & 0xffff, 4);
-    id += '-';
-    put_hex(id, high & 0xffff, 4);
-    id += '-';
-    put_hex(id, low >> 48, 4);
-    id += '-';
-    put_hex(id, low & 0xffff'ffff'ffffULL, 12);
-    return id;
-}
-
-std::uint64_t unix_ms(domain::TimePoint now) {
-    return static_cast<std::uint64_t>(now.time_since_epoch().count()) & 0xffff'ffff'ffffULL;
-}
-
 }  // namespace
 
-std::string new_request_id(domain::TimePoint now) {
-    auto& rng = generator();
-    const std::uint64_t rand_a = rng() & 0x0fffULL;
-    const std::uint64_t rand_b = rng() & 0x3fff'ffff'ffff'ffffULL;
-    return format_request_id(unix_ms(now), rand_a, rand_b);
-}
-
-std::string new_request_id(domain::TimePoint now, std::uint32_t slot) {
+RequestBits new_request_bits(domain::TimePoint now, std::uint32_t slot) {
+    const auto ms = static_cast<std::uint64_t>(now.time_since_epoch().count()) & 0xffff'ffff'ffffULL;
     auto& rng = generator();
     const std::uint64_t rand_a = rng() & 0x0fffULL;
     const std::uint64_t rand_b = (rng() & 0x3fff'ffff'0000'0000ULL) | slot;
-    return format_request_id(unix_ms(now), rand_a, rand_b);
+    return RequestBits{(ms << 16) | 0x7000ULL | rand_a,          // version 7
+                       0x8000'0000'0000'0000ULL | rand_b};       // variant 10
+}
+
+std::string request_id_text(RequestBits bits) {
+    std::string id;
+    id.reserve(36);
+    put_hex(id, bits.high >> 32, 8);
+    id += '-';
+    put_hex(id, (bits.high >> 16) & 0xffff, 4);
+    id += '-';
+    put_hex(id, bits.high & 0xffff, 4);
+    id += '-';
+    put_hex(id, bits.low >> 48, 4);
+    id += '-';
+    put_hex(id, bits.low & 0xffff'ffff'ffffULL, 12);
+    return id;
 }
 
 std::optional<RequestBits> parse_request_id(std::string_view text) {

@@ -15,6 +15,8 @@ namespace coupon::base {
 // `text` as a JSON string, quotes included, escaped as boost::json::serialize escapes it: '"', '\\' and
 // the control characters; other bytes are copied as they are.
 void append_json_string(std::string& out, std::string_view text);
+// An integer's decimal digits, without a format string to parse (JSON numbers, URLs, HTTP heads).
+void append_integer(std::string& out, std::int64_t value);
 
 class JsonObjectWriter {
 public:

@@ -163,6 +163,8 @@ private:
     Entry& entry_at(std::size_t position);
     // The next position, emptied: a waiter still there goes into `evicted`, to be called with nullopt.
     std::size_t take_position(std::vector<Callback>& evicted);
+    // The position of request_id's entry: read from an id written here, else from the text index.
+    std::optional<std::size_t> locate(const std::string& request_id) const;
     Entry* find(const std::string& request_id);
     const Entry* find(const std::string& request_id) const;
     // The entry of request_id, taking a position for an id not seen before.
