@@ -7,6 +7,7 @@
 
 #include <exception>
 #include <functional>
+#include <mutex>
 #include <string_view>
 
 #include "coupon/base/log.hpp"
@@ -23,11 +24,19 @@ struct SessionKeeper {
 
 // How a backend begins a write transaction (SQLite: BEGIN IMMEDIATE, so two writers never deadlock on
 // a read-to-write upgrade; PostgreSQL: BEGIN) and whether one may still be open to roll back (SQLite
-// may have rolled back on its own, a lost PostgreSQL connection has ended it).
+// may have rolled back on its own, a lost PostgreSQL connection has ended it). SQLite's writers take a
+// turn first (sqlite_writer_turns.hpp), held until the transaction ends; PostgreSQL's need none.
 struct WriteStyle {
     std::function<void(soci::session&)> begin;
     std::function<bool(soci::session&)> may_roll_back;
+    std::function<std::unique_lock<std::timed_mutex>()> take_turn;  // empty: no turns
 };
+
+// The writer's turn `style` asks for (none on PostgreSQL), held until the returned lock goes: for a write
+// outside in_write_transaction (an autocommit statement). Throws StoreError when it does not come in time.
+inline std::unique_lock<std::timed_mutex> take_turn(const WriteStyle& style) {
+    return style.take_turn ? style.take_turn() : std::unique_lock<std::timed_mutex>();
+}
 
 class PooledSessions {
 public:
@@ -60,6 +69,8 @@ private:
 // Runs f(sql) in a write transaction: commits, or rolls back and rethrows when f or the commit fails.
 template <typename F>
 auto in_write_transaction(soci::session& sql, const WriteStyle& style, F&& f) {
+    // Released on return, after the commit or the rollback below.
+    const auto turn = take_turn(style);
     style.begin(sql);
     try {
         auto result = f(sql);

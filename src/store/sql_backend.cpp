@@ -8,7 +8,7 @@ namespace coupon::store {
 
 SqlBackend::SqlBackend(SqlEngine engine, std::size_t pool_size,
                        const std::function<void(soci::session&)>& open_pooled)
-    : engine_(std::move(engine)), pool_(pool_size), queries_(pool_, engine_.keeper),
+    : engine_(std::move(engine)), pool_(pool_size), queries_(pool_, engine_.keeper, engine_.writes),
       dead_letters_(pool_, engine_.keeper, engine_.writes),
       // The issue batch locks its policies' rows FOR UPDATE on PostgreSQL; SQLite's writers are serialized.
       policy_lifecycle_(pool_, engine_.keeper, engine_.writes, engine_.name == "postgresql" ? " FOR UPDATE" : "") {

@@ -168,6 +168,7 @@ void SqlDeadLetters::mark_replayed(std::int64_t id, TimePoint at) {
     const std::string when = db_time(at);
     // Setting the same time again is harmless, so a lost connection may re-run it.
     sessions_.with_session("marking a dead letter replayed", true, [&](soci::session& sql) {
+        const auto turn = take_turn(write_);
         sql << "UPDATE dead_letter SET replayed_at = :at WHERE id = :id", use(when), use(key);
         return true;
     });

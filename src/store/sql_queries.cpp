@@ -42,9 +42,10 @@ CouponPolicy SqlQueries::create_policy(const NewCouponPolicy& p) {
         const std::string created = db_time(now_ms());
         const long long value = p.discount_value, total = p.total_quantity;
         long long id = 0;
-        // One autocommit statement: it takes the write lock itself, waiting up to the busy timeout. Not
-        // retried after a lost connection: the insert may have committed, and a second one would
-        // create the policy twice.
+        // One autocommit statement: it takes the write lock itself, after this node's writer turn (SQLite),
+        // waiting up to the busy timeout. Not retried after a lost connection: the insert may have
+        // committed, and a second one would create the policy twice.
+        const auto turn = take_turn(write_);
         sql << "INSERT INTO coupon_policy(name, discount_type, discount_value, total_quantity, issued_quantity, "
                "issue_start_at, issue_end_at, created_at) VALUES(:n, :t, :v, :q, 0, :s, :e, :c) RETURNING id",
             use(p.name), use(p.discount_type), use(value), use(total), use(start, start_ind), use(end, end_ind),

@@ -8,8 +8,9 @@ namespace coupon::store {
 
 class SqlQueries final : public domain::CouponQueries {
 public:
-    // Every session of `pool` must already be open.
-    SqlQueries(soci::connection_pool& pool, SessionKeeper keeper) : sessions_(pool, std::move(keeper)) {}
+    // Every session of `pool` must already be open; `write` gives the one write here (a new policy) its turn.
+    SqlQueries(soci::connection_pool& pool, SessionKeeper keeper, WriteStyle write)
+        : sessions_(pool, std::move(keeper)), write_(std::move(write)) {}
 
     domain::CouponPolicy create_policy(const domain::NewCouponPolicy& policy) override;
     std::optional<domain::CouponPolicy> find_policy(domain::PolicyId id) override;
@@ -21,6 +22,7 @@ public:
 
 private:
     PooledSessions sessions_;
+    WriteStyle write_;
 };
 
 }  // namespace coupon::store

@@ -23,10 +23,11 @@ SqlEngine sqlite_engine(const std::string& path, const DatabaseConfig& config) {
         open_sqlite(sql, path, busy_timeout, full_sync);
     };
     std::string opening = fmt::format("opening {}", path);
-    auto issue_store = [open, opening]() -> std::unique_ptr<domain::IssueStore> {
+    auto turns = std::make_shared<SqliteWriterTurns>(config.busy_timeout);
+    auto issue_store = [open, opening, turns]() -> std::unique_ptr<domain::IssueStore> {
         auto sql = std::make_unique<soci::session>();
         guarded(opening, [&] { open(*sql); });
-        return std::make_unique<SqliteIssueStore>(std::move(sql));
+        return std::make_unique<SqliteIssueStore>(std::move(sql), turns);
     };
     return SqlEngine{
         .name = "sqlite",
@@ -34,7 +35,8 @@ SqlEngine sqlite_engine(const std::string& path, const DatabaseConfig& config) {
         .opening = std::move(opening),
         // A SQLite session is a file handle: nothing to reconnect.
         .keeper = {[](soci::session&) { return true; }, [](soci::session&) {}},
-        .writes = {[](soci::session& sql) { sql << "BEGIN IMMEDIATE"; }, sqlite_in_transaction},
+        .writes = {[](soci::session& sql) { sql << "BEGIN IMMEDIATE"; }, sqlite_in_transaction,
+                   [turns] { return turns->take(); }},
         .issue_store = std::move(issue_store),
         .identity = {},  // filled in once migrated
     };

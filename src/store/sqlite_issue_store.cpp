@@ -106,8 +106,9 @@ private:
 class SqliteIssueTransaction final : public domain::IssueTransaction {
 public:
     // No rollback when SQLite has rolled back on its own already (after an I/O or full-disk error).
-    explicit SqliteIssueTransaction(SqliteIssueStatements& statements)
-        : st_(statements), rollback_(statements.sql, sqlite_in_transaction) {}
+    // `turn`: this writer's turn (SqliteWriterTurns), held until the transaction commits or is rolled back.
+    SqliteIssueTransaction(SqliteIssueStatements& statements, std::unique_lock<std::timed_mutex> turn)
+        : turn_(std::move(turn)), st_(statements), rollback_(statements.sql, sqlite_in_transaction) {}
     SqliteIssueTransaction(const SqliteIssueTransaction&) = delete;
     SqliteIssueTransaction& operator=(const SqliteIssueTransaction&) = delete;
 
@@ -129,6 +130,7 @@ private:
     // The database's text of a time; a batch's decisions share most of theirs, so the last one is kept.
     std::string_view time_text(domain::TimePoint t);
 
+    std::unique_lock<std::timed_mutex> turn_;  // first member: handed on only after rollback_ has run
     SqliteIssueStatements& st_;
     RollbackUnlessCommitted rollback_;
     BoundTexts times_;  // the rows' times as text, for the statement running now
@@ -300,9 +302,11 @@ void SqliteIssueTransaction::write(std::vector<IssueDecision>& decisions,
 void SqliteIssueTransaction::commit() {
     guarded("COMMIT", [&] { st_.commit.execute(true); });
     rollback_.committed();
+    turn_.unlock();
 }
 
-SqliteIssueStore::SqliteIssueStore(std::unique_ptr<soci::session> sql) : sql_(std::move(sql)) {
+SqliteIssueStore::SqliteIssueStore(std::unique_ptr<soci::session> sql, std::shared_ptr<SqliteWriterTurns> turns)
+    : sql_(std::move(sql)), turns_(std::move(turns)) {
     statements_ = guarded("preparing the issue statements",
                           [&] { return std::make_unique<SqliteIssueStatements>(*sql_); });
 }
@@ -311,8 +315,9 @@ SqliteIssueStore::SqliteIssueStore(std::unique_ptr<soci::session> sql) : sql_(st
 SqliteIssueStore::~SqliteIssueStore() { statements_.reset(); }
 
 std::unique_ptr<domain::IssueTransaction> SqliteIssueStore::begin() {
+    auto turn = turns_->take();
     guarded("BEGIN IMMEDIATE", [&] { statements_->begin_immediate.execute(true); });
-    return std::make_unique<SqliteIssueTransaction>(*statements_);
+    return std::make_unique<SqliteIssueTransaction>(*statements_, std::move(turn));
 }
 
 }  // namespace coupon::store

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "coupon/domain/issue_store.hpp"
+#include "sqlite_writer_turns.hpp"
 
 namespace soci {
 class session;
@@ -17,16 +18,19 @@ struct SqliteIssueStatements;
 
 class SqliteIssueStore final : public domain::IssueStore {
 public:
-    // Takes an open session (see open_sqlite).
-    explicit SqliteIssueStore(std::unique_ptr<soci::session> sql);
+    // Takes an open session (see open_sqlite) and the turns it shares with the node's other writers of the
+    // same file.
+    SqliteIssueStore(std::unique_ptr<soci::session> sql, std::shared_ptr<SqliteWriterTurns> turns);
     ~SqliteIssueStore() override;
 
-    // Throws StoreError when the write lock is not granted within the busy timeout.
+    // Throws StoreError when the write lock is not granted within the busy timeout (waiting for a turn, then
+    // for SQLite's lock, which another process may hold).
     std::unique_ptr<domain::IssueTransaction> begin() override;
 
 private:
     std::unique_ptr<soci::session> sql_;
     std::unique_ptr<SqliteIssueStatements> statements_;
+    std::shared_ptr<SqliteWriterTurns> turns_;
 };
 
 }  // namespace coupon::store

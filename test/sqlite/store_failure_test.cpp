@@ -3,6 +3,10 @@
 // PostgreSQL-only failures (a killed connection, a server restart) are in test/pg.
 #include <catch2/catch.hpp>
 
+#include <atomic>
+#include <optional>
+#include <thread>
+
 #include "store_fixture.hpp"
 
 using namespace coupon;
@@ -47,6 +51,54 @@ TEST_CASE("another connection holding the write lock makes apply throw StoreErro
     CHECK(results.at(0).outcome == Outcome::Issued);
     CHECK(results.at(1).outcome == Outcome::Issued);
     CHECK(locker.scalar("SELECT COUNT(*) FROM coupon") == 2);
+}
+
+// A node's consumers each have an issue store of their own. SQLite: they take turns before BEGIN IMMEDIATE
+// (SqliteWriterTurns); PostgreSQL: the policy's row lock. Either way the second waits for the first's
+// transaction to end, and gives up after busy_timeout like any other wait for the lock.
+TEST_CASE("two issue stores of one node take turns: the second waits for the first's transaction to end", "[store]") {
+    test::StoreFixture f(std::chrono::milliseconds(1000));
+    const auto policy = f.db->queries().create_policy(test::new_policy("p", 10));
+    auto first = f.db->issue_store();
+    auto second = f.db->issue_store();
+    auto lock_in = [&](domain::IssueStore& store) {
+        auto tx = store.begin();
+        tx->lock_policies({policy.id});
+        return tx;
+    };
+    const std::string reason = test::kPostgresql ? "lock timeout" : "database is locked";
+
+    auto held = lock_in(*first);
+    REQUIRE_THROWS_MATCHES(lock_in(*second), domain::StoreError,
+                           Catch::Matchers::Predicate<domain::StoreError>(
+                               [&](const domain::StoreError& e) {
+                                   return std::string(e.what()).find(reason) != std::string::npos;
+                               },
+                               "message names the lock"));
+    held.reset();  // rolled back: the turn passes on
+    lock_in(*second)->commit();
+
+    held = lock_in(*first);
+    std::atomic<bool> locked{false};
+    std::optional<std::string> failure;
+    std::thread waiter([&] {
+        try {
+            auto tx = lock_in(*second);
+            locked = true;
+            tx->commit();
+        } catch (const std::exception& e) {
+            failure = e.what();
+        }
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    CHECK_FALSE(locked.load());  // the first still holds its transaction
+    held->commit();
+    waiter.join();
+    CHECK(failure == std::nullopt);
+    CHECK(locked.load());
+
+    // Each store still works after taking turns.
+    lock_in(*first)->commit();
 }
 
 TEST_CASE("a failure in the middle of writing a batch rolls the whole batch back", "[store]") {
