@@ -7,11 +7,11 @@
 
 #include <exception>
 #include <functional>
-#include <mutex>
 #include <string_view>
 
 #include "coupon/base/log.hpp"
 #include "store_errors.hpp"
+#include "writer_turns.hpp"
 
 namespace coupon::store {
 
@@ -25,17 +25,17 @@ struct SessionKeeper {
 // How a backend begins a write transaction (SQLite: BEGIN IMMEDIATE, so two writers never deadlock on
 // a read-to-write upgrade; PostgreSQL: BEGIN) and whether one may still be open to roll back (SQLite
 // may have rolled back on its own, a lost PostgreSQL connection has ended it). SQLite's writers take a
-// turn first (sqlite_writer_turns.hpp), held until the transaction ends; PostgreSQL's need none.
+// turn first (writer_turns.hpp), held until the transaction ends; PostgreSQL's need none.
 struct WriteStyle {
     std::function<void(soci::session&)> begin;
     std::function<bool(soci::session&)> may_roll_back;
-    std::function<std::unique_lock<std::timed_mutex>()> take_turn;  // empty: no turns
+    std::function<WriterTurns::Turn()> take_turn;  // empty: no turns
 };
 
 // The writer's turn `style` asks for (none on PostgreSQL), held until the returned lock goes: for a write
 // outside in_write_transaction (an autocommit statement). Throws StoreError when it does not come in time.
-inline std::unique_lock<std::timed_mutex> take_turn(const WriteStyle& style) {
-    return style.take_turn ? style.take_turn() : std::unique_lock<std::timed_mutex>();
+inline WriterTurns::Turn take_turn(const WriteStyle& style) {
+    return style.take_turn ? style.take_turn() : WriterTurns::Turn();
 }
 
 class PooledSessions {

@@ -23,7 +23,7 @@ SqlEngine sqlite_engine(const std::string& path, const DatabaseConfig& config) {
         open_sqlite(sql, path, busy_timeout, full_sync);
     };
     std::string opening = fmt::format("opening {}", path);
-    auto turns = std::make_shared<SqliteWriterTurns>(config.busy_timeout);
+    auto turns = std::make_shared<WriterTurns>(config.busy_timeout);
     auto issue_store = [open, opening, turns]() -> std::unique_ptr<domain::IssueStore> {
         auto sql = std::make_unique<soci::session>();
         guarded(opening, [&] { open(*sql); });

@@ -106,8 +106,8 @@ private:
 class SqliteIssueTransaction final : public domain::IssueTransaction {
 public:
     // No rollback when SQLite has rolled back on its own already (after an I/O or full-disk error).
-    // `turn`: this writer's turn (SqliteWriterTurns), held until the transaction commits or is rolled back.
-    SqliteIssueTransaction(SqliteIssueStatements& statements, std::unique_lock<std::timed_mutex> turn)
+    // `turn`: this writer's turn (writer_turns.hpp), held until the transaction commits or is rolled back.
+    SqliteIssueTransaction(SqliteIssueStatements& statements, WriterTurns::Turn turn)
         : turn_(std::move(turn)), st_(statements), rollback_(statements.sql, sqlite_in_transaction) {}
     SqliteIssueTransaction(const SqliteIssueTransaction&) = delete;
     SqliteIssueTransaction& operator=(const SqliteIssueTransaction&) = delete;
@@ -130,7 +130,7 @@ private:
     // The database's text of a time; a batch's decisions share most of theirs, so the last one is kept.
     std::string_view time_text(domain::TimePoint t);
 
-    std::unique_lock<std::timed_mutex> turn_;  // first member: handed on only after rollback_ has run
+    WriterTurns::Turn turn_;  // first member: handed on only after rollback_ has run
     SqliteIssueStatements& st_;
     RollbackUnlessCommitted rollback_;
     BoundTexts times_;  // the rows' times as text, for the statement running now
@@ -302,10 +302,10 @@ void SqliteIssueTransaction::write(std::vector<IssueDecision>& decisions,
 void SqliteIssueTransaction::commit() {
     guarded("COMMIT", [&] { st_.commit.execute(true); });
     rollback_.committed();
-    turn_.unlock();
+    turn_.release();
 }
 
-SqliteIssueStore::SqliteIssueStore(std::unique_ptr<soci::session> sql, std::shared_ptr<SqliteWriterTurns> turns)
+SqliteIssueStore::SqliteIssueStore(std::unique_ptr<soci::session> sql, std::shared_ptr<WriterTurns> turns)
     : sql_(std::move(sql)), turns_(std::move(turns)) {
     statements_ = guarded("preparing the issue statements",
                           [&] { return std::make_unique<SqliteIssueStatements>(*sql_); });

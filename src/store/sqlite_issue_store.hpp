@@ -6,7 +6,7 @@
 #include <memory>
 
 #include "coupon/domain/issue_store.hpp"
-#include "sqlite_writer_turns.hpp"
+#include "writer_turns.hpp"
 
 namespace soci {
 class session;
@@ -20,7 +20,7 @@ class SqliteIssueStore final : public domain::IssueStore {
 public:
     // Takes an open session (see open_sqlite) and the turns it shares with the node's other writers of the
     // same file.
-    SqliteIssueStore(std::unique_ptr<soci::session> sql, std::shared_ptr<SqliteWriterTurns> turns);
+    SqliteIssueStore(std::unique_ptr<soci::session> sql, std::shared_ptr<WriterTurns> turns);
     ~SqliteIssueStore() override;
 
     // Throws StoreError when the write lock is not granted within the busy timeout (waiting for a turn, then
@@ -30,7 +30,7 @@ public:
 private:
     std::unique_ptr<soci::session> sql_;
     std::unique_ptr<SqliteIssueStatements> statements_;
-    std::shared_ptr<SqliteWriterTurns> turns_;
+    std::shared_ptr<WriterTurns> turns_;
 };
 
 }  // namespace coupon::store

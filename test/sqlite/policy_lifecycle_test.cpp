@@ -176,7 +176,7 @@ TEST_CASE("lifecycle: a pause racing a flood of batches: nothing is issued after
                                                         domain::SystemClock().now());
     REQUIRE(paused.status == ChangeResult::Status::Applied);
     // A new policy is written during the flood too: on SQLite it waits for its writer turn like the batches
-    // and the pause (sqlite_writer_turns.hpp) instead of polling for a gap between them.
+    // and the pause (writer_turns.hpp) instead of polling for a gap between them.
     CHECK(f.db->queries().create_policy(test::new_policy("added during the flood", 10)).id > policy.id);
     test::RawDb raw(f.url);
     const long long issued_at_pause = raw.scalar(fmt::format("SELECT issued_quantity FROM coupon_policy WHERE id = {}",

@@ -54,7 +54,7 @@ TEST_CASE("another connection holding the write lock makes apply throw StoreErro
 }
 
 // A node's consumers each have an issue store of their own. SQLite: they take turns before BEGIN IMMEDIATE
-// (SqliteWriterTurns); PostgreSQL: the policy's row lock. Either way the second waits for the first's
+// (writer_turns.hpp); PostgreSQL: the policy's row lock. Either way the second waits for the first's
 // transaction to end, and gives up after busy_timeout like any other wait for the lock.
 TEST_CASE("two issue stores of one node take turns: the second waits for the first's transaction to end", "[store]") {
     test::StoreFixture f(std::chrono::milliseconds(1000));
