@@ -25,7 +25,7 @@ SqlEngine postgresql_engine(const PgSessionSettings& settings) {
         .keeper = {[](soci::session& sql) { return postgresql_connected(sql); },
                    [settings](soci::session& sql) { reconnect_postgresql(sql, settings); }},
         // A lost connection has ended its transaction on the server already: nothing to roll back then.
-        .writes = {[](soci::session& sql) { sql.begin(); }, postgresql_connected, {}},  // row locks: no turns
+        .writes = {[](soci::session& sql) { sql.begin(); }, postgresql_connected, nullptr},  // row locks: no turns
         .issue_store = [settings] { return std::make_unique<PgIssueStore>(settings); },
         .identity = {},  // filled in once migrated
     };

@@ -7,6 +7,7 @@
 
 #include <exception>
 #include <functional>
+#include <memory>
 #include <string_view>
 
 #include "coupon/base/log.hpp"
@@ -29,13 +30,13 @@ struct SessionKeeper {
 struct WriteStyle {
     std::function<void(soci::session&)> begin;
     std::function<bool(soci::session&)> may_roll_back;
-    std::function<WriterTurns::Turn()> take_turn;  // empty: no turns
+    std::shared_ptr<WriterTurns> turns;  // null: no turns
 };
 
-// The writer's turn `style` asks for (none on PostgreSQL), held until the returned lock goes: for a write
+// The writer's turn `style` asks for (none on PostgreSQL), held until the returned Turn goes: for a write
 // outside in_write_transaction (an autocommit statement). Throws StoreError when it does not come in time.
 inline WriterTurns::Turn take_turn(const WriteStyle& style) {
-    return style.take_turn ? style.take_turn() : WriterTurns::Turn();
+    return style.turns ? style.turns->take() : WriterTurns::Turn();
 }
 
 class PooledSessions {

@@ -35,8 +35,7 @@ SqlEngine sqlite_engine(const std::string& path, const DatabaseConfig& config) {
         .opening = std::move(opening),
         // A SQLite session is a file handle: nothing to reconnect.
         .keeper = {[](soci::session&) { return true; }, [](soci::session&) {}},
-        .writes = {[](soci::session& sql) { sql << "BEGIN IMMEDIATE"; }, sqlite_in_transaction,
-                   [turns] { return turns->take(); }},
+        .writes = {[](soci::session& sql) { sql << "BEGIN IMMEDIATE"; }, sqlite_in_transaction, turns},
         .issue_store = std::move(issue_store),
         .identity = {},  // filled in once migrated
     };

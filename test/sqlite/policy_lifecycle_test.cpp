@@ -175,8 +175,8 @@ TEST_CASE("lifecycle: a pause racing a flood of batches: nothing is issued after
     const auto paused = f.db->policy_lifecycle().change(policy.id, action(PolicyAction::Pause), kOperator,
                                                         domain::SystemClock().now());
     REQUIRE(paused.status == ChangeResult::Status::Applied);
-    // A new policy is written during the flood too: on SQLite it waits for its writer turn like the batches
-    // and the pause (writer_turns.hpp) instead of polling for a gap between them.
+    // A new policy is written during the flood too (on SQLite it takes a writer turn like the batches and the
+    // pause, writer_turns.hpp).
     CHECK(f.db->queries().create_policy(test::new_policy("added during the flood", 10)).id > policy.id);
     test::RawDb raw(f.url);
     const long long issued_at_pause = raw.scalar(fmt::format("SELECT issued_quantity FROM coupon_policy WHERE id = {}",

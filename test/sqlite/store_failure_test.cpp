@@ -7,6 +7,7 @@
 #include <optional>
 #include <thread>
 
+#include "coupon/domain/policy_lifecycle.hpp"
 #include "store_fixture.hpp"
 
 using namespace coupon;
@@ -75,6 +76,15 @@ TEST_CASE("two issue stores of one node take turns: the second waits for the fir
                                    return std::string(e.what()).find(reason) != std::string::npos;
                                },
                                "message names the lock"));
+    if (!test::kPostgresql) {
+        // The node's other writers wait for a turn too (a new policy, a policy change), rather than for SQLite's
+        // lock through its busy handler: they give up naming the turn.
+        const domain::Actor actor{"admin-token", "192.0.2.7"};
+        const domain::PolicyChange pause{domain::PolicyAction::Pause, {}};
+        CHECK_THROWS_WITH(f.db->queries().create_policy(test::new_policy("q", 10)), Catch::Contains("kept its turn"));
+        CHECK_THROWS_WITH(f.db->policy_lifecycle().change(policy.id, pause, actor, domain::SystemClock().now()),
+                          Catch::Contains("kept its turn"));
+    }
     held.reset();  // rolled back: the turn passes on
     lock_in(*second)->commit();
 
