@@ -18,14 +18,15 @@ std::optional<std::int64_t> read_int64(const boost::json::value& v) {
         if (std::trunc(d) != d || std::fabs(d) > 9.0e15) return std::nullopt;
         return static_cast<std::int64_t>(d);
     }
-    if (v.is_string()) {
-        const auto& s = v.get_string();
-        std::int64_t out = 0;
-        const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
-        if (ec != std::errc() || end != s.data() + s.size() || s.empty()) return std::nullopt;
-        return out;
-    }
+    if (v.is_string()) return read_decimal(std::string_view(v.get_string()));
     return std::nullopt;
+}
+
+std::optional<std::int64_t> read_decimal(std::string_view text) {
+    std::int64_t out = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+    if (ec != std::errc() || end != text.data() + text.size() || text.empty()) return std::nullopt;
+    return out;
 }
 
 namespace {
@@ -55,16 +56,21 @@ std::optional<domain::TimePoint> read_any_time(const boost::json::value& v) {
 
 }  // namespace
 
-std::optional<domain::TimePoint> read_time(const boost::json::value& v) {
-    const auto t = read_any_time(v);
+namespace {
+
+std::optional<domain::TimePoint> storable(std::optional<domain::TimePoint> t) {
     if (!t || !base::is_storable_time(*t)) return std::nullopt;
     return t;
 }
 
-std::optional<std::string> read_string(const boost::json::object& o, std::string_view key) {
-    const auto* v = o.if_contains(key);
-    if (!v || !v->is_string()) return std::nullopt;
-    return std::string(v->get_string());
+}  // namespace
+
+std::optional<domain::TimePoint> read_time(const boost::json::value& v) { return storable(read_any_time(v)); }
+
+std::optional<domain::TimePoint> time_of_text(std::string_view text) { return storable(base::parse_time(text)); }
+
+std::optional<domain::TimePoint> time_of_millis(std::int64_t epoch_millis) {
+    return storable(domain::TimePoint{std::chrono::milliseconds{epoch_millis}});
 }
 
 }  // namespace coupon::messaging

@@ -15,7 +15,10 @@ namespace coupon::messaging {
 std::optional<std::int64_t> read_int64(const boost::json::value& v);
 // ISO 8601 text (with or without offset), epoch millis, or Jackson's [y,m,d,h,mi,s,nanos] array.
 std::optional<domain::TimePoint> read_time(const boost::json::value& v);
-// The field's text when it is a JSON string.
-std::optional<std::string> read_string(const boost::json::object& o, std::string_view key);
+
+// The pieces of those two that json_object_reader.hpp applies to a scanned field as well.
+std::optional<std::int64_t> read_decimal(std::string_view text);           // the whole text, non-empty
+std::optional<domain::TimePoint> time_of_text(std::string_view text);      // ISO 8601, storable
+std::optional<domain::TimePoint> time_of_millis(std::int64_t epoch_millis);  // storable
 
 }  // namespace coupon::messaging

@@ -1,21 +1,14 @@
-#include <boost/json/monotonic_resource.hpp>
 #include <fmt/format.h>
+
+#include <array>
 
 #include "coupon/base/json_writer.hpp"
 #include "coupon/messaging/message_codec.hpp"
-#include "json_fields.hpp"
+#include "json_object_reader.hpp"
 
 namespace coupon::messaging {
 
-namespace json = boost::json;
-
 namespace {
-// 0 when missing or not an integer.
-std::int64_t positive_id(const json::object& o, std::string_view key) {
-    const auto* v = o.if_contains(key);
-    if (!v) return 0;
-    return read_int64(*v).value_or(0);
-}
 // FNV-1a 64: fixed by its definition, so an id derived by one build is derived the same by the next
 // (std::hash promises neither).
 std::uint64_t fnv1a(std::uint64_t h, std::string_view bytes) {
@@ -64,23 +57,15 @@ Decoded<domain::IssueRequest> decode_request(std::string_view value, std::option
         out.error = fmt::format("unexpected {} header '{}'", kTypeIdHeader, *type_id);
         return out;
     }
-    boost::system::error_code ec;
-    // The document lives only in this call: its nodes come from the stack, not one allocation each.
-    unsigned char scratch[4096];
-    json::monotonic_resource arena(scratch, sizeof scratch);
-    const json::value doc = json::parse(json::string_view(value.data(), value.size()), ec, &arena);
-    if (ec) {
-        out.error = "not JSON: " + ec.message();
-        return out;
-    }
-    if (!doc.is_object()) {
-        out.error = "not a JSON object";
-        return out;
-    }
-    const json::object& o = doc.get_object();
+    // In encode_request's order: the reader then matches each key at its first try.
+    enum { kUserId, kPolicyId, kRequestId, kRequestedAt, kFields };
+    static constexpr std::array<std::string_view, kFields> kKeys{"userId", "couponPolicyId", "requestId", "requestedAt"};
+    std::array<JsonField, kFields> f;
+    JsonDocument document;
+    if (!read_json_object(value, kKeys, f, document, out.error)) return out;
     domain::IssueRequest r;
-    r.user_id = positive_id(o, "userId");
-    r.policy_id = positive_id(o, "couponPolicyId");
+    r.user_id = read_int64(f[kUserId]).value_or(0);  // 0 when missing or not an integer: refused below
+    r.policy_id = read_int64(f[kPolicyId]).value_or(0);
     if (r.user_id <= 0) {
         out.error = "missing or invalid userId";
         return out;
@@ -89,7 +74,7 @@ Decoded<domain::IssueRequest> decode_request(std::string_view value, std::option
         out.error = "missing or invalid couponPolicyId";
         return out;
     }
-    auto request_id = read_string(o, "requestId");
+    auto request_id = read_string(f[kRequestId]);
     // The seed's records carry no requestId; derive a stable one so a redelivery keeps its identity.
     r.request_id = request_id && !request_id->empty() ? std::move(*request_id) : derived_request_id(origin, value);
     // Bounded and plain before any database or log line sees it: an 8 KB id or one with NUL or invalid
@@ -98,8 +83,8 @@ Decoded<domain::IssueRequest> decode_request(std::string_view value, std::option
         out.error = fmt::format("invalid requestId (1-128 characters of [A-Za-z0-9._:-]), {} bytes", r.request_id.size());
         return out;
     }
-    if (const auto* at = o.if_contains("requestedAt"); at && !at->is_null()) {
-        const auto t = read_time(*at);
+    if (f[kRequestedAt].kind != JsonField::Kind::Missing && f[kRequestedAt].kind != JsonField::Kind::Null) {
+        const auto t = read_time(f[kRequestedAt]);
         if (!t) {
             out.error = "invalid requestedAt";
             return out;

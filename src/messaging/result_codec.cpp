@@ -1,12 +1,10 @@
-#include <boost/json/monotonic_resource.hpp>
+#include <array>
 
 #include "coupon/base/json_writer.hpp"
 #include "coupon/messaging/message_codec.hpp"
-#include "json_fields.hpp"
+#include "json_object_reader.hpp"
 
 namespace coupon::messaging {
-
-namespace json = boost::json;
 
 std::string encode_result(const domain::IssueResult& r) {
     std::string out;
@@ -26,20 +24,17 @@ std::string encode_result(const domain::IssueResult& r) {
 }
 
 Decoded<domain::IssueResult> decode_result(std::string_view value) {
+    // In encode_result's order: the reader then matches each key at its first try.
+    enum { kRequestId, kUserId, kPolicyId, kStatus, kCouponId, kIssuedAt, kDecidedAt, kRemaining, kError, kFields };
+    static constexpr std::array<std::string_view, kFields> kKeys{
+        "requestId", "userId", "couponPolicyId", "status", "couponId", "issuedAt", "decidedAt", "remaining", "error"};
     Decoded<domain::IssueResult> out;
-    boost::system::error_code ec;
-    // The document lives only in this call: its nodes come from the stack, not one allocation each.
-    unsigned char scratch[4096];
-    json::monotonic_resource arena(scratch, sizeof scratch);
-    const json::value doc = json::parse(json::string_view(value.data(), value.size()), ec, &arena);
-    if (ec || !doc.is_object()) {
-        out.error = ec ? "not JSON: " + ec.message() : "not a JSON object";
-        return out;
-    }
-    const json::object& o = doc.get_object();
+    std::array<JsonField, kFields> f;
+    JsonDocument document;
+    if (!read_json_object(value, kKeys, f, document, out.error)) return out;
     domain::IssueResult r;
-    auto request_id = read_string(o, "requestId");
-    auto status = read_string(o, "status");
+    auto request_id = read_string(f[kRequestId]);
+    auto status = read_string(f[kStatus]);
     const auto outcome = status ? domain::parse_outcome(*status) : std::nullopt;
     if (!request_id || request_id->empty() || !outcome) {
         out.error = "missing requestId or unknown status";
@@ -47,15 +42,13 @@ Decoded<domain::IssueResult> decode_result(std::string_view value) {
     }
     r.request_id = std::move(*request_id);
     r.outcome = *outcome;
-    if (const auto* v = o.if_contains("userId")) r.user_id = read_int64(*v).value_or(0);
-    if (const auto* v = o.if_contains("couponPolicyId")) r.policy_id = read_int64(*v).value_or(0);
-    if (const auto* v = o.if_contains("couponId"); v && !v->is_null()) r.coupon_id = read_int64(*v);
-    if (const auto* v = o.if_contains("issuedAt"); v && !v->is_null()) r.issued_at = read_time(*v);
-    if (const auto* v = o.if_contains("decidedAt"); v && !v->is_null()) {
-        r.decided_at = read_time(*v).value_or(domain::TimePoint{});
-    }
-    if (const auto* v = o.if_contains("remaining")) r.remaining = read_int64(*v).value_or(-1);
-    if (auto error = read_string(o, "error")) r.error = std::move(*error);
+    r.user_id = read_int64(f[kUserId]).value_or(0);
+    r.policy_id = read_int64(f[kPolicyId]).value_or(0);
+    r.coupon_id = read_int64(f[kCouponId]);
+    r.issued_at = read_time(f[kIssuedAt]);
+    r.decided_at = read_time(f[kDecidedAt]).value_or(domain::TimePoint{});
+    r.remaining = read_int64(f[kRemaining]).value_or(-1);
+    if (auto error = read_string(f[kError])) r.error = std::move(*error);
     out.value = std::move(r);
     return out;
 }
