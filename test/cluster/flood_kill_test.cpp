@@ -78,7 +78,10 @@ TEST_CASE("three nodes: a flood over several policies survives kill -9 of a node
     CHECK(report.issued.at(p2) == 100);
     CHECK(report.issued.at(p3) == 150);
     CHECK(report.issued.at(large) > 300);
-    CHECK(report.outcomes.count("NOT_OPEN") == 1);
-    CHECK(report.outcomes.count("NOT_FOUND") == 1);
+    // A not-open or unknown policy is answered by the consumer (an outcome) until the node's catalog knows it,
+    // and at the edge after that (docs/edge-answers.md); which of the two a flood meets depends on when each
+    // node's catalog refreshed, so either counts (a CI run met every not-open request at the edge).
+    CHECK(report.outcomes.count("NOT_OPEN") + report.edge_codes.count("COUPON_ISSUE_NOT_OPEN") > 0);
+    CHECK(report.outcomes.count("NOT_FOUND") + report.edge_codes.count("COUPON_POLICY_NOT_FOUND") > 0);
     CHECK(cluster.node_log(3).find("assigned") != std::string::npos);
 }

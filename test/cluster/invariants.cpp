@@ -120,6 +120,7 @@ private:
                            (r.status == 404 && code == "COUPON_POLICY_NOT_FOUND")) {
                     // Answered at the edge (docs/edge-answers.md): checked against the database in check_outcomes.
                     ++report_.edge_answers;
+                    ++report_.edge_codes[code];
                     edge_answered_.push_back({s.plan.user, s.plan.policy, code});
                 } else if (r.status == 503) {
                     ++report_.refused;

@@ -55,6 +55,7 @@ struct Report {
     std::vector<std::string> failures;
     std::size_t requests = 0, accepted = 0, unanswered = 0, refused = 0, sold_out_short_circuits = 0;
     std::size_t edge_answers = 0;  // NOT_OPEN, ALREADY_ISSUED, NOT_FOUND answered without producing
+    std::map<std::string, std::size_t> edge_codes;  // those answers by error code
     std::size_t unconfirmed = 0;  // 202 UNCONFIRMED: the broker had not acknowledged them by the node's deadline
     std::size_t topic_records = 0, topic_duplicates = 0, stored_unanswered = 0, retried = 0;
     std::map<std::string, std::size_t> outcomes;
