@@ -6,12 +6,15 @@
 #include <string>
 #include <string_view>
 
+#include "coupon/domain/types.hpp"
+
 namespace coupon::store {
 
 class PgArray {
 public:
     void add(std::int64_t value);
     void add(std::string_view text);  // any bytes but NUL (which PostgreSQL text cannot hold anyway)
+    void add_time(domain::TimePoint t);  // as db_time writes it (sql_text.hpp), without a string of its own
     void add_null();
     bool empty() const { return count_ == 0; }
     std::size_t size() const { return count_; }

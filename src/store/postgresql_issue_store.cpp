@@ -234,7 +234,7 @@ void PgIssueTransaction::insert_coupons(std::vector<IssueDecision>& decisions) {
         request.add(d.request.request_id);
         partition.add(d.request.partition);
         offset.add(d.request.offset);
-        issued_at.add(db_time(d.result.issued_at.value_or(d.result.decided_at)));
+        issued_at.add_time(d.result.issued_at.value_or(d.result.decided_at));
         by_pair.emplace(UserPolicy{d.request.user_id, d.request.policy_id}, &d);
     }
     if (user.empty()) return;
@@ -296,8 +296,8 @@ void PgIssueTransaction::write_outcomes(const std::vector<IssueDecision>& decisi
         }
         partition.add(d.request.partition);
         offset.add(d.request.offset);
-        requested_at.add(db_time(d.request.requested_at));
-        decided_at.add(db_time(d.result.decided_at));
+        requested_at.add_time(d.request.requested_at);
+        decided_at.add_time(d.result.decided_at);
         remaining.add(d.result.remaining);
         if (d.result.error.empty()) {
             error.add_null();
