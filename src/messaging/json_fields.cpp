@@ -54,10 +54,6 @@ std::optional<domain::TimePoint> read_any_time(const boost::json::value& v) {
     return std::nullopt;
 }
 
-}  // namespace
-
-namespace {
-
 std::optional<domain::TimePoint> storable(std::optional<domain::TimePoint> t) {
     if (!t || !base::is_storable_time(*t)) return std::nullopt;
     return t;

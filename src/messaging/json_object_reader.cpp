@@ -28,13 +28,13 @@ public:
     explicit FlatScanner(std::string_view text) : p_(text.data()), end_(text.data() + text.size()) {}
 
     bool next(char c) {
-        while (p_ < end_ && is_space(*p_)) ++p_;
+        skip_space();
         if (p_ == end_ || *p_ != c) return false;
         ++p_;
         return true;
     }
     bool at_end() {
-        while (p_ < end_ && is_space(*p_)) ++p_;
+        skip_space();
         return p_ == end_;
     }
     // A string of printable ASCII without escapes (so its text is its value); without the quotes.
@@ -50,7 +50,7 @@ public:
     // A value: a plain string, null, or an integer of at most 18 digits (always an int64, never "-0",
     // never followed by a fraction or an exponent).
     bool value(JsonField& out) {
-        while (p_ < end_ && is_space(*p_)) ++p_;
+        skip_space();
         if (p_ == end_) return false;
         if (*p_ == '"') {
             out.kind = JsonField::Kind::String;
@@ -78,6 +78,10 @@ public:
     }
 
 private:
+    void skip_space() {
+        while (p_ < end_ && is_space(*p_)) ++p_;
+    }
+
     const char* p_;
     const char* end_;
 };
@@ -144,7 +148,7 @@ bool read_json_object(std::string_view json, std::span<const std::string_view> k
         return false;
     }
     const json::object& o = document.root().get_object();
-    for (std::size_t i = 0; i < keys.size() && i < fields.size(); ++i) {
+    for (std::size_t i = 0; i < std::min(keys.size(), fields.size()); ++i) {
         fields[i] = field_of(o.if_contains(json::string_view(keys[i].data(), keys[i].size())));
     }
     return true;

@@ -15,7 +15,6 @@
 #include "pg_array.hpp"
 #include "session_pool.hpp"
 #include "sql_rows.hpp"
-#include "sql_text.hpp"
 #include "store_errors.hpp"
 
 namespace coupon::store {
