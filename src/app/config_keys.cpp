@@ -114,6 +114,9 @@ void bind_all(Config& c, ConfigBinder& b) {
     b.bind_entry("kafka.producer.linger_ms", p, "linger.ms", 0, 900000, "batching delay");
     b.bind("kafka.producer.send_at_once_below_per_s", k.send_at_once_below_per_s, 0, 100000000,
            "issue requests a second below which the front end sends each at once, not after linger_ms; 0: always linger");
+    b.bind("kafka.producer.linger_from_waiting", k.linger_from_waiting, 0, 100000000,
+           "HTTP requests waiting for their outcomes from which issue requests wait for linger_ms whatever their rate; "
+           "0: the waiters never count");
     b.bind_entry("kafka.producer.batch_size", p, "batch.size", 1, kMaxInt, "batch size in bytes");
     b.bind_entry("kafka.producer.buffer_memory", p, "queue.buffering.max.kbytes", 1024, 2147483647LL,
                  "producer queue in bytes (librdkafka's queue.buffering.max.kbytes)", 1024);

@@ -71,7 +71,8 @@ void Node::start() {
         guard_ = std::make_unique<messaging::BacklogGuard>(kafka);
         guard_->start();
     }
-    sink_ = std::make_unique<messaging::KafkaRequestSink>(kafka);
+    sink_ = std::make_unique<messaging::KafkaRequestSink>(
+        kafka, [board = board_.get()] { return static_cast<std::int64_t>(board->waiting()); });
     sink_->start();
     if (guard_) {
         // As many may wait for room as one partition may hold.

@@ -306,10 +306,7 @@ std::size_t OutcomeBoard::watching() const {
     return watchers_.size();
 }
 
-std::size_t OutcomeBoard::waiting() const {
-    std::lock_guard lock(mutex_);
-    return waiting_;
-}
+std::size_t OutcomeBoard::waiting() const { return waiting_.load(std::memory_order_relaxed); }
 
 void OutcomeBoard::run_timer() {
     base::name_this_thread("outcome-timer");

@@ -27,21 +27,25 @@ struct KafkaRequestSink::Impl {
     // takes the records while the front end is quiet (linger_governor.hpp); null when the rate is 0.
     std::unique_ptr<Producer> quiet_producer;
     LingerGovernor governor;
+    std::function<std::int64_t()> answers_waiting;
     AckWaiter acks;  // every record produced and not yet answered: what flush() waits for
     std::int32_t partitions = 0;
     std::atomic<bool> accepting{false};
     MessagingMetrics& metrics = MessagingMetrics::get();
 
-    explicit Impl(KafkaConfig c)
+    Impl(KafkaConfig c, std::function<std::int64_t()> waiting)
         : config(std::move(c)),
           producer(config, "requests"),
           quiet_producer(config.send_at_once_below_per_s > 0
                              ? std::make_unique<Producer>(config, "requests-quiet", Properties{{"linger.ms", kQuietLingerMs}})
                              : nullptr),
-          governor(config.send_at_once_below_per_s) {}
+          governor(config.send_at_once_below_per_s, config.linger_from_waiting),
+          answers_waiting(std::move(waiting)) {}
 
     Producer& lane() {
-        return quiet_producer && governor.send_now(LingerGovernor::Clock::now()) ? *quiet_producer : producer;
+        if (!quiet_producer) return producer;
+        const std::int64_t waiting = answers_waiting ? answers_waiting() : 0;
+        return governor.send_now(LingerGovernor::Clock::now(), waiting) ? *quiet_producer : producer;
     }
 
     static void report(const Done& done, AcceptStatus status, const std::string& detail,
@@ -63,7 +67,8 @@ struct KafkaRequestSink::Impl {
     }
 };
 
-KafkaRequestSink::KafkaRequestSink(KafkaConfig config) : impl_(std::make_unique<Impl>(std::move(config))) {}
+KafkaRequestSink::KafkaRequestSink(KafkaConfig config, std::function<std::int64_t()> answers_waiting)
+    : impl_(std::make_unique<Impl>(std::move(config), std::move(answers_waiting))) {}
 
 KafkaRequestSink::~KafkaRequestSink() { stop(std::chrono::seconds(5)); }
 

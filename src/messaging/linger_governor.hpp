@@ -16,16 +16,18 @@ class LingerGovernor {
 public:
     using Clock = std::chrono::steady_clock;
 
-    // busy_per_second 0: always linger (send_now is never true).
-    explicit LingerGovernor(std::int64_t busy_per_second,
+    // busy_per_second 0: always linger (send_now is never true). busy_waiting 0: the waiters never count.
+    explicit LingerGovernor(std::int64_t busy_per_second, std::int64_t busy_waiting = 0,
                             std::chrono::microseconds window = std::chrono::milliseconds(10),
                             std::chrono::microseconds hold = std::chrono::milliseconds(100));
 
-    // One record produced at `now` (any thread): true when it should not wait for linger.ms.
-    bool send_now(Clock::time_point now);
+    // One record produced at `now` (any thread) while `waiting` requests wait for their outcomes: true when
+    // it should not wait for linger.ms.
+    bool send_now(Clock::time_point now, std::int64_t waiting = 0);
 
 private:
     std::int64_t busy_per_window_;
+    std::int64_t busy_waiting_;
     std::int64_t window_us_;
     std::int64_t hold_us_;
     std::atomic<std::int64_t> window_start_us_{0};

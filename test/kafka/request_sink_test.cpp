@@ -193,6 +193,14 @@ TEST_CASE("sink: a quiet front end sends at once, a flood waits for linger.ms an
         CHECK(time_to_accept(sink, 300, "flood-") >= 900ms);
         sink.stop();
     }
+    SECTION("many HTTP requests waiting for their outcomes: even a single request waits for linger.ms") {
+        std::int64_t waiting = f.config.linger_from_waiting;
+        KafkaRequestSink sink(f.config, [&waiting] { return waiting; });
+        sink.start();
+        (void)time_to_accept(sink, 1, "waiting-first-");  // the producer id, as above
+        CHECK(time_to_accept(sink, 1, "waiting-") >= 900ms);
+        sink.stop();
+    }
     SECTION("0 turns it off: even a single request waits for linger.ms") {
         f.config.send_at_once_below_per_s = 0;
         KafkaRequestSink sink(f.config);

@@ -21,6 +21,7 @@
 // One timer thread serves every deadline (a min-heap and a condition variable): no thread per request.
 // It starts in the constructor, so a board can never be left without its timer. A deadline is served up to
 // kDeadlineSlack late, so one wake-up serves all that fell due meanwhile.
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -128,7 +129,8 @@ public:
     std::uint64_t watch(const std::string& request_id, Watcher watcher);
     void unwatch(const std::string& request_id, std::uint64_t token);
 
-    // Waiters currently registered (tests, metrics).
+    // Waiters currently registered (tests, metrics, and the request producer's linger for every request:
+    // read without the lock).
     std::size_t waiting() const;
     // Watchers currently registered (tests).
     std::size_t watching() const;
@@ -184,7 +186,7 @@ private:
     std::vector<std::unique_ptr<Entry[]>> chunks_;
     std::uint64_t positions_taken_ = 0;  // the next position is positions_taken_ % capacity_
     std::unordered_map<std::string, std::size_t> text_index_;
-    std::size_t waiting_ = 0;
+    std::atomic<std::size_t> waiting_{0};  // changed under mutex_, read without it
     // Its own lock: every issue request asks is_sold_out() on an I/O thread, and must not queue behind
     // wait() and publish() for it. Taken inside mutex_ (publish), never the other way round.
     mutable std::mutex sold_out_mutex_;

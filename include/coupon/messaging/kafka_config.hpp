@@ -115,6 +115,11 @@ struct KafkaConfig {
     // sent 8-12% of their requests through the 10 ms linger: p99 17.8 ms instead of 10.1 (scripts/bench,
     // 2026-11-30). 1,000 connections send 300-500 a window and stay batched.
     std::int64_t send_at_once_below_per_s = 30000;
+    // ... and while fewer than this many HTTP requests wait for their outcomes (0: the waiters never count).
+    // Ten hot partitions at 1,000 connections stayed under the rate above and went out in record sets of two
+    // or three requests, which the embedded broker walks on every fetch (linger_governor.hpp); 64 connections
+    // never have more than 64 waiting.
+    std::int64_t linger_from_waiting = 256;
     // Stop: how long a worker waits for its batches' records to be acknowledged before it commits and leaves.
     std::chrono::milliseconds shutdown_drain{10000};
     // True when the broker is the librdkafka mock (this process's own or a shared `coupon-server broker`):

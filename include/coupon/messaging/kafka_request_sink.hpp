@@ -1,7 +1,7 @@
 #pragma once
 // The front end's producer: hands issue requests to coupon-issue-topic (encode, produce). Its producer handles
 // are shared by all HTTP threads: one lingers (linger.ms) and batches a flood, one sends at once while the
-// front end is quiet (KafkaConfig::send_at_once_below_per_s). `done` runs on that handle's delivery thread once
+// front end is quiet (KafkaConfig::send_at_once_below_per_s and linger_from_waiting). `done` runs on that handle's delivery thread once
 // the broker acknowledged the record (acks=all) or it is certain it was not stored. With the embedded broker the app puts a
 // GuardedRequestSink in front of it (guarded_request_sink.hpp).
 #include <chrono>
@@ -25,7 +25,9 @@ struct EncodedRequest {
 
 class KafkaRequestSink final : public domain::RequestSink {
 public:
-    explicit KafkaRequestSink(KafkaConfig config);
+    // `answers_waiting`: how many HTTP requests wait for their outcomes now (any thread, cheap: it is read
+    // for every request); empty: none are counted.
+    explicit KafkaRequestSink(KafkaConfig config, std::function<std::int64_t()> answers_waiting = {});
     ~KafkaRequestSink() override;
     KafkaRequestSink(const KafkaRequestSink&) = delete;
     KafkaRequestSink& operator=(const KafkaRequestSink&) = delete;
