@@ -1,9 +1,9 @@
 #pragma once
 // The front end's producer: hands issue requests to coupon-issue-topic (encode, produce). Its producer handles
 // are shared by all HTTP threads: one lingers (linger.ms) and batches a flood, one sends at once while the
-// front end is quiet (KafkaConfig::send_at_once_below_per_s and linger_from_waiting). `done` runs on that handle's delivery thread once
-// the broker acknowledged the record (acks=all) or it is certain it was not stored. With the embedded broker the app puts a
-// GuardedRequestSink in front of it (guarded_request_sink.hpp).
+// front end is quiet (KafkaConfig::send_at_once_below_per_s and linger_from_waiting). `done` runs on that
+// handle's delivery thread once the broker acknowledged the record (acks=all) or it is certain it was not
+// stored. With the embedded broker the app puts a GuardedRequestSink in front of it (guarded_request_sink.hpp).
 #include <chrono>
 #include <cstdint>
 #include <functional>
