@@ -57,6 +57,10 @@ sampler_start() {
     done
   ) &
   SAMPLER_PID=$!
+  if ((PERF)); then
+    perf record -F "${BENCH_PERF_FREQ:-999}" -g -p "$pid" -o "$SDIR/perf.data" >"$SDIR/perf.log" 2>&1 &
+    PERF_PID=$!
+  fi
 }
 
 sampler_stop() {
@@ -64,6 +68,15 @@ sampler_stop() {
   kill "$SAMPLER_PID" 2>/dev/null || true
   wait "$SAMPLER_PID" 2>/dev/null || true
   SAMPLER_PID=""
+  if [[ -n ${PERF_PID:-} ]]; then
+    kill -INT "$PERF_PID" 2>/dev/null || true
+    wait "$PERF_PID" 2>/dev/null || true
+    PERF_PID=""
+    perf report -i "$SDIR/perf.data" --no-children --sort sym -g none --percent-limit 0.3 2>/dev/null \
+      | grep -v '^#' | grep . >"$SDIR/perf-symbols.txt" || true
+    perf report -i "$SDIR/perf.data" --no-children --sort comm -g none 2>/dev/null \
+      | grep -v '^#' | grep . >"$SDIR/perf-threads.txt" || true
+  fi
   echo "max_threads=$(awk 'NR > 1 && $7 > m {m = $7} END {print m + 0}' "$SDIR/samples.tsv")" >>"$SDIR/meta.env"
 }
 
