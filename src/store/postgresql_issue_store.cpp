@@ -13,6 +13,7 @@
 
 #include "coupon/base/log.hpp"
 #include "pg_array.hpp"
+#include "pg_copy.hpp"
 #include "session_pool.hpp"
 #include "sql_rows.hpp"
 #include "store_errors.hpp"
@@ -24,9 +25,9 @@ using soci::into;
 using soci::use;
 
 // The issue path's statements, prepared once per connection (server-side) and re-executed for every
-// batch. Each takes whole columns as array literals (see PgArray), so a batch costs a fixed number of
-// round trips whatever its size. SOCI binds each statement to the members below: a call sets the members
-// and executes.
+// batch. Each takes whole columns as array literals (see PgArray), and the plain inserts are copies of all
+// their rows (PgCopyRows), so a batch costs a fixed number of round trips whatever its size. SOCI binds each
+// statement to the members below: a call sets the members and executes.
 struct PgIssueStatements {
     explicit PgIssueStatements(soci::session& sql);
     PgIssueStatements(const PgIssueStatements&) = delete;
@@ -38,12 +39,10 @@ struct PgIssueStatements {
     std::string ids, users, policies;
     IssueReads reads{sql};
 
-    // Coupons of the Issued decisions, one column per array.
-    struct CouponColumns {
-        std::string user, policy, request, partition, offset, issued_at;
-    } coupon;
-    long long new_id = 0, new_user = 0, new_policy = 0;
-    soci::statement insert_coupons{sql};
+    // Ids for the coupons of the Issued decisions, taken from the table's own sequence.
+    long long sequence = 0;  // the oid of the sequence, found once: looking it up per row cost 20 ms a batch
+    long long id_count = 0, new_id = 0;
+    soci::statement take_coupon_ids{sql};
 
     // One outcome row per decision.
     struct OutcomeColumns {
@@ -51,8 +50,7 @@ struct PgIssueStatements {
             remaining, error;
     } outcome;
     std::string replayed;  // ids of the operator's replays: the only decisions that may replace FAILED
-    soci::statement insert_outcomes{sql};  // requests without a row yet
-    soci::statement upsert_outcomes{sql};  // requests with one (PENDING, or FAILED for a replay)
+    soci::statement upsert_outcomes{sql};  // requests with a row (PENDING, or FAILED for a replay)
 
     std::string delta_policies, deltas;
     soci::statement add_issued{sql};
@@ -81,26 +79,27 @@ const std::string kFindHolders =
     "CROSS JOIN LATERAL (SELECT h.user_id, h.coupon_policy_id FROM coupon h "
     "WHERE h.user_id = k.u AND h.coupon_policy_id = k.p LIMIT 1) c";
 
-// RETURNING user and policy: (user, policy) is unique, which maps each new id back to its decision. The
-// join inserts coupons of existing policies only, once per batch, where a foreign key checked and locked
-// the policy row once per coupon (005_hot_path_foreign_keys.sql); a short count refuses the batch. ORDER BY
-// keeps the decisions' order, so coupon ids still ascend in the order the requests were decided.
-const std::string kInsertCoupons =
-    "INSERT INTO coupon(user_id, coupon_policy_id, request_id, kafka_partition, kafka_offset, issued_at) "
-    "SELECT c.u, c.policy, c.r, c.part, c.off, c.at FROM unnest(CAST(:u AS bigint[]), CAST(:p AS bigint[]), "
-    "CAST(:r AS text[]), CAST(:part AS integer[]), CAST(:off AS bigint[]), CAST(:at AS text[])) "
-    "WITH ORDINALITY AS c(u, policy, r, part, off, at, n) JOIN coupon_policy p ON p.id = c.policy ORDER BY c.n "
-    "RETURNING id, user_id, coupon_policy_id";
-// A FAILED (dead-lettered) row gives way only to an operator's replay (:replayed); any other copy of the
-// request must not turn a FAILED the client was told into a coupon, even when the dead letter committed
-// after this transaction read the outcomes (READ COMMITTED). A final outcome never changes. The caller
-// compares the changed-row count with the decisions (returning 5,000 request ids cost a round of text).
-//
-// A request the batch's read found no row for (nearly every one) is a plain INSERT: PostgreSQL inserts 5,000
-// rows that way in about half the time of INSERT .. ON CONFLICT, which inserts each row speculatively
-// (measured in docs/consumer-pipeline.md). Should a row appear meanwhile (a dead letter committed after the read),
-// the INSERT fails on the unique key instead of changing fewer rows: the batch is refused either way and
-// the handler isolates that record, whose next read finds the row.
+// The coupons are copied in (pg_copy.hpp) with ids taken beforehand, in one statement, from the sequence the
+// id column's default draws on: one session's nextval() calls ascend, so coupon ids still ascend in the order
+// the requests were decided. No foreign key checks a coupon's policy on the way in: its coupons must be what
+// add_issued adds to that policy's count, which refuses the batch unless the policy exists.
+const std::string kCouponIdSequence =
+    "SELECT CAST(CAST(pg_get_serial_sequence('coupon', 'id') AS regclass) AS oid)";
+const std::string kTakeCouponIds =
+    "SELECT nextval(CAST(CAST(:seq AS oid) AS regclass)) FROM generate_series(1, :n)";
+const std::string kCopyCoupons =
+    "COPY coupon(id, user_id, coupon_policy_id, request_id, kafka_partition, kafka_offset, issued_at) FROM STDIN";
+// Requests the batch's read found no row for (nearly every one) are copied in (pg_copy.hpp). Should a row
+// appear meanwhile (a dead letter committed after the read), COPY fails on the unique key: the batch is
+// refused and the handler isolates that record, whose next read finds the row.
+const std::string kCopyOutcomes =
+    "COPY coupon_issue_request(request_id, user_id, coupon_policy_id, outcome, coupon_id, kafka_partition, "
+    "kafka_offset, requested_at, decided_at, remaining, error) FROM STDIN";
+// A request with a row: a FAILED (dead-lettered) row gives way only to an operator's replay (:replayed); any
+// other copy of the request must not turn a FAILED the client was told into a coupon, even when the dead
+// letter committed after this transaction read the outcomes (READ COMMITTED). A final outcome never changes.
+// The caller compares the changed-row count with the decisions (returning 5,000 request ids cost a round of
+// text).
 const std::string kInsertOutcomes =
     "INSERT INTO coupon_issue_request(request_id, user_id, coupon_policy_id, outcome, coupon_id, "
     "kafka_partition, kafka_offset, requested_at, decided_at, remaining, error) "
@@ -143,11 +142,15 @@ public:
     void commit() override;
 
 private:
-    void insert_coupons(std::vector<domain::IssueDecision>& decisions);
+    void insert_coupons(std::vector<domain::IssueDecision>& decisions,
+                        const std::unordered_map<domain::PolicyId, std::int64_t>& issued_delta);
     void write_outcomes(const std::vector<domain::IssueDecision>& decisions);
-    // One statement over the decisions `take` selects (none: no statement).
-    void write_outcomes(const std::vector<domain::IssueDecision>& decisions, soci::statement& statement,
-                        const std::function<bool(const domain::IssueDecision&)>& take);
+    // The rows of the decisions `take` selects, copied in (none: no statement).
+    void copy_outcomes(const std::vector<domain::IssueDecision>& decisions,
+                       const std::function<bool(const domain::IssueDecision&)>& take);
+    // The upsert over the decisions `take` selects (none: no statement).
+    void upsert_outcomes(const std::vector<domain::IssueDecision>& decisions,
+                         const std::function<bool(const domain::IssueDecision&)>& take);
     void add_issued(const std::unordered_map<domain::PolicyId, std::int64_t>& issued_delta);
 
     PgIssueStatements& st_;
@@ -164,23 +167,18 @@ PgIssueStatements::PgIssueStatements(soci::session& s) : sql(s) {
     reads.find_holders.exchange(use(policies));
     reads.prepare(kFindResults, kLockPolicies, kFindHolders);
 
-    for (std::string* column : {&coupon.user, &coupon.policy, &coupon.request, &coupon.partition, &coupon.offset,
-                                &coupon.issued_at}) {
-        insert_coupons.exchange(use(*column));
-    }
-    insert_coupons.exchange(into(new_id));
-    insert_coupons.exchange(into(new_user));
-    insert_coupons.exchange(into(new_policy));
-    prepare_statement(insert_coupons, kInsertCoupons);
+    sql << kCouponIdSequence, into(sequence);
+    take_coupon_ids.exchange(use(sequence));
+    take_coupon_ids.exchange(use(id_count));
+    take_coupon_ids.exchange(into(new_id));
+    prepare_statement(take_coupon_ids, kTakeCouponIds);
 
     for (std::string* column : {&outcome.request, &outcome.user, &outcome.policy, &outcome.outcome, &outcome.coupon,
                                 &outcome.partition, &outcome.offset, &outcome.requested_at, &outcome.decided_at,
                                 &outcome.remaining, &outcome.error}) {
-        insert_outcomes.exchange(use(*column));
         upsert_outcomes.exchange(use(*column));
     }
     upsert_outcomes.exchange(use(replayed));
-    prepare_statement(insert_outcomes, kInsertOutcomes);
     prepare_statement(upsert_outcomes, kUpsertOutcomes);
 
     add_issued.exchange(use(delta_policies));
@@ -223,41 +221,49 @@ UserPolicySet PgIssueTransaction::find_holders(const std::vector<UserPolicy>& pa
     });
 }
 
-void PgIssueTransaction::insert_coupons(std::vector<IssueDecision>& decisions) {
-    PgArray user, policy, request, partition, offset, issued_at;
-    std::unordered_map<UserPolicy, IssueDecision*, UserPolicyHash> by_pair;
+void PgIssueTransaction::insert_coupons(std::vector<IssueDecision>& decisions,
+                                        const std::unordered_map<PolicyId, std::int64_t>& issued_delta) {
+    std::vector<IssueDecision*> issued;
+    std::unordered_map<PolicyId, std::int64_t> per_policy;
     for (IssueDecision& d : decisions) {
         if (d.result.outcome != Outcome::Issued) continue;
-        user.add(d.request.user_id);
-        policy.add(d.request.policy_id);
-        request.add(d.request.request_id);
-        partition.add(d.request.partition);
-        offset.add(d.request.offset);
-        issued_at.add_time(d.result.issued_at.value_or(d.result.decided_at));
-        by_pair.emplace(UserPolicy{d.request.user_id, d.request.policy_id}, &d);
+        issued.push_back(&d);
+        ++per_policy[d.request.policy_id];
     }
-    if (user.empty()) return;
-    const std::size_t expected = user.size();
-    auto& c = st_.coupon;
-    c.user = user.take();
-    c.policy = policy.take();
-    c.request = request.take();
-    c.partition = partition.take();
-    c.offset = offset.take();
-    c.issued_at = issued_at.take();
-    st_.insert_coupons.execute();
-    std::size_t returned = 0;
-    while (st_.insert_coupons.fetch()) {
-        const auto it = by_pair.find(UserPolicy{st_.new_user, st_.new_policy});
-        if (it == by_pair.end()) {
-            throw StoreError(fmt::format("coupon {} came back for an unknown user {} / policy {}", st_.new_id,
-                                         st_.new_user, st_.new_policy));
+    if (issued.empty()) return;
+    // What the foreign key once checked row by row (005_hot_path_foreign_keys.sql): add_issued finds every
+    // policy of issued_delta or refuses the batch, so each coupon's policy must be counted there.
+    for (const auto& [policy, count] : per_policy) {
+        const auto it = issued_delta.find(policy);
+        if (it == issued_delta.end() || it->second != count) {
+            throw StoreError(fmt::format("{} coupons of policy {} against an issued count of {}", count, policy,
+                                         it == issued_delta.end() ? 0 : it->second));
         }
-        it->second->result.coupon_id = st_.new_id;
-        ++returned;
     }
-    if (returned != expected) {
-        throw StoreError(fmt::format("inserted {} coupons for {} issued decisions", returned, expected));
+    std::vector<std::int64_t> ids;
+    ids.reserve(issued.size());
+    st_.id_count = static_cast<long long>(issued.size());
+    st_.take_coupon_ids.execute();
+    while (st_.take_coupon_ids.fetch()) ids.push_back(st_.new_id);
+    if (ids.size() != issued.size()) {
+        throw StoreError(fmt::format("the coupon id sequence gave {} ids for {} coupons", ids.size(), issued.size()));
+    }
+    PgCopyRows rows;
+    for (std::size_t i = 0; i < issued.size(); ++i) {
+        IssueDecision& d = *issued[i];
+        rows.add(ids[i]);
+        rows.add(d.request.user_id);
+        rows.add(d.request.policy_id);
+        rows.add(d.request.request_id);
+        rows.add(d.request.partition);
+        rows.add(d.request.offset);
+        rows.add_time(d.result.issued_at.value_or(d.result.decided_at));
+        rows.end_row();
+        d.result.coupon_id = ids[i];
+    }
+    const std::size_t written = copy_rows(st_.sql, kCopyCoupons, rows);
+    if (written != issued.size()) {
+        throw StoreError(fmt::format("inserted {} coupons for {} issued decisions", written, issued.size()));
     }
 }
 
@@ -267,18 +273,52 @@ void PgIssueTransaction::write_outcomes(const std::vector<IssueDecision>& decisi
         return d.request.replay || recorded_.count(d.request.request_id) > 0;
     };
     try {
-        write_outcomes(decisions, st_.insert_outcomes, [&](const IssueDecision& d) { return !has_row(d); });
+        copy_outcomes(decisions, [&](const IssueDecision& d) { return !has_row(d); });
     } catch (const soci::postgresql_soci_error& e) {
         // A row that appeared after the read, or was never read: the same refusal as the upsert's short count.
         if (e.sqlstate() != "23505") throw;  // unique_violation
         if (decisions.size() == 1) throw_outcomes_refused(1, 0, decisions.front().request.request_id);
         throw StoreError(fmt::format("a request of the batch of {} already has a final outcome", decisions.size()));
     }
-    write_outcomes(decisions, st_.upsert_outcomes, has_row);
+    upsert_outcomes(decisions, has_row);
 }
 
-void PgIssueTransaction::write_outcomes(const std::vector<IssueDecision>& decisions, soci::statement& statement,
-                                        const std::function<bool(const IssueDecision&)>& take) {
+void PgIssueTransaction::copy_outcomes(const std::vector<IssueDecision>& decisions,
+                                       const std::function<bool(const IssueDecision&)>& take) {
+    PgCopyRows rows;
+    for (const IssueDecision& d : decisions) {
+        if (!take(d)) continue;
+        rows.add(d.request.request_id);
+        rows.add(d.request.user_id);
+        rows.add(d.request.policy_id);
+        rows.add(to_string(d.result.outcome));
+        if (d.result.outcome == Outcome::Issued && d.result.coupon_id) {
+            rows.add(*d.result.coupon_id);
+        } else {
+            rows.add_null();
+        }
+        rows.add(d.request.partition);
+        rows.add(d.request.offset);
+        rows.add_time(d.request.requested_at);
+        rows.add_time(d.result.decided_at);
+        rows.add(d.result.remaining);
+        if (d.result.error.empty()) {
+            rows.add_null();
+        } else {
+            rows.add(d.result.error);
+        }
+        rows.end_row();
+    }
+    if (rows.empty()) return;
+    const std::size_t written = copy_rows(st_.sql, kCopyOutcomes, rows);
+    if (written != rows.rows()) {
+        const auto first = std::find_if(decisions.begin(), decisions.end(), take);
+        throw_outcomes_refused(rows.rows(), static_cast<long long>(written), first->request.request_id);
+    }
+}
+
+void PgIssueTransaction::upsert_outcomes(const std::vector<IssueDecision>& decisions,
+                                         const std::function<bool(const IssueDecision&)>& take) {
     PgArray request, user, policy, outcome, coupon, partition, offset, requested_at, decided_at, remaining, error;
     PgArray replayed;
     for (const IssueDecision& d : decisions) {
@@ -320,8 +360,8 @@ void PgIssueTransaction::write_outcomes(const std::vector<IssueDecision>& decisi
     o.remaining = remaining.take();
     o.error = error.take();
     st_.replayed = replayed.take();
-    statement.execute(true);
-    const long long written = statement.get_affected_rows();
+    st_.upsert_outcomes.execute(true);
+    const long long written = st_.upsert_outcomes.get_affected_rows();
     if (written != static_cast<long long>(rows)) throw_outcomes_refused(rows, written, first->request.request_id);
 }
 
@@ -345,9 +385,10 @@ void PgIssueTransaction::add_issued(const std::unordered_map<PolicyId, std::int6
 
 void PgIssueTransaction::write(std::vector<IssueDecision>& decisions,
                                const std::unordered_map<PolicyId, std::int64_t>& issued_delta) {
-    // Three or four statements per batch, whatever its size.
+    // Four or five statements per batch (the ids and the copy of the coupons, the copy of the outcomes, the
+    // upsert of rows that exist, the issued counts), whatever its size.
     guarded("writing decisions", [&] {
-        insert_coupons(decisions);
+        insert_coupons(decisions, issued_delta);
         write_outcomes(decisions);
         add_issued(issued_delta);
     });

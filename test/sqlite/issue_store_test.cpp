@@ -285,7 +285,8 @@ TEST_CASE("a decided request in a chunk of many rows refuses the whole write", "
 
 TEST_CASE("a coupon for a policy that does not exist is refused with its whole batch", "[store]") {
     // The planner never issues for a policy it did not find; if a decision ever did, the store refuses it:
-    // SQLite through its foreign key, PostgreSQL through the insert's join (005_hot_path_foreign_keys.sql).
+    // SQLite through its foreign key, PostgreSQL because the batch's issued counts leave that coupon out
+    // (005_hot_path_foreign_keys.sql dropped the foreign key there).
     test::StoreFixture f;
     const auto policy = f.db->queries().create_policy(test::new_policy("p", 10));
     auto store = f.db->issue_store();
@@ -296,6 +297,12 @@ TEST_CASE("a coupon for a policy that does not exist is refused with its whole b
         tx->lock_policies({policy.id});
         CHECK_THROWS_AS(tx->write(decisions, {{policy.id, 1}}), domain::StoreError);
     }  // rolled back
+    {
+        // Counted as issued too: there is no such policy to count it in.
+        auto tx = store->begin();
+        tx->lock_policies({policy.id});
+        CHECK_THROWS_AS(tx->write(decisions, {{policy.id, 1}, {policy.id + 1000, 1}}), domain::StoreError);
+    }
     RawDb raw(f.url);
     CHECK(raw.scalar("SELECT COUNT(*) FROM coupon") == 0);
     CHECK(raw.scalar("SELECT COUNT(*) FROM coupon_issue_request") == 0);

@@ -1,0 +1,100 @@
+// The rows the PostgreSQL store copies in (pg_copy.hpp): whatever text, number or time goes in is what the
+// table holds, NULL included; a conflict fails the copy with PostgreSQL's SQLSTATE and leaves the session
+// usable for the next statement.
+#include <catch2/catch.hpp>
+#include <soci/postgresql/soci-postgresql.h>
+#include <soci/soci.h>
+
+#include "coupon/base/time_format.hpp"
+#include "pg_copy.hpp"
+#include "postgresql_connect.hpp"
+#include "store_fixture.hpp"
+
+using namespace coupon;
+using namespace std::chrono_literals;
+
+TEST_CASE("copied rows carry text, numbers, times and NULL into the table unchanged", "[pg]") {
+    const auto place = test::create_test_database();
+    soci::session sql;
+    store::open_postgresql(sql, {place->url(), 5s, 30s, 5s});
+    sql << "CREATE TABLE copied (n BIGINT PRIMARY KEY, t TEXT, i BIGINT)";
+
+    // Every character COPY's text format gives a meaning to, and text that looks like its escapes.
+    const std::vector<std::string> texts{"plain", "tab\there", "new\nline", "carriage\rreturn", "back\\slash",
+                                         "\\N", "\\t", "", "NULL", "a \"quoted\" word", "caf\xc3\xa9",
+                                         "\\\\\t\n\r"};
+    const std::vector<std::int64_t> numbers{0, -1, INT64_MAX, INT64_MIN};
+    store::PgCopyRows rows;
+    for (std::size_t k = 0; k < texts.size(); ++k) {
+        rows.add(static_cast<std::int64_t>(k));
+        rows.add(texts[k]);
+        rows.add(numbers[k % numbers.size()]);
+        rows.end_row();
+    }
+    rows.add(std::int64_t{100});
+    rows.add_null();
+    rows.add_null();
+    rows.end_row();
+    const auto at = *base::parse_time("2026-12-01T10:00:00.123Z");
+    rows.add(std::int64_t{101});
+    rows.add_time(at);
+    rows.add_null();
+    rows.end_row();
+    REQUIRE(rows.rows() == texts.size() + 2);
+
+    sql.begin();
+    CHECK(store::copy_rows(sql, "COPY copied(n, t, i) FROM STDIN", rows) == texts.size() + 2);
+    sql.commit();
+
+    for (std::size_t k = 0; k < texts.size(); ++k) {
+        INFO(k << ": " << texts[k]);
+        std::string t;
+        long long i = 0;
+        sql << "SELECT t, i FROM copied WHERE n = :n", soci::use(static_cast<long long>(k)), soci::into(t),
+            soci::into(i);
+        CHECK(t == texts[k]);
+        CHECK(i == numbers[k % numbers.size()]);
+    }
+    long long nulls = 0;
+    sql << "SELECT COUNT(*) FROM copied WHERE n = 100 AND t IS NULL AND i IS NULL", soci::into(nulls);
+    CHECK(nulls == 1);
+    std::string time_text;
+    sql << "SELECT t FROM copied WHERE n = 101", soci::into(time_text);
+    CHECK(time_text == base::format_time(at));
+}
+
+TEST_CASE("a copy that breaks a unique key fails with 23505 and stores none of its rows", "[pg]") {
+    const auto place = test::create_test_database();
+    soci::session sql;
+    store::open_postgresql(sql, {place->url(), 5s, 30s, 5s});
+    sql << "CREATE TABLE copied (n BIGINT PRIMARY KEY)";
+    sql << "INSERT INTO copied VALUES (2)";
+
+    store::PgCopyRows rows;
+    for (const std::int64_t n : {1, 2, 3}) {
+        rows.add(n);
+        rows.end_row();
+    }
+    sql.begin();
+    std::string state;
+    try {
+        store::copy_rows(sql, "COPY copied(n) FROM STDIN", rows);
+    } catch (const soci::postgresql_soci_error& e) {
+        state = e.sqlstate();
+    }
+    CHECK(state == "23505");
+    CHECK(store::postgresql_transaction_failed(sql));
+    sql.rollback();
+
+    // The session takes the next statement: nothing of the failed copy is left pending on the connection.
+    long long count = 0;
+    sql << "SELECT COUNT(*) FROM copied", soci::into(count);
+    CHECK(count == 1);
+
+    store::PgCopyRows fresh;
+    fresh.add(std::int64_t{4});
+    fresh.end_row();
+    CHECK(store::copy_rows(sql, "COPY copied(n) FROM STDIN", fresh) == 1);
+    sql << "SELECT COUNT(*) FROM copied", soci::into(count);
+    CHECK(count == 2);
+}
