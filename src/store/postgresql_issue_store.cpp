@@ -7,6 +7,7 @@
 #include <soci/soci.h>
 
 #include <algorithm>
+#include <array>
 #include <functional>
 #include <string>
 #include <unordered_set>
@@ -44,11 +45,9 @@ struct PgIssueStatements {
     long long id_count = 0, new_id = 0;
     soci::statement take_coupon_ids{sql};
 
-    // One outcome row per decision.
-    struct OutcomeColumns {
-        std::string request, user, policy, outcome, coupon, partition, offset, requested_at, decided_at,
-            remaining, error;
-    } outcome;
+    // The outcome rows of decisions whose request has a row, one array per column (kInsertOutcomes' order).
+    static constexpr std::size_t kOutcomeColumns = 11;
+    std::array<std::string, kOutcomeColumns> outcome;
     std::string replayed;  // ids of the operator's replays: the only decisions that may replace FAILED
     soci::statement upsert_outcomes{sql};  // requests with a row (PENDING, or FAILED for a replay)
 
@@ -173,11 +172,7 @@ PgIssueStatements::PgIssueStatements(soci::session& s) : sql(s) {
     take_coupon_ids.exchange(into(new_id));
     prepare_statement(take_coupon_ids, kTakeCouponIds);
 
-    for (std::string* column : {&outcome.request, &outcome.user, &outcome.policy, &outcome.outcome, &outcome.coupon,
-                                &outcome.partition, &outcome.offset, &outcome.requested_at, &outcome.decided_at,
-                                &outcome.remaining, &outcome.error}) {
-        upsert_outcomes.exchange(use(*column));
-    }
+    for (std::string& column : outcome) upsert_outcomes.exchange(use(column));
     upsert_outcomes.exchange(use(replayed));
     prepare_statement(upsert_outcomes, kUpsertOutcomes);
 
@@ -283,31 +278,40 @@ void PgIssueTransaction::write_outcomes(const std::vector<IssueDecision>& decisi
     upsert_outcomes(decisions, has_row);
 }
 
+namespace {
+
+// A decision's outcome row, field by field in the column order of kCopyOutcomes and kInsertOutcomes.
+template <typename Rows>
+void add_outcome_row(Rows& rows, const IssueDecision& d) {
+    rows.add(d.request.request_id);
+    rows.add(d.request.user_id);
+    rows.add(d.request.policy_id);
+    rows.add(to_string(d.result.outcome));
+    if (d.result.outcome == Outcome::Issued && d.result.coupon_id) {
+        rows.add(*d.result.coupon_id);
+    } else {
+        rows.add_null();
+    }
+    rows.add(d.request.partition);
+    rows.add(d.request.offset);
+    rows.add_time(d.request.requested_at);
+    rows.add_time(d.result.decided_at);
+    rows.add(d.result.remaining);
+    if (d.result.error.empty()) {
+        rows.add_null();
+    } else {
+        rows.add(d.result.error);
+    }
+    rows.end_row();
+}
+
+}  // namespace
+
 void PgIssueTransaction::copy_outcomes(const std::vector<IssueDecision>& decisions,
                                        const std::function<bool(const IssueDecision&)>& take) {
     PgCopyRows rows;
     for (const IssueDecision& d : decisions) {
-        if (!take(d)) continue;
-        rows.add(d.request.request_id);
-        rows.add(d.request.user_id);
-        rows.add(d.request.policy_id);
-        rows.add(to_string(d.result.outcome));
-        if (d.result.outcome == Outcome::Issued && d.result.coupon_id) {
-            rows.add(*d.result.coupon_id);
-        } else {
-            rows.add_null();
-        }
-        rows.add(d.request.partition);
-        rows.add(d.request.offset);
-        rows.add_time(d.request.requested_at);
-        rows.add_time(d.result.decided_at);
-        rows.add(d.result.remaining);
-        if (d.result.error.empty()) {
-            rows.add_null();
-        } else {
-            rows.add(d.result.error);
-        }
-        rows.end_row();
+        if (take(d)) add_outcome_row(rows, d);
     }
     if (rows.empty()) return;
     const std::size_t written = copy_rows(st_.sql, kCopyOutcomes, rows);
@@ -319,46 +323,17 @@ void PgIssueTransaction::copy_outcomes(const std::vector<IssueDecision>& decisio
 
 void PgIssueTransaction::upsert_outcomes(const std::vector<IssueDecision>& decisions,
                                          const std::function<bool(const IssueDecision&)>& take) {
-    PgArray request, user, policy, outcome, coupon, partition, offset, requested_at, decided_at, remaining, error;
+    PgColumns columns(PgIssueStatements::kOutcomeColumns);
     PgArray replayed;
     for (const IssueDecision& d : decisions) {
         if (!take(d)) continue;
-        request.add(d.request.request_id);
+        add_outcome_row(columns, d);
         if (d.request.replay) replayed.add(d.request.request_id);
-        user.add(d.request.user_id);
-        policy.add(d.request.policy_id);
-        outcome.add(to_string(d.result.outcome));
-        if (d.result.outcome == Outcome::Issued && d.result.coupon_id) {
-            coupon.add(*d.result.coupon_id);
-        } else {
-            coupon.add_null();
-        }
-        partition.add(d.request.partition);
-        offset.add(d.request.offset);
-        requested_at.add_time(d.request.requested_at);
-        decided_at.add_time(d.result.decided_at);
-        remaining.add(d.result.remaining);
-        if (d.result.error.empty()) {
-            error.add_null();
-        } else {
-            error.add(d.result.error);
-        }
     }
-    if (request.empty()) return;
-    const std::size_t rows = request.size();
+    if (columns.empty()) return;
+    const std::size_t rows = columns.rows();
     const auto first = std::find_if(decisions.begin(), decisions.end(), take);
-    auto& o = st_.outcome;
-    o.request = request.take();
-    o.user = user.take();
-    o.policy = policy.take();
-    o.outcome = outcome.take();
-    o.coupon = coupon.take();
-    o.partition = partition.take();
-    o.offset = offset.take();
-    o.requested_at = requested_at.take();
-    o.decided_at = decided_at.take();
-    o.remaining = remaining.take();
-    o.error = error.take();
+    for (std::size_t k = 0; k < st_.outcome.size(); ++k) st_.outcome[k] = columns.take(k);
     st_.replayed = replayed.take();
     st_.upsert_outcomes.execute(true);
     const long long written = st_.upsert_outcomes.get_affected_rows();
