@@ -98,3 +98,35 @@ TEST_CASE("a copy that breaks a unique key fails with 23505 and stores none of i
     sql << "SELECT COUNT(*) FROM copied", soci::into(count);
     CHECK(count == 2);
 }
+
+TEST_CASE("a copy on a connection the server ended fails as a lost connection and leaves it marked lost", "[pg]") {
+    const auto place = test::create_test_database();
+    soci::session sql, admin;
+    store::open_postgresql(sql, {place->url(), 5s, 30s, 5s});
+    store::open_postgresql(admin, {place->url(), 5s, 30s, 5s});
+    sql << "CREATE TABLE copied (n BIGINT PRIMARY KEY)";
+    long long pid = 0;
+    sql << "SELECT pg_backend_pid()", soci::into(pid);
+    int ended = 0;
+    admin << "SELECT CAST(pg_terminate_backend(:p) AS integer)", soci::use(pid), soci::into(ended);
+    REQUIRE(ended == 1);
+
+    store::PgCopyRows rows;
+    rows.add(std::int64_t{1});
+    rows.end_row();
+    std::string state;
+    try {
+        store::copy_rows(sql, "COPY copied(n) FROM STDIN", rows);
+    } catch (const soci::postgresql_soci_error& e) {
+        state = e.sqlstate();
+    }
+    INFO("sqlstate " << state);
+    // The server says why (57P01, admin_shutdown) when libpq still reads it; otherwise libpq only knows the
+    // connection is gone (08006). Either way the store sees a lost connection and reconnects before its next
+    // transaction.
+    CHECK((state == "57P01" || state.starts_with("08")));
+    CHECK_FALSE(store::postgresql_connected(sql));
+    long long count = -1;
+    admin << "SELECT COUNT(*) FROM copied", soci::into(count);
+    CHECK(count == 0);
+}
