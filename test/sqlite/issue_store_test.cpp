@@ -106,6 +106,10 @@ TEST_CASE("a batch mixing every outcome is decided as one by one, and the tables
                      "AND c.request_id = r.request_id AND c.user_id = r.user_id WHERE r.outcome = 'ISSUED'") == 3);
     CHECK(raw.scalar("SELECT COUNT(*) FROM coupon_issue_request WHERE outcome <> 'ISSUED' AND coupon_id IS NOT NULL") ==
           0);
+    // Coupon ids ascend in the order the requests were decided, and each answer names its own coupon's row.
+    CHECK(raw.column("SELECT request_id FROM coupon ORDER BY id") == std::vector<std::string>{"r1", "r3", "r5"});
+    CHECK(raw.scalar("SELECT id FROM coupon WHERE request_id = 'r3'") == *results[1].coupon_id);
+    CHECK(raw.scalar("SELECT id FROM coupon WHERE request_id = 'r5'") == *results[4].coupon_id);
     CHECK(raw.column("SELECT kafka_partition || ' ' || kafka_offset || ' ' || issued_at FROM coupon "
                      "WHERE request_id = 'r1'") == std::vector<std::string>{"3 100 2026-12-01T10:00:00.000Z"});
     CHECK(raw.column("SELECT kafka_partition || ' ' || kafka_offset || ' ' || requested_at FROM coupon_issue_request "
