@@ -58,7 +58,12 @@ sampler_start() {
   ) &
   SAMPLER_PID=$!
   if ((PERF)); then
-    perf record -F "${BENCH_PERF_FREQ:-999}" -g -p "$pid" -o "$SDIR/perf.data" >"$SDIR/perf.log" 2>&1 &
+    # Release code has no frame pointers: -g walks only the first frame or two of our own functions.
+    # BENCH_PERF_CALLGRAPH=dwarf unwinds from copies of the stack (whole call chains, inclusive times in
+    # perf-callers.txt; a perf.data of tens of MB per scenario, so use a lower BENCH_PERF_FREQ for long ones).
+    local call_graph=(-g)
+    [[ ${BENCH_PERF_CALLGRAPH:-fp} == dwarf ]] && call_graph=(--call-graph dwarf,16384)
+    perf record -F "${BENCH_PERF_FREQ:-999}" "${call_graph[@]}" -p "$pid" -o "$SDIR/perf.data" >"$SDIR/perf.log" 2>&1 &
     PERF_PID=$!
   fi
 }
@@ -76,6 +81,11 @@ sampler_stop() {
       | grep -v '^#' | grep . >"$SDIR/perf-symbols.txt" || true
     perf report -i "$SDIR/perf.data" --no-children --sort comm -g none 2>/dev/null \
       | grep -v '^#' | grep . >"$SDIR/perf-threads.txt" || true
+    if [[ ${BENCH_PERF_CALLGRAPH:-fp} == dwarf ]]; then
+      # Each thread's functions with what they call (children), above 1% of all samples.
+      perf report -i "$SDIR/perf.data" --children --sort comm,sym -g none --percent-limit 1 2>/dev/null \
+        | grep -v '^#' | grep . >"$SDIR/perf-callers.txt" || true
+    fi
   fi
   echo "max_threads=$(awk 'NR > 1 && $7 > m {m = $7} END {print m + 0}' "$SDIR/samples.tsv")" >>"$SDIR/meta.env"
 }
