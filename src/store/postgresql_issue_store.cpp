@@ -13,6 +13,7 @@
 #include <unordered_set>
 
 #include "coupon/base/log.hpp"
+#include "issued_counts.hpp"
 #include "pg_array.hpp"
 #include "pg_copy.hpp"
 #include "session_pool.hpp"
@@ -219,22 +220,11 @@ UserPolicySet PgIssueTransaction::find_holders(const std::vector<UserPolicy>& pa
 void PgIssueTransaction::insert_coupons(std::vector<IssueDecision>& decisions,
                                         const std::unordered_map<PolicyId, std::int64_t>& issued_delta) {
     std::vector<IssueDecision*> issued;
-    std::unordered_map<PolicyId, std::int64_t> per_policy;
     for (IssueDecision& d : decisions) {
-        if (d.result.outcome != Outcome::Issued) continue;
-        issued.push_back(&d);
-        ++per_policy[d.request.policy_id];
+        if (d.result.outcome == Outcome::Issued) issued.push_back(&d);
     }
     if (issued.empty()) return;
-    // What the foreign key once checked row by row (005_hot_path_foreign_keys.sql): add_issued finds every
-    // policy of issued_delta or refuses the batch, so each coupon's policy must be counted there.
-    for (const auto& [policy, count] : per_policy) {
-        const auto it = issued_delta.find(policy);
-        if (it == issued_delta.end() || it->second != count) {
-            throw StoreError(fmt::format("{} coupons of policy {} against an issued count of {}", count, policy,
-                                         it == issued_delta.end() ? 0 : it->second));
-        }
-    }
+    check_coupons_match_issued_counts(decisions, issued_delta);  // what the foreign key checked row by row
     std::vector<std::int64_t> ids;
     ids.reserve(issued.size());
     st_.id_count = static_cast<long long>(issued.size());

@@ -7,6 +7,7 @@
 
 #include <string>
 
+#include "issued_counts.hpp"
 #include "session_pool.hpp"
 #include "sql_rows.hpp"
 #include "sql_text.hpp"
@@ -283,6 +284,7 @@ void SqliteIssueTransaction::write(std::vector<IssueDecision>& decisions,
             if (decisions[i].result.outcome == Outcome::Issued) issued.push_back(i);
             (decisions[i].request.replay ? replayed : fresh).push_back(i);
         }
+        check_coupons_match_issued_counts(decisions, issued_delta);  // what the foreign key checked row by row
         insert_coupons(decisions, issued);
         upsert_outcomes(st_.upsert_outcomes, decisions, fresh);
         upsert_outcomes(st_.upsert_replayed_outcomes, decisions, replayed);

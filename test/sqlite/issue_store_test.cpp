@@ -288,9 +288,9 @@ TEST_CASE("a decided request in a chunk of many rows refuses the whole write", "
 }
 
 TEST_CASE("a coupon for a policy that does not exist is refused with its whole batch", "[store]") {
-    // The planner never issues for a policy it did not find; if a decision ever did, the store refuses it:
-    // SQLite through its foreign key, PostgreSQL because the batch's issued counts leave that coupon out
-    // (005_hot_path_foreign_keys.sql dropped the foreign key there).
+    // The planner never issues for a policy it did not find; if a decision ever did, the store refuses it
+    // because the batch's issued counts leave that coupon out (issued_counts.hpp; sql/postgresql/005 and
+    // sql/sqlite/007 dropped the foreign key that checked it row by row).
     test::StoreFixture f;
     const auto policy = f.db->queries().create_policy(test::new_policy("p", 10));
     auto store = f.db->issue_store();
