@@ -204,6 +204,13 @@ std::vector<std::string> BacklogGuard::topics() const {
     return out;
 }
 
+bool BacklogGuard::guards(std::string_view topic) const {
+    for (const auto& t : impl_->topics) {
+        if (t.name == topic) return true;
+    }
+    return false;
+}
+
 void BacklogGuard::sample() {
     Impl& g = *impl_;
     std::lock_guard one_at_a_time(g.sample_mutex);

@@ -57,6 +57,8 @@ rd_kafka_resp_err_t Producer::produce(const OutRecord& r, OnReport on_report) {
     if (stopping_.load(std::memory_order_acquire)) return RD_KAFKA_RESP_ERR__DESTROY;
     std::shared_lock lock(handle_mutex_);
     if (!rk_) return RD_KAFKA_RESP_ERR__DESTROY;
+    rd_kafka_topic_t* topic = topic_handle(r.topic);
+    if (!topic) return rd_kafka_last_error();
     auto callback = std::make_unique<OnReport>(std::move(on_report));
     rd_kafka_headers_t* headers = rd_kafka_headers_new(r.headers.size());
     for (const auto& [name, value] : r.headers) {
@@ -64,7 +66,7 @@ rd_kafka_resp_err_t Producer::produce(const OutRecord& r, OnReport on_report) {
                             static_cast<ssize_t>(value.size()));
     }
     const rd_kafka_resp_err_t err = rd_kafka_producev(
-        rk_.get(), RD_KAFKA_V_TOPIC(r.topic.c_str()), RD_KAFKA_V_PARTITION(r.partition),
+        rk_.get(), RD_KAFKA_V_RKT(topic), RD_KAFKA_V_PARTITION(r.partition),
         RD_KAFKA_V_KEY(r.key.data(), r.key.size()), RD_KAFKA_V_VALUE(const_cast<char*>(r.value.data()), r.value.size()),
         RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(callback.get()),
         RD_KAFKA_V_END);
@@ -74,6 +76,17 @@ rd_kafka_resp_err_t Producer::produce(const OutRecord& r, OnReport on_report) {
     }
     (void)callback.release();  // now owned by the delivery report
     return err;
+}
+
+rd_kafka_topic_t* Producer::topic_handle(const std::string& topic) {
+    std::lock_guard lock(topics_mutex_);
+    for (const auto& [name, handle] : topics_) {
+        if (name == topic) return handle;
+    }
+    // No topic configuration of its own: the client's default, as a record produced by name gets.
+    rd_kafka_topic_t* handle = rd_kafka_topic_new(rk_.get(), topic.c_str(), nullptr);
+    if (handle) topics_.emplace_back(topic, handle);
+    return handle;
 }
 
 int Producer::on_statistics(rd_kafka_t*, char* json, std::size_t json_len, void* opaque) {
@@ -123,6 +136,11 @@ void Producer::stop(std::chrono::milliseconds timeout) {
         }
     }
     std::unique_lock lock(handle_mutex_);
+    {
+        std::lock_guard topics_lock(topics_mutex_);
+        for (const auto& entry : topics_) rd_kafka_topic_destroy(entry.second);
+        topics_.clear();
+    }
     rk_.reset();
 }
 

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <mutex>
 #include <shared_mutex>
 #include <string>
 #include <thread>
@@ -64,6 +65,10 @@ private:
     static void on_delivery_report(rd_kafka_t* rk, const rd_kafka_message_t* message, void* opaque);
     static int on_statistics(rd_kafka_t* rk, char* json, std::size_t json_len, void* opaque);
     void poll_loop();
+    // The handle of `topic`, made at its first record and kept until stop(): given a name instead,
+    // librdkafka looks the topic up under its client's write lock for every record. Null: see
+    // rd_kafka_last_error(). Called with handle_mutex_ held.
+    rd_kafka_topic_t* topic_handle(const std::string& topic);
 
     KafkaConfig config_;
     std::string name_;
@@ -72,6 +77,8 @@ private:
     ProducerStats stats_;                // queue depth and broker round trips
     mutable std::shared_mutex handle_mutex_;  // produce (shared) vs. the handle's destruction
     KafkaHandle rk_;
+    std::mutex topics_mutex_;
+    std::vector<std::pair<std::string, rd_kafka_topic_t*>> topics_;  // destroyed before rk_
     std::atomic<bool> stopping_{false};
     std::thread poller_;
 };

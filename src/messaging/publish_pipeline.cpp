@@ -28,6 +28,7 @@ struct PublishPipeline::Flight {
     const char* what = "results";
     std::shared_ptr<AckWaiter::Group> acks;  // counted by the delivery callbacks
     // Worker thread only.
+    std::vector<bool> guarded;        // per record: its topic counts against the guard's room
     std::vector<std::size_t> unsent;  // waiting for room in their partition (guard) or for their retry
     std::vector<std::size_t> failed;  // refused by the broker, taken from `acks` once all of them answered
     std::string first_error;
@@ -49,7 +50,11 @@ void PublishPipeline::push(std::vector<OutRecord> records, Offsets offsets, cons
     flight->what = what;
     flight->acks = acks_.group();
     flight->unsent.resize(flight->records.size());
-    for (std::size_t i = 0; i < flight->unsent.size(); ++i) flight->unsent[i] = i;
+    flight->guarded.resize(flight->records.size());
+    for (std::size_t i = 0; i < flight->unsent.size(); ++i) {
+        flight->unsent[i] = i;
+        flight->guarded[i] = guard_ && guard_->guards(flight->records[i].topic);
+    }
     flights_.push_back(flight);
     send_unsent(flight);
 }
@@ -61,13 +66,19 @@ void PublishPipeline::send_unsent(const std::shared_ptr<Flight>& flight) {
     if (guard_) {
         // The embedded broker drops what passes its per-partition bound: produce only what has room, in
         // order; the rest waits here, the batch stays uncommitted, and this stage's own topic fills up instead.
+        // Only the guarded records ask for room (results always fit): where each stands in `unsent`.
         std::vector<BacklogGuard::Slot> slots;
-        slots.reserve(f.unsent.size());
-        for (std::size_t i : f.unsent) {
-            const OutRecord& r = f.records[i];
+        std::vector<std::size_t> slot_at;
+        for (std::size_t k = 0; k < f.unsent.size(); ++k) {
+            const OutRecord& r = f.records[f.unsent[k]];
+            if (!f.guarded[f.unsent[k]]) continue;
             slots.push_back({r.topic, r.partition, stored_size(r)});
+            slot_at.push_back(k);
         }
-        n = guard_->reserve(slots);
+        if (!slots.empty()) {
+            const std::size_t fit = guard_->reserve(slots);
+            if (fit < slots.size()) n = slot_at[fit];  // everything before the first guarded record without room
+        }
         const auto now = clock_.now();
         if (n < f.unsent.size()) {
             if (f.waiting_since == base::MonotonicClock::TimePoint{}) f.waiting_since = now;
@@ -89,14 +100,14 @@ void PublishPipeline::send_unsent(const std::shared_ptr<Flight>& flight) {
     for (std::size_t i : now_sending) {
         const OutRecord& r = f.records[i];
         AckWaiter::Then account;
-        if (guard_) {
+        if (f.guarded[i]) {
             account = [guard = guard_, topic = r.topic, partition = r.partition](const Producer::Report& report) {
                 guard->on_delivery(topic, partition, !report.err, report.offset);
             };
         }
         const rd_kafka_resp_err_t err = publisher_.send(r, acks_.expect(f.acks, i, std::move(account)));
         if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-            if (guard_) guard_->on_delivery(r.topic, r.partition, false, -1);
+            if (f.guarded[i]) guard_->on_delivery(r.topic, r.partition, false, -1);
             acks_.refused(f.acks, i, std::string(rd_kafka_err2name(err)) + ": not enqueued");
         }
     }

@@ -26,6 +26,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "coupon/messaging/kafka_config.hpp"
@@ -75,6 +76,9 @@ public:
     void sample();
     // The guarded topics, main topic first, DLT last.
     std::vector<std::string> topics() const;
+    // Whether records of `topic` count against a partition's room (not the result topic's). The set is fixed
+    // at construction: no lock, so a producer can skip the guard for the records it does not watch.
+    bool guards(std::string_view topic) const;
 
     // What serves requests waiting for room (GuardedRequestSink): called at the end of every sample, with
     // the new estimate in place; returns true while requests still wait. While they do, the guard samples
