@@ -51,6 +51,9 @@ void Node::start() {
     std::unique_ptr<store::Database> database;
     std::string unreachable;
     try {
+        // Migrations run here, before READY=1: one that rebuilds a large table must not meet systemd's start
+        // timeout (which would kill it, roll it back and start it over).
+        const SystemdStartExtension working("opening the database (applying migrations)");
         database = store::Database::open(config_.database);
         log::info("app", "database ready ({})", database->backend_name());  // the store logged the (redacted) URL
     } catch (const store::DatabaseUnreachable& e) {

@@ -39,26 +39,44 @@ std::chrono::microseconds systemd_watchdog_timeout() {
     return std::chrono::microseconds(std::max(0LL, std::atoll(usec)));
 }
 
-void SystemdWatchdog::start(std::function<bool()> alive) {
-    const long long interval_us = systemd_watchdog_timeout().count() / 2;
-    if (interval_us <= 0) return;
-    log::info("app", "systemd watchdog: pinging every {} ms", interval_us / 1000);
-    thread_ = std::thread([this, alive = std::move(alive), interval = std::chrono::microseconds(interval_us)] {
+SystemdPinger::SystemdPinger(std::chrono::microseconds interval, std::function<std::string()> message) {
+    if (interval <= std::chrono::microseconds::zero() || std::getenv("NOTIFY_SOCKET") == nullptr) return;
+    thread_ = std::thread([this, interval, message = std::move(message)] {
         std::unique_lock lock(mutex_);
         while (!wake_.wait_for(lock, interval, [this] { return stopping_; })) {
-            // A wedged node must not keep pinging: systemd then restarts it.
-            if (alive()) systemd_notify("WATCHDOG=1");
+            if (const std::string state = message(); !state.empty()) systemd_notify(state);
         }
     });
 }
 
-SystemdWatchdog::~SystemdWatchdog() {
+SystemdPinger::~SystemdPinger() {
     {
         std::lock_guard lock(mutex_);
         stopping_ = true;
     }
     wake_.notify_all();
     if (thread_.joinable()) thread_.join();
+}
+
+std::chrono::microseconds SystemdWatchdog::interval() {
+    const auto timeout = systemd_watchdog_timeout();
+    if (timeout.count() > 0) log::info("app", "systemd watchdog: pinging every {} ms", timeout.count() / 2000);
+    // A wedged node must not keep pinging (the message is empty then): systemd restarts it.
+    return timeout / 2;
+}
+
+namespace {
+
+std::string extend_by(std::chrono::milliseconds by) {
+    return "EXTEND_TIMEOUT_USEC=" + std::to_string(std::chrono::microseconds(by).count());
+}
+
+}  // namespace
+
+SystemdStartExtension::SystemdStartExtension(std::string status, std::chrono::milliseconds every,
+                                             std::chrono::milliseconds by)
+    : pinger_(every, [by] { return extend_by(by); }) {
+    systemd_notify(extend_by(by) + "\nSTATUS=" + status);
 }
 
 }  // namespace coupon::app
