@@ -7,6 +7,8 @@
 -- (store/issued_counts.hpp), an outcome's coupon_id is an id its own transaction inserted, and nothing
 -- deletes policies or coupons.
 --
+-- rebuilds: coupon_issue_request coupon
+-- (An operator's own indexes of these tables, views and triggers are kept: store/sqlite_table_rebuild.hpp.)
 -- SQLite drops a constraint only by rebuilding its table. The outcome table goes first: once it no longer
 -- refers to coupon, nothing does, and coupon can be rebuilt with foreign key enforcement on. A rebuild
 -- copies every row, once, at the first start-up: 8.8 s for 1,000,000 coupons and their outcomes (a 272 MB

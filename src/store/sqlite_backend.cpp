@@ -13,6 +13,7 @@
 #include "sqlite_checkpointer.hpp"
 #include "sqlite_connect.hpp"
 #include "sqlite_issue_store.hpp"
+#include "sqlite_table_rebuild.hpp"
 #include "store_errors.hpp"
 
 namespace coupon::store {
@@ -56,7 +57,14 @@ void create_parent_directory(const std::string& path) {
 std::string migrate(const std::string& path, std::chrono::milliseconds busy_timeout, bool full_sync) {
     soci::session sql;
     open_sqlite(sql, path, busy_timeout, full_sync);
-    const MigrationDialect dialect{[](soci::session& s) { s << "BEGIN IMMEDIATE"; }, exec_sqlite_script};
+    const MigrationDialect dialect{[](soci::session& s) { s << "BEGIN IMMEDIATE"; },
+                                   [](soci::session& s, std::string_view script) {
+                                       const auto kept = run_sqlite_migration(s, script);
+                                       if (!kept.empty()) {
+                                           log::info("store", "kept across the table rebuild: {}",
+                                                     fmt::join(kept, ", "));
+                                       }
+                                   }};
     const int applied = apply_migrations(sql, sqlite_migration_files(), dialect);
     std::string identity = ensure_database_identity(sql, dialect.begin_write);
     log::info("store", "SQLite database {} ready (WAL, synchronous={}), {} migration(s) applied, identity {}", path,

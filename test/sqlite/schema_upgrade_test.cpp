@@ -51,6 +51,15 @@ TEST_CASE("a database from before 007 keeps every coupon and outcome, and its co
                  " NULL)");
         REQUIRE(raw.column("SELECT \"table\" FROM pragma_foreign_key_list('coupon')") ==
                 std::vector<std::string>{"coupon_policy"});
+        // What an operator added (docs/architecture.md invites an index of one's own for audits): an index of
+        // each rebuilt table, a view over both, a trigger on one.
+        raw.exec("CREATE INDEX audit_outcomes_by_user ON coupon_issue_request (user_id)");
+        raw.exec("CREATE INDEX audit_coupons_by_request ON coupon (request_id)");
+        raw.exec("CREATE VIEW audit_issued AS SELECT r.request_id, c.id AS coupon_id FROM coupon_issue_request r "
+                 "JOIN coupon c ON c.id = r.coupon_id");
+        raw.exec("CREATE TABLE audit_log (coupon_id INTEGER)");
+        raw.exec("CREATE TRIGGER audit_new_coupon AFTER INSERT ON coupon BEGIN INSERT INTO audit_log VALUES (NEW.id); "
+                 "END");
     }
     store::DatabaseConfig config;
     config.url = url;
@@ -73,6 +82,12 @@ TEST_CASE("a database from before 007 keeps every coupon and outcome, and its co
                      "SELECT \"table\" FROM pragma_foreign_key_list('coupon_issue_request')")
               .empty());
     CHECK(raw.column("PRAGMA integrity_check") == std::vector<std::string>{"ok"});
+    // The operator's objects are still there, and work.
+    CHECK(raw.column("SELECT name FROM sqlite_master WHERE name LIKE 'audit%' ORDER BY name") ==
+          std::vector<std::string>{"audit_coupons_by_request", "audit_issued", "audit_log", "audit_new_coupon",
+                                   "audit_outcomes_by_user"});
+    CHECK(raw.column("SELECT request_id || ' ' || coupon_id FROM audit_issued ORDER BY request_id") ==
+          std::vector<std::string>{"r-7 1", "r-8 2"});
     // The keys that decide the product are still the schema's: one coupon per user and policy, one outcome
     // per request.
     CHECK_THROWS(raw.exec("INSERT INTO coupon(user_id, coupon_policy_id, request_id, issued_at) "
@@ -90,6 +105,7 @@ TEST_CASE("a database from before 007 keeps every coupon and outcome, and its co
     CHECK(raw.column("SELECT coupon_id FROM coupon_issue_request WHERE request_id = 'r-new'") ==
           std::vector<std::string>{"4"});
     CHECK(raw.scalar("SELECT issued_quantity FROM coupon_policy") == 3);
+    CHECK(raw.column("SELECT coupon_id FROM audit_log") == std::vector<std::string>{"4"});  // the trigger fired
     // A user who held a coupon before the rebuild still holds it.
     CHECK(issuer.apply({test::request("r-user-7-again", 7, 1)}).at(0).outcome == domain::Outcome::AlreadyIssued);
 }
