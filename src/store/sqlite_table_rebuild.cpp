@@ -41,8 +41,7 @@ std::string quoted(const std::string& text, char quote) {
     return out + quote;
 }
 
-}  // namespace
-
+// The tables a script's "-- rebuilds:" line names (none: an ordinary script).
 std::vector<std::string> rebuilt_tables(std::string_view script) {
     std::vector<std::string> tables;
     std::istringstream lines{std::string(script)};
@@ -53,6 +52,8 @@ std::vector<std::string> rebuilt_tables(std::string_view script) {
     }
     return tables;
 }
+
+}  // namespace
 
 std::vector<std::string> run_sqlite_migration(soci::session& sql, std::string_view script) {
     const std::vector<std::string> tables = rebuilt_tables(script);

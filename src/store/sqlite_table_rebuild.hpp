@@ -20,9 +20,6 @@ class session;
 
 namespace coupon::store {
 
-// The tables a script's "-- rebuilds:" line names (none: an ordinary script).
-std::vector<std::string> rebuilt_tables(std::string_view script);
-
 // Runs `script` (exec_sqlite_script) inside the caller's transaction, keeping the rebuilt tables' operator
 // indexes and every view and trigger. Returns the names of the objects it created again.
 std::vector<std::string> run_sqlite_migration(soci::session& sql, std::string_view script);

@@ -13,6 +13,20 @@
 using namespace coupon;
 using namespace std::chrono_literals;
 
+namespace {
+
+// Copies `rows` into the test's table `copied(n)` and returns the SQLSTATE it failed with ("" if it did not).
+std::string sqlstate_of_copy(soci::session& sql, const store::PgCopyRows& rows) {
+    try {
+        store::copy_rows(sql, "COPY copied(n) FROM STDIN", rows);
+    } catch (const soci::postgresql_soci_error& e) {
+        return e.sqlstate();
+    }
+    return "";
+}
+
+}  // namespace
+
 TEST_CASE("copied rows carry text, numbers, times and NULL into the table unchanged", "[pg]") {
     const auto place = test::create_test_database();
     soci::session sql;
@@ -76,13 +90,7 @@ TEST_CASE("a copy that breaks a unique key fails with 23505 and stores none of i
         rows.end_row();
     }
     sql.begin();
-    std::string state;
-    try {
-        store::copy_rows(sql, "COPY copied(n) FROM STDIN", rows);
-    } catch (const soci::postgresql_soci_error& e) {
-        state = e.sqlstate();
-    }
-    CHECK(state == "23505");
+    CHECK(sqlstate_of_copy(sql, rows) == "23505");
     CHECK(store::postgresql_transaction_failed(sql));
     sql.rollback();
 
@@ -114,12 +122,7 @@ TEST_CASE("a copy on a connection the server ended fails as a lost connection an
     store::PgCopyRows rows;
     rows.add(std::int64_t{1});
     rows.end_row();
-    std::string state;
-    try {
-        store::copy_rows(sql, "COPY copied(n) FROM STDIN", rows);
-    } catch (const soci::postgresql_soci_error& e) {
-        state = e.sqlstate();
-    }
+    const std::string state = sqlstate_of_copy(sql, rows);
     INFO("sqlstate " << state);
     // The server says why (57P01, admin_shutdown) when libpq still reads it; otherwise libpq only knows the
     // connection is gone (08006). Either way the store sees a lost connection and reconnects before its next
