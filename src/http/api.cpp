@@ -4,17 +4,18 @@
 
 #include "coupon/base/log.hpp"
 #include "authenticator.hpp"
-#include "blocking_pool.hpp"
+#include "coupon/base/job_pool.hpp"
 #include "edge_limits.hpp"
 #include "event_streams.hpp"
 #include "coupon/base/metrics.hpp"
 #include "handlers.hpp"
 #include "operator_overview.hpp"
 #include "policy_catalog.hpp"
-#include "replay_worker.hpp"
 
 namespace coupon::http {
 namespace {
+
+constexpr std::size_t kReplayQueue = 64;  // replays waiting for the one replay thread; beyond it 503
 
 // Runs `handler` on the blocking pool. The I/O thread only queues it: a full queue answers 503 at once.
 Handler off_io(const std::shared_ptr<BlockingPool>& pool, const HttpConfig& config, Handler handler) {
@@ -51,7 +52,7 @@ Router make_routes(ApiDeps deps, const HttpConfig& config) {
                                                                  EdgeLimits::make(config.limits),
                                                                  std::make_shared<PolicyCatalog>()});
     // Owned by the routes, like the replay worker: destroying the server joins its threads.
-    auto pool = std::make_shared<BlockingPool>(config.blocking_threads, config.blocking_queue);
+    auto pool = std::make_shared<BlockingPool>(config.blocking_threads, config.blocking_queue, "blocking");
     const auto blocking = [&pool, &config](Handler handler) { return off_io(pool, config, std::move(handler)); };
     Router router;
     // The issue path only talks to the producer (which never blocks) and the board and catalog (memory): it
@@ -81,7 +82,9 @@ Router make_routes(ApiDeps deps, const HttpConfig& config) {
     router.add("GET", "/api/admin/dead-letters", blocking(make_dead_letter_list_handler(context)));
     // The worker (a thread) exists only when there is something to replay with; the routes own it, so
     // destroying the server joins it.
-    auto worker = deps.dead_letters != nullptr && deps.replayer != nullptr ? std::make_shared<ReplayWorker>() : nullptr;
+    auto worker = deps.dead_letters != nullptr && deps.replayer != nullptr
+                      ? std::make_shared<ReplayWorker>(1, kReplayQueue, "replay", ReplayWorker::OnStop::RunQueued)
+                      : nullptr;
     router.add("POST", "/api/admin/dead-letters/replay", make_dead_letter_replay_all_handler(context, worker));
     router.add("POST", "/api/admin/dead-letters/{id}/replay", make_dead_letter_replay_handler(context, worker));
     router.add("GET", "/health", make_health_handler());

@@ -22,7 +22,7 @@
 #include "handlers.hpp"
 #include "input.hpp"
 #include "query_params.hpp"
-#include "replay_worker.hpp"
+#include "coupon/base/job_pool.hpp"
 
 namespace coupon::http {
 namespace {

@@ -8,10 +8,18 @@
 #include "coupon/http/api.hpp"
 #include "coupon/http/message.hpp"
 
+namespace coupon::base {
+class JobPool;
+}  // namespace coupon::base
+
 namespace coupon::http {
 
+// Where handlers that may block (database queries, readiness probes) run, so the I/O threads only move
+// bytes: a slow or locked database then delays the reads that need it, never the Kafka-only
+// POST /api/coupons path, /health or /metrics. A full queue answers 503 with Retry-After.
+using BlockingPool = base::JobPool;
+
 class Authenticator;
-class BlockingPool;
 class EventStreams;
 class EdgeLimits;
 class PolicyCatalog;
@@ -48,7 +56,10 @@ Handler make_openapi_handler();                        // GET /openapi.yaml
 Handler make_operator_page_handler();                  // GET /admin/ (the page; its data needs the admin token)
 Handler make_demo_page_handler();                      // GET /demo/
 
-class ReplayWorker;
+// Blocking admin work off the I/O threads: a replay waits for the broker's acknowledgement (seconds when the
+// broker is slow), and an I/O thread must never wait. One thread runs the jobs in order, so two replays never
+// race each other over the same dead letters; on stop the queued ones run, see stopping() and answer at once.
+using ReplayWorker = base::JobPool;
 Handler make_dead_letter_list_handler(Context context);  // GET /api/admin/dead-letters (admin)
 // POST /api/admin/dead-letters/{id}/replay and POST /api/admin/dead-letters/replay (admin). `worker` is
 // null when the app wired no replayer (the gate answers 503 before it is used).

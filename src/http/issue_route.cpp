@@ -14,7 +14,7 @@
 #include "pending_issue.hpp"
 #include "policy_catalog.hpp"
 #include "status_map.hpp"
-#include "blocking_pool.hpp"
+#include "coupon/base/job_pool.hpp"
 
 namespace coupon::http {
 namespace {

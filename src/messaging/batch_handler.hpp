@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "client_config.hpp"
+#include "coupon/domain/types.hpp"
 #include "producer.hpp"
 
 namespace coupon::messaging {
@@ -30,8 +31,11 @@ enum class BatchVerdict {
 
 struct BatchWork {
     BatchVerdict verdict = BatchVerdict::Retry;
-    std::vector<OutRecord> records;  // stored before the offsets are committed
-    const char* what = "results";    // for log lines
+    // Stored before the offsets are committed: the results as result records (encoded by the publish
+    // pipeline, perhaps on its sender thread), then the records (forwards, dead letters).
+    std::vector<domain::IssueResult> results;
+    std::vector<OutRecord> records;
+    const char* what = "results";  // for log lines
 };
 
 class BatchHandler {

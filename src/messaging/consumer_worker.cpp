@@ -91,7 +91,7 @@ ConsumerWorker::ConsumerWorker(const KafkaConfig& config, WorkerSettings setting
       clock_(clock),
       handler_(std::move(handler)),
       waker_(std::make_shared<Waker>()),
-      pipeline_(publisher, guard, [waker = waker_] { waker->wake(); }),
+      pipeline_(publisher, guard, [waker = waker_] { waker->wake(); }, base::steady_clock(), settings_.sender),
       committer_(settings_.topic),
       lag_(settings_.group_id, settings_.topic),
       batch_records_(MessagingMetrics::batch_records(settings_.topic)) {}
@@ -220,7 +220,7 @@ void ConsumerWorker::decide(Batch& batch) {
         switch (work.verdict) {
             case BatchVerdict::Done:
                 note_decided(batch);
-                pipeline_.push(std::move(work.records), next_offsets(batch), work.what);
+                pipeline_.push(std::move(work.results), std::move(work.records), next_offsets(batch), work.what);
                 return;
             case BatchVerdict::Crashed:
                 crashed_.store(true);

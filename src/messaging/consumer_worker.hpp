@@ -47,6 +47,7 @@ struct WorkerSettings {
     std::chrono::milliseconds min_fetch_wait{0};  // raises fetch.wait.max.ms (TopicConsumer::Options)
     int max_batch = 5000;
     std::chrono::milliseconds drain_timeout{10000};  // stop: how long to wait for in-flight acknowledgements
+    PublishPipeline::Sender sender;  // which decided batches are produced on a thread of their own
 };
 
 class ConsumerWorker {

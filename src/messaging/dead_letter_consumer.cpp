@@ -40,7 +40,7 @@ void DeadLetterConsumer::start() {
                                    false, kQuietFetchWait};
     d.consumer = std::make_unique<TopicConsumer>(d.config, options, d.clock, *d.publisher);
     d.consumer->start([&d](int) -> std::unique_ptr<BatchHandler> {
-        return std::make_unique<DeadLetterHandler>(d.config.topics.dlt, d.store_factory(), d.clock, *d.publisher,
+        return std::make_unique<DeadLetterHandler>(d.config.topics.dlt, d.store_factory(), d.clock,
                                                    d.webhook.get());
     });
 }

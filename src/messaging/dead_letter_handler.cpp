@@ -61,16 +61,14 @@ std::string describe_dead_letter(const domain::DeadLetter& letter) {
 }
 
 DeadLetterHandler::DeadLetterHandler(const std::string& topic, std::unique_ptr<domain::DeadLetterStore> store,
-                                     const domain::Clock& clock, ResultPublisher& publisher,
-                                     DeadLetterWebhook* webhook)
+                                     const domain::Clock& clock, DeadLetterWebhook* webhook)
     : store_(std::move(store)),
       clock_(clock),
-      publisher_(publisher),
       webhook_(webhook),
       transaction_seconds_(MessagingMetrics::transaction_seconds(topic)) {}
 
 BatchWork DeadLetterHandler::process(const Batch& batch, const GiveUp& give_up) {
-    BatchWork work{BatchVerdict::Done, {}, "failed results"};
+    BatchWork work{BatchVerdict::Done, {}, {}, "failed results"};
     for (const auto& m : batch) {
         domain::DeadLetter letter = to_dead_letter(*m, clock_.now());
         std::optional<domain::IssueResult> failed;
@@ -90,12 +88,12 @@ BatchWork DeadLetterHandler::process(const Batch& batch, const GiveUp& give_up) 
         if (!stored) {
             // Giving up (stopping or revoked): the letters stored so far are kept; record() returns their
             // FAILED result again when they are read again, and it is published then.
-            return {BatchVerdict::Retry, {}, "failed results"};
+            return {BatchVerdict::Retry, {}, {}, "failed results"};
         }
         report(letter);
         if (failed) {
-            work.records.push_back(publisher_.result_record(*failed));
             policy_metrics_.count(*failed);
+            work.results.push_back(std::move(*failed));
         }
     }
     return work;

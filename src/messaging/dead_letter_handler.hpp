@@ -10,7 +10,6 @@
 #include "coupon/domain/dead_letters.hpp"
 #include "coupon/messaging/kafka_config.hpp"
 #include "policy_metrics.hpp"
-#include "result_publisher.hpp"
 #include "store_retry.hpp"
 #include "webhook.hpp"
 
@@ -25,7 +24,7 @@ class DeadLetterHandler final : public BatchHandler {
 public:
     // webhook may be null (none configured); topic labels the transaction-time histogram.
     DeadLetterHandler(const std::string& topic, std::unique_ptr<domain::DeadLetterStore> store,
-                      const domain::Clock& clock, ResultPublisher& publisher, DeadLetterWebhook* webhook);
+                      const domain::Clock& clock, DeadLetterWebhook* webhook);
 
     BatchWork process(const Batch& batch, const GiveUp& give_up) override;
 
@@ -34,7 +33,6 @@ private:
 
     std::unique_ptr<domain::DeadLetterStore> store_;
     const domain::Clock& clock_;
-    ResultPublisher& publisher_;
     DeadLetterWebhook* webhook_;
     StoreRetry retry_;
     base::Histogram& transaction_seconds_;  // coupon_consumer_transaction_seconds{topic=<dlt>}: one per letter

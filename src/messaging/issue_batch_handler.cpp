@@ -12,13 +12,11 @@
 namespace coupon::messaging {
 
 IssueHandler::IssueHandler(const KafkaConfig& config, ConsumeStage stage, std::unique_ptr<domain::IssueStore> store,
-                           const domain::Clock& clock, ResultPublisher& publisher,
-                           std::function<void()> after_db_commit)
+                           const domain::Clock& clock, std::function<void()> after_db_commit)
     : config_(config),
       stage_(std::move(stage)),
       store_(std::move(store)),
       clock_(clock),
-      publisher_(publisher),
       after_db_commit_(std::move(after_db_commit)),
       transaction_seconds_(MessagingMetrics::transaction_seconds(stage_.topic)),
       accept_to_outcome_(MessagingMetrics::accept_to_outcome(stage_.topic)) {}
@@ -45,7 +43,7 @@ BatchWork IssueHandler::process(const Batch& batch, const GiveUp&) {
     requests.reserve(batch.size());
     std::vector<std::size_t> request_index;  // requests[i] came from batch[request_index[i]]
     request_index.reserve(batch.size());
-    BatchWork work{BatchVerdict::Done, {}, "results"};
+    BatchWork work{BatchVerdict::Done, {}, {}, "results"};
     for (std::size_t i = 0; i < batch.size(); ++i) {
         const auto& m = *batch[i];
         const RetryInfo info = read_retry_info(m);
@@ -63,22 +61,21 @@ BatchWork IssueHandler::process(const Batch& batch, const GiveUp&) {
         work.records.push_back(dead_letter_record(config_, m, kPoisonExceptionClass, decoded.error));
     }
 
-    const Decided decided = decide(requests);
+    Decided decided = decide(requests);
     if (after_db_commit_ && !decided.results.empty()) {
         try {
             after_db_commit_();
         } catch (const std::exception& e) {
             log::error("consumer", "simulated crash after the database commit ({}): no offsets committed", e.what());
-            return {BatchVerdict::Crashed, {}, "results"};
+            return {BatchVerdict::Crashed, {}, {}, "results"};
         }
     }
     // A committed offset must always have its result published (the HTTP waiters depend on it): the worker
     // commits only once these are stored.
-    work.records.reserve(work.records.size() + decided.results.size() + decided.failed.size());
-    publisher_.append_result_records(decided.results, work.records);
     for (const auto& r : decided.results) policy_metrics_.count(r);
     if (!decided.failed.empty()) forward(batch, request_index, requests, decided, work);
     if (!decided.results.empty()) metrics.batches.fetch_add(1, std::memory_order_relaxed);
+    work.results = std::move(decided.results);
     return work;
 }
 

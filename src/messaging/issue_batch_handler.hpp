@@ -18,7 +18,6 @@
 #include "coupon/base/metrics.hpp"
 #include "coupon/messaging/kafka_config.hpp"
 #include "policy_metrics.hpp"
-#include "result_publisher.hpp"
 #include "retry_stages.hpp"
 
 namespace coupon::messaging {
@@ -29,7 +28,7 @@ public:
     // throws, the batch ends as Crashed.
     // Forwards wait for room in the next topic in the worker's publish pipeline (publish_pipeline.hpp).
     IssueHandler(const KafkaConfig& config, ConsumeStage stage, std::unique_ptr<domain::IssueStore> store,
-                 const domain::Clock& clock, ResultPublisher& publisher, std::function<void()> after_db_commit);
+                 const domain::Clock& clock, std::function<void()> after_db_commit);
 
     BatchWork process(const Batch& batch, const GiveUp& give_up) override;
 
@@ -54,7 +53,6 @@ private:
     ConsumeStage stage_;
     std::unique_ptr<domain::IssueStore> store_;
     const domain::Clock& clock_;
-    ResultPublisher& publisher_;
     std::function<void()> after_db_commit_;
     base::Histogram& transaction_seconds_;
     base::Histogram& accept_to_outcome_;

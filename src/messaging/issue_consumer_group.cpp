@@ -49,7 +49,7 @@ void IssueConsumerGroup::start() {
         auto consumer = std::make_unique<TopicConsumer>(g.config, options, g.clock, *g.publisher, g.guard);
         auto hook = i == 0 ? g.hooks.after_db_commit : std::function<void()>();
         consumer->start([&g, &stage, hook](int) -> std::unique_ptr<BatchHandler> {
-            return std::make_unique<IssueHandler>(g.config, stage, g.store_factory(), g.clock, *g.publisher, hook);
+            return std::make_unique<IssueHandler>(g.config, stage, g.store_factory(), g.clock, hook);
         });
         g.consumers.push_back(std::move(consumer));
     }

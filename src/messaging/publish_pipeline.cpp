@@ -1,6 +1,9 @@
 #include "publish_pipeline.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <iterator>
+#include <limits>
 
 #include "backoff.hpp"
 #include "coupon/base/log.hpp"
@@ -12,6 +15,10 @@ namespace coupon::messaging {
 namespace {
 
 constexpr auto kRoomLogEvery = std::chrono::seconds(5);
+// Batches waiting for the sender: the in-flight bound keeps a member far below this (16 at most).
+constexpr std::size_t kSenderQueue = 64;
+// The hand-off's place in a batch's acknowledgement group: counted out stored, it is never a record's index.
+constexpr std::size_t kHandOffIndex = std::numeric_limits<std::size_t>::max();
 
 }  // namespace
 
@@ -23,11 +30,15 @@ std::size_t stored_size(const OutRecord& record) {
 }
 
 struct PublishPipeline::Flight {
+    std::vector<domain::IssueResult> results;  // until prepare() encodes them in front of `records`
     std::vector<OutRecord> records;
+    std::size_t size = 0;  // records once prepared: what the in-flight bound counts, fixed at push
     Offsets offsets;
     const char* what = "results";
     std::shared_ptr<AckWaiter::Group> acks;  // counted by the delivery callbacks
-    // Worker thread only.
+    // True while the sender thread has the batch; the members below are then its alone.
+    std::atomic<bool> handed{false};
+    // Worker thread only (or the sender's while handed).
     std::vector<bool> guarded;        // per record: its topic counts against the guard's room
     std::vector<std::size_t> unsent;  // waiting for room in their partition (guard) or for their retry
     std::vector<std::size_t> failed;  // refused by the broker, taken from `acks` once all of them answered
@@ -40,27 +51,72 @@ struct PublishPipeline::Flight {
 };
 
 PublishPipeline::PublishPipeline(ResultPublisher& publisher, BacklogGuard* guard, std::function<void()> wake,
-                                 const base::MonotonicClock& clock)
-    : publisher_(publisher), guard_(guard), clock_(clock), acks_(std::move(wake)) {}
+                                 const base::MonotonicClock& clock, Sender sender)
+    : publisher_(publisher),
+      guard_(guard),
+      clock_(clock),
+      acks_(std::move(wake)),
+      sender_settings_(std::move(sender)) {}
 
-void PublishPipeline::push(std::vector<OutRecord> records, Offsets offsets, const char* what) {
+void PublishPipeline::push(std::vector<domain::IssueResult> results, std::vector<OutRecord> records, Offsets offsets,
+                           const char* what) {
     auto flight = std::make_shared<Flight>();
+    flight->size = results.size() + records.size();
+    flight->results = std::move(results);
     flight->records = std::move(records);
     flight->offsets = std::move(offsets);
     flight->what = what;
     flight->acks = acks_.group();
-    flight->unsent.resize(flight->records.size());
-    flight->guarded.resize(flight->records.size());
-    for (std::size_t i = 0; i < flight->unsent.size(); ++i) {
-        flight->unsent[i] = i;
-        flight->guarded[i] = guard_ && guard_->guards(flight->records[i].topic);
-    }
+    const bool sender_busy =
+        std::any_of(flights_.begin(), flights_.end(), [this](const auto& f) { return with_sender(*f); });
     flights_.push_back(flight);
-    send_unsent(flight);
+    if ((sender_busy || flight->size >= sender_settings_.min_records) && hand_off(flight)) return;
+    prepare(*flight);
+    send_unsent(*flight);
 }
 
-void PublishPipeline::send_unsent(const std::shared_ptr<Flight>& flight) {
-    Flight& f = *flight;
+bool PublishPipeline::with_sender(const Flight& flight) const {
+    return flight.handed.load(std::memory_order_acquire);
+}
+
+bool PublishPipeline::hand_off(const std::shared_ptr<Flight>& flight) {
+    if (sender_settings_.thread.empty()) return false;
+    if (!sender_) sender_ = std::make_unique<base::JobPool>(1, kSenderQueue, sender_settings_.thread);
+    // One more outstanding acknowledgement while the sender has the batch: it stays unfinished, and counting
+    // it out wakes whoever waits for the batch (the member's poll, wait_for_room).
+    Producer::OnReport handed_back = acks_.expect(flight->acks, kHandOffIndex);
+    flight->handed.store(true, std::memory_order_relaxed);
+    const bool posted = sender_->post([this, flight, handed_back] {
+        prepare(*flight);
+        send_unsent(*flight);
+        flight->handed.store(false, std::memory_order_release);
+        handed_back(Producer::Report{});
+    });
+    if (!posted) {
+        flight->handed.store(false, std::memory_order_relaxed);
+        handed_back(Producer::Report{});
+    }
+    return posted;
+}
+
+void PublishPipeline::prepare(Flight& f) const {
+    if (!f.results.empty()) {
+        std::vector<OutRecord> all;
+        all.reserve(f.size);
+        publisher_.append_result_records(f.results, all);
+        std::move(f.records.begin(), f.records.end(), std::back_inserter(all));
+        f.records = std::move(all);
+        f.results = {};
+    }
+    f.unsent.resize(f.records.size());
+    f.guarded.resize(f.records.size());
+    for (std::size_t i = 0; i < f.unsent.size(); ++i) {
+        f.unsent[i] = i;
+        f.guarded[i] = guard_ && guard_->guards(f.records[i].topic);
+    }
+}
+
+void PublishPipeline::send_unsent(Flight& f) {
     if (f.unsent.empty()) return;
     std::size_t n = f.unsent.size();
     if (guard_) {
@@ -114,7 +170,7 @@ void PublishPipeline::send_unsent(const std::shared_ptr<Flight>& flight) {
 }
 
 bool PublishPipeline::finished(const Flight& f) const {
-    return acks_.progress(*f.acks).settled() && f.failed.empty() && f.unsent.empty();
+    return !with_sender(f) && acks_.progress(*f.acks).settled() && f.failed.empty() && f.unsent.empty();
 }
 
 PublishPipeline::Unfinished PublishPipeline::unfinished() const {
@@ -122,7 +178,7 @@ PublishPipeline::Unfinished PublishPipeline::unfinished() const {
     for (const auto& f : flights_) {
         if (finished(*f)) continue;
         ++out.batches;
-        out.records += f->records.size();
+        out.records += f->size;
     }
     return out;
 }
@@ -131,7 +187,8 @@ void PublishPipeline::settle(Offsets& committable) {
     const auto now = clock_.now();
     for (const auto& flight : flights_) {
         Flight& f = *flight;
-        send_unsent(flight);  // room may have come
+        if (with_sender(f)) continue;  // the sender's until it counts the hand-off out
+        send_unsent(f);  // room may have come
         if (acks_.progress(*f.acks).outstanding > 0) continue;  // every record of it answers first
         acks_.take_failed(*f.acks, f.failed, f.first_error);
         if (f.failed.empty()) continue;
@@ -151,7 +208,7 @@ void PublishPipeline::settle(Offsets& committable) {
         std::sort(f.unsent.begin(), f.unsent.end());  // forwards keep their offset order
         f.failed.clear();
         f.first_error.clear();
-        send_unsent(flight);
+        send_unsent(f);
     }
     while (!flights_.empty()) {
         Flight& f = *flights_.front();
@@ -170,7 +227,7 @@ bool PublishPipeline::wait_below(std::size_t max, std::chrono::milliseconds with
 
 bool PublishPipeline::has_room(const InFlightBound& bound) const {
     std::size_t records = 0;
-    for (const auto& f : flights_) records += f->records.size();
+    for (const auto& f : flights_) records += f->size;
     return bound.admits(flights_.size(), records);
 }
 

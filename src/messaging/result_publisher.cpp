@@ -53,12 +53,6 @@ void ResultPublisher::append_result_records(const std::vector<domain::IssueResul
     }
 }
 
-OutRecord ResultPublisher::result_record(const domain::IssueResult& result) const {
-    std::vector<OutRecord> one;
-    append_result_records({result}, one);
-    return std::move(one.front());
-}
-
 void ResultPublisher::set_database_identity(std::string identity) {
     std::lock_guard lock(identity_mutex_);
     identity_ = std::move(identity);

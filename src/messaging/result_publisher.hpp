@@ -26,7 +26,7 @@ public:
     ~ResultPublisher();  // flushes for at most 10 s, then stops
     ResultPublisher(const ResultPublisher&) = delete;
     ResultPublisher& operator=(const ResultPublisher&) = delete;
-    // Starts the producer and reads the result topic's partition count (result_record's partitions).
+    // Starts the producer and reads the result topic's partition count (append_result_records' partition).
     void start();
 
     // Produces one record; on_report (from AckWaiter::expect) runs on the producer's thread with the broker's
@@ -38,7 +38,6 @@ public:
     // transaction cost 1,000 connections a fifth of their rate (docs/benchmark.md). Before start(): the
     // partitioner's choice by key. No reader depends on a result's partition: every node reads them all.
     void append_result_records(const std::vector<domain::IssueResult>& results, std::vector<OutRecord>& out) const;
-    OutRecord result_record(const domain::IssueResult& result) const;  // a batch of one
     // The result partition of a batch: that of its first result's policy (its request's partition on the
     // issue topic, with as many partitions), so one hot policy's results stay together and members deciding
     // different policies write to different partitions. -1 (the partitioner picks) for an empty batch or

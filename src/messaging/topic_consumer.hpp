@@ -59,6 +59,9 @@ public:
     std::vector<std::int32_t> owned_partitions() const;
 
 private:
+    // A member's thread: "issue-0", "retry-1000-0", "dlt-0"; its sender's adds "-send".
+    std::string thread_name(int worker) const;
+
     const KafkaConfig& config_;
     Options options_;
     const domain::Clock& clock_;

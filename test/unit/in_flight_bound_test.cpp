@@ -29,20 +29,20 @@ TEST_CASE("small batches may be in flight beyond two; batches of a loaded worker
     const InFlightBound bound{.batches = 2, .light_records = 256, .light_batches = 4};
 
     REQUIRE(pipeline.has_room(bound));
-    pipeline.push(records(64), {{0, 64}}, "results");
-    pipeline.push(records(64), {{0, 128}}, "results");
+    pipeline.push({}, records(64), {{0, 64}}, "results");
+    pipeline.push({}, records(64), {{0, 128}}, "results");
     CHECK(pipeline.batches() == 2);
     CHECK(pipeline.has_room(bound));  // 128 records in flight: a light load goes on deciding
-    pipeline.push(records(64), {{0, 192}}, "results");
+    pipeline.push({}, records(64), {{0, 192}}, "results");
     CHECK(pipeline.has_room(bound));  // 192
-    pipeline.push(records(64), {{0, 256}}, "results");
+    pipeline.push({}, records(64), {{0, 256}}, "results");
     CHECK_FALSE(pipeline.has_room(bound));  // four batches: light_batches reached (and 256 records)
     CHECK_FALSE(pipeline.wait_for_room(bound, std::chrono::milliseconds(1)));
 
     PublishPipeline loaded(publisher, nullptr, [] {});
-    loaded.push(records(200), {{1, 200}}, "results");
+    loaded.push({}, records(200), {{1, 200}}, "results");
     CHECK(loaded.has_room(bound));  // one batch: below `batches` whatever its size
-    loaded.push(records(200), {{1, 400}}, "results");
+    loaded.push({}, records(200), {{1, 400}}, "results");
     CHECK_FALSE(loaded.has_room(bound));  // two batches of 400 records: the bound of a loaded worker
     CHECK_FALSE(loaded.wait_for_room(bound, std::chrono::milliseconds(1)));
 }

@@ -1,30 +1,32 @@
-#include "blocking_pool.hpp"
+#include "coupon/base/job_pool.hpp"
 
 #include <algorithm>
 #include <exception>
+#include <utility>
 
 #include "coupon/base/log.hpp"
 #include "coupon/base/thread_name.hpp"
 
-namespace coupon::http {
+namespace coupon::base {
 
-BlockingPool::BlockingPool(std::size_t threads, std::size_t capacity) : capacity_(std::max<std::size_t>(1, capacity)) {
+JobPool::JobPool(std::size_t threads, std::size_t capacity, std::string name, OnStop on_stop)
+    : capacity_(std::max<std::size_t>(1, capacity)), name_(std::move(name)), on_stop_(on_stop) {
     const std::size_t count = std::max<std::size_t>(1, threads);
     threads_.reserve(count);
     for (std::size_t i = 0; i < count; ++i) {
-        threads_.emplace_back([this, i] {
-            base::name_this_thread("blocking-" + std::to_string(i));
+        threads_.emplace_back([this, i, count] {
+            name_this_thread(count == 1 ? name_ : name_ + "-" + std::to_string(i));
             run();
         });
     }
 }
 
-BlockingPool::~BlockingPool() {
+JobPool::~JobPool() {
     std::deque<std::function<void()>> dropped;
     {
         std::lock_guard lock(mutex_);
         stopping_ = true;
-        dropped.swap(jobs_);
+        if (on_stop_ == OnStop::DropQueued) dropped.swap(jobs_);
     }
     wake_.notify_all();
     for (auto& thread : threads_) {
@@ -38,7 +40,7 @@ BlockingPool::~BlockingPool() {
     // `dropped` is destroyed here, outside the lock: a job's captures may do anything in their destructors.
 }
 
-bool BlockingPool::post(std::function<void()> job) {
+bool JobPool::post(std::function<void()> job) {
     {
         std::lock_guard lock(mutex_);
         if (stopping_ || jobs_.size() >= capacity_) return false;
@@ -48,29 +50,34 @@ bool BlockingPool::post(std::function<void()> job) {
     return true;
 }
 
-std::size_t BlockingPool::queued() const {
+std::size_t JobPool::queued() const {
     std::lock_guard lock(mutex_);
     return jobs_.size();
 }
 
-void BlockingPool::run() {
+bool JobPool::stopping() const {
+    std::lock_guard lock(mutex_);
+    return stopping_;
+}
+
+void JobPool::run() {
     for (;;) {
         std::function<void()> job;
         {
             std::unique_lock lock(mutex_);
             wake_.wait(lock, [&] { return stopping_ || !jobs_.empty(); });
-            if (stopping_) return;
+            if (jobs_.empty()) return;  // stopping, and nothing queued is left to run
             job = std::move(jobs_.front());
             jobs_.pop_front();
         }
         try {
             job();
         } catch (const std::exception& e) {  // jobs answer their own errors; this is a last guard
-            log::error("http", "blocking job failed: {}", e.what());
+            log::error("jobs", "{} job failed: {}", name_, e.what());
         } catch (...) {
-            log::error("http", "blocking job failed");
+            log::error("jobs", "{} job failed", name_);
         }
     }
 }
 
-}  // namespace coupon::http
+}  // namespace coupon::base
