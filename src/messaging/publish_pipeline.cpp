@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <exception>
 #include <iterator>
 #include <limits>
 
@@ -87,8 +88,16 @@ bool PublishPipeline::hand_off(const std::shared_ptr<Flight>& flight) {
     Producer::OnReport handed_back = acks_.expect(flight->acks, kHandOffIndex);
     flight->handed.store(true, std::memory_order_relaxed);
     const bool posted = sender_->post([this, flight, handed_back] {
-        prepare(*flight);
-        send_unsent(*flight);
+        try {
+            prepare(*flight);
+            send_unsent(*flight);
+        } catch (const std::exception& e) {
+            // Only allocation can fail here. A batch half encoded or half sent must never finish (its offsets
+            // would be committed without all its results), and on the member's thread the same failure ends
+            // the process: so it does here, and the next owner decides the batch again from its offsets.
+            log::error("consumer", "sending a decided batch of {} failed: {}; stopping", flight->what, e.what());
+            std::terminate();
+        }
         flight->handed.store(false, std::memory_order_release);
         handed_back(Producer::Report{});
     });
