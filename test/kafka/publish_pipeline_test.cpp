@@ -45,15 +45,25 @@ std::set<std::string> thread_names() {
     return out;
 }
 
+// An embedded broker of one partition, a started result producer and a pipeline whose sender thread
+// ("test-send") takes the batches of at least `min_records`.
+struct SenderPipeline {
+    explicit SenderPipeline(std::size_t min_records)
+        : pipeline(*publisher, nullptr, [] {}, base::steady_clock(),
+                   {.thread = "test-send", .min_records = min_records}) {}
+
+    KafkaFixture f{1};
+    const domain::PolicyId policy = f.add_policy(1000000);
+    const std::shared_ptr<ResultPublisher> publisher = start_publisher(f.config);
+    PublishPipeline pipeline;
+};
+
 }  // namespace
 
 TEST_CASE("pipeline: big batches go to the sender thread, and every result is stored once, in push order",
           "[pipeline]") {
-    KafkaFixture f(1);
-    const domain::PolicyId policy = f.add_policy(1000000);
-    const auto publisher = start_publisher(f.config);
-    PublishPipeline pipeline(*publisher, nullptr, [] {}, base::steady_clock(),
-                             {.thread = "test-send", .min_records = 100});
+    SenderPipeline s(100);
+    auto& [f, policy, publisher, pipeline] = s;
     CHECK(thread_names().count("test-send") == 0);  // started by the first batch it takes
 
     // Big and small batches mixed: a small one right after a big one must wait its turn behind it.
@@ -64,7 +74,8 @@ TEST_CASE("pipeline: big batches go to the sender thread, and every result is st
         pipeline.push(results_of(b, sizes[b], policy), {}, {{0, static_cast<std::int64_t>(total)}}, "results");
         CHECK(pipeline.batches() <= b + 1);
     }
-    CHECK(thread_names().count("test-send") == 1);
+    // The thread names itself when it starts running.
+    CHECK(wait_until([] { return thread_names().count("test-send") == 1; }, 5s));
 
     Offsets committable;
     std::vector<std::int64_t> seen;  // the committable offset after each settle, as it moved
@@ -95,11 +106,8 @@ TEST_CASE("pipeline: big batches go to the sender thread, and every result is st
 
 TEST_CASE("pipeline: a batch with the sender counts against the in-flight bound until it is stored",
           "[pipeline]") {
-    KafkaFixture f(1);
-    const domain::PolicyId policy = f.add_policy(1000000);
-    const auto publisher = start_publisher(f.config);
-    PublishPipeline pipeline(*publisher, nullptr, [] {}, base::steady_clock(),
-                             {.thread = "test-send", .min_records = 1});
+    SenderPipeline s(1);
+    auto& [f, policy, publisher, pipeline] = s;
     const InFlightBound one{.batches = 1, .light_records = 0, .light_batches = 1};
     pipeline.push(results_of(0, 500, policy), {}, {{0, 500}}, "results");
     CHECK_FALSE(pipeline.has_room(one));
