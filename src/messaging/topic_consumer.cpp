@@ -18,8 +18,8 @@ namespace {
 // Decided batches of at least this many records (results and forwards) are encoded and produced on the
 // member's sender thread (publish_pipeline.hpp); smaller ones on the member's thread, where the hand-off's
 // wake-up would be a larger part of an answer's time than the work it moves. Measured with scripts/bench
-// (2026-12-01, eleven alternating pairs of 4-drain-sqlite: mean 134k -> 151k issues a second, faster in eight;
-// scenario 1 at 1,000 and 64 connections inside the spread; docs/benchmark.md).
+// (2026-12-01, eleven alternating pairs of 4-drain-sqlite: mean 134k -> 151k issues a second, faster in
+// seven and level in one; scenario 1 at 1,000 and 64 connections inside the spread; docs/benchmark.md).
 constexpr std::size_t kSendApartFrom = 128;
 
 // A short name for the stage a topic feeds, for thread names: "issue", "retry-1000", "dlt".
