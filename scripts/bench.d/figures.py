@@ -19,7 +19,7 @@ import sys
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 COLUMNS = [
-    ("scenario", 28), ("req/s", 8), ("x nginx", 7), ("p50 ms", 7), ("p99 ms", 7), ("p99.9 ms", 8),
+    ("scenario", 28), ("req/s", 8), ("x ref", 7), ("p50 ms", 7), ("p99 ms", 7), ("p99.9 ms", 8),
     ("errors", 6), ("CPU ms/1k", 9), ("batch", 6), ("threads", 7), ("RSS MiB", 7), ("checks", 6),
 ]
 
@@ -117,7 +117,11 @@ def scenario_figures(sdir):
     fig["rate"] = rate
     nrate = wrk_rate(wn)
     fig["nginx_rate"] = nrate
-    fig["ratio"] = rate / nrate if rate and nrate else None
+    # The in-run reference: nginx with the same load, or for a drain the store alone (reference_rate).
+    ref = float(meta["reference_rate"]) if meta.get("reference_rate") else nrate
+    fig["reference_rate"] = ref
+    fig["reference"] = meta.get("reference", "nginx" if nrate else None)
+    fig["ratio"] = rate / ref if rate and ref else None
     if ws:
         fig["p50_ms"], fig["p90_ms"] = ws["p50"] / 1000, ws["p90"] / 1000
         fig["p99_ms"], fig["p999_ms"], fig["max_ms"] = ws["p99"] / 1000, ws["p999"] / 1000, ws["max"] / 1000
@@ -192,6 +196,10 @@ def header():
     return "| " + " | ".join(n for n, _ in COLUMNS) + " |\n|" + "|".join("---" for _ in COLUMNS) + "|"
 
 
+LEGEND = ("x ref: the rate over its reference in the same run: nginx `return 204;` under the same wrk load, or\n"
+          "for a drain the store alone (store_bench: the same database, batch size and sync, no Kafka)")
+
+
 def scenario_dirs(rdir):
     out = []
     for name in sorted(os.listdir(rdir)):
@@ -244,6 +252,7 @@ def report(rdir):
     print(header())
     for fig in figs:
         print(row(fig))
+    print(LEGEND)
     for f in figs:
         notes = dict(f.get("extra") or {})
         answers = {s: n for s, n in (f.get("server_status_counts") or {}).items() if n and s != "200"}
@@ -255,6 +264,8 @@ def report(rdir):
             notes["req/s without errors"] = "%.0f" % (max(0, n - f["errors"]) * 1e6 / ws["duration_us"])
         if f.get("wrk_nginx"):
             notes["nginx req/s"] = "%.0f" % f["nginx_rate"]
+        if f.get("reference") == "store":
+            notes["store alone issues/s"] = "%.0f" % f["reference_rate"]
         if f.get("cpu_seconds") is not None:
             notes["server CPU s"] = "%.1f" % f["cpu_seconds"]
         print("  %s: %s" % (f["name"], ", ".join("%s=%s" % kv for kv in sorted(notes.items()))))

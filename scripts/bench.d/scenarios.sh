@@ -291,7 +291,35 @@ print('%.2f' % (f('$t1') - f('$t0')).total_seconds())" 2>/dev/null)" >>"$SDIR/ex
   echo "first_batch=$n0" >>"$SDIR/extra.env"
   stop_server
   stop_pid "$BROKER_PID" 15
+  store_reference "$@"
   end_scenario
+}
+
+# The drain's reference in the same run: the store alone (store_bench: the same store code, database kind,
+# batch size and SQLite sync as the draining node, no Kafka) issuing BACKLOG_N new users' requests. The
+# drain's "x ref" is its rate over this one: the share of its database's own speed the pipeline keeps.
+store_reference() {  # [COUPON_DATABASE_URL=... as the drain's node had]
+  ((CHECK_ONLY)) && return 0
+  [[ -x $STORE_BENCH ]] || { log "no $STORE_BENCH: the drain gets no store reference"; return 0; }
+  local consumed batches batch target out rate
+  consumed=$($FIGURES metric "$SDIR/metrics-after.txt" coupon_kafka_consumed_records_total)
+  batches=$($FIGURES metric "$SDIR/metrics-after.txt" coupon_kafka_batches_total)
+  (( ${batches:-0} > 0 )) || { log "no batches counted: the drain gets no store reference"; return 0; }
+  batch=$(( (consumed + batches / 2) / batches ))
+  if [[ "$*" == *COUPON_DATABASE_URL=* ]]; then
+    psql -XAtq "$PG_BASE_URL" -c "CREATE DATABASE bench_store" >/dev/null
+    target=${PG_BASE_URL/coupon_test/bench_store}
+  else
+    target=$SDIR  # the same file system as the node's SQLite file; store_bench removes its own directory
+  fi
+  # --full-sync: a node with a broker of its own (as here) runs SQLite with synchronous=FULL.
+  out=$("$STORE_BENCH" --new-only --full-sync $(( (BACKLOG_N + batch - 1) / batch )) "$batch" "$target" 2>&1) \
+    || { log "store_bench failed: $(tail -n 3 <<<"$out")"; return 0; }
+  echo "$out" >"$SDIR/store-bench.txt"
+  rate=$(sed -n 's/.*all issued (new users): *\([0-9]*\) req\/s.*/\1/p' <<<"$out")
+  [[ -n $rate ]] || { log "no rate in store_bench's output ($SDIR/store-bench.txt)"; return 0; }
+  { echo "reference_rate=$rate"; echo "reference=store"; } >>"$SDIR/meta.env"
+  echo "store_batch=$batch" >>"$SDIR/extra.env"
 }
 
 # 7. Scenario 1 on PostgreSQL (throwaway server, durable settings).
