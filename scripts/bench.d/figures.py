@@ -14,6 +14,7 @@ post_coupons.lua), metrics-before.txt / metrics-after.txt (/metrics text), proc-
 """
 import json
 import os
+import re
 import sys
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -55,6 +56,37 @@ def read_wrk(path):
 def read_proc(path):
     kv = read_kv(path)
     return {k: int(v) for k, v in kv.items()}
+
+
+def read_threads(path):
+    """{tid: (name, ticks)} from a per-thread snapshot ("tid name ticks" lines)."""
+    out = {}
+    if not os.path.exists(path):
+        return out
+    with open(path) as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) == 3:
+                out[parts[0]] = (parts[1], int(parts[2]))
+    return out
+
+
+def thread_group(name):
+    """A thread's kind: numbers go, so http-io-0 and http-io-1 are http-io, rdk:broker1 is rdk:broker."""
+    return re.sub(r"-?[0-9]+", "", name) or name
+
+
+def thread_cpu(sdir):
+    """CPU seconds per kind of thread between the two snapshots; a thread born in between counts from 0."""
+    before = read_threads(os.path.join(sdir, "proc-before.threads"))
+    after = read_threads(os.path.join(sdir, "proc-after.threads"))
+    out = {}
+    for tid, (name, ticks) in after.items():
+        base = before.get(tid)
+        delta = ticks - (base[1] if base and base[0] == name else 0)
+        if delta > 0:
+            out[thread_group(name)] = out.get(thread_group(name), 0) + delta / CLK_TCK
+    return out
 
 
 def metric(path, name, label=None):
@@ -153,6 +185,15 @@ def scenario_figures(sdir):
         cpu_s = (pa["cpu_ticks"] - pb["cpu_ticks"]) / CLK_TCK
         fig["cpu_seconds"] = cpu_s
         fig["cpu_ms_per_1k"] = cpu_s * 1000.0 / requests * 1000.0
+    # Where the server's CPU went, per kind of thread (us a request), and for a drain the broker's own
+    # process (it runs apart there; elsewhere it is the server's rdk:mock thread).
+    groups = thread_cpu(sdir)
+    if groups and requests:
+        fig["thread_cpu_us_per_request"] = {g: s * 1e6 / requests for g, s in groups.items()}
+    bb = read_proc(os.path.join(sdir, "broker-before.txt"))
+    ba = read_proc(os.path.join(sdir, "broker-after.txt"))
+    if bb and ba and requests:
+        fig["broker_cpu_us_per_request"] = (ba["cpu_ticks"] - bb["cpu_ticks"]) / CLK_TCK * 1e6 / requests
     if pa:
         fig["threads"] = max(pa.get("threads", 0), int(meta.get("max_threads", "0")))
         fig["rss_mib"] = pa.get("hwm_kb", 0) / 1024.0
@@ -268,6 +309,12 @@ def report(rdir):
             notes["store alone issues/s"] = "%.0f" % f["reference_rate"]
         if f.get("cpu_seconds") is not None:
             notes["server CPU s"] = "%.1f" % f["cpu_seconds"]
+        per_thread = f.get("thread_cpu_us_per_request") or {}
+        if per_thread:
+            top = sorted(per_thread.items(), key=lambda kv: -kv[1])[:8]
+            notes["CPU us/request by thread"] = " ".join("%s:%.1f" % kv for kv in top if kv[1] >= 0.05)
+        if f.get("broker_cpu_us_per_request") is not None:
+            notes["broker process CPU us/request"] = "%.1f" % f["broker_cpu_us_per_request"]
         print("  %s: %s" % (f["name"], ", ".join("%s=%s" % kv for kv in sorted(notes.items()))))
     return 0 if all(f["checks_ok"] is not False for f in figs) else 1
 
