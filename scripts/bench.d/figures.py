@@ -25,17 +25,22 @@ COLUMNS = [
 ]
 
 
-def read_kv(path):
-    out = {}
+def lines(path):
+    """The lines of a file, stripped; none when it does not exist (a step of the scenario did not run)."""
     if not os.path.exists(path):
-        return out
+        return
     with open(path) as f:
         for line in f:
-            line = line.strip()
-            if not line or line.startswith("#") or "=" not in line:
-                continue
-            k, v = line.split("=", 1)
-            out[k] = v
+            yield line.strip()
+
+
+def read_kv(path):
+    out = {}
+    for line in lines(path):
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        k, v = line.split("=", 1)
+        out[k] = v
     return out
 
 
@@ -61,13 +66,10 @@ def read_proc(path):
 def read_threads(path):
     """{tid: (name, ticks)} from a per-thread snapshot ("tid name ticks" lines)."""
     out = {}
-    if not os.path.exists(path):
-        return out
-    with open(path) as f:
-        for line in f:
-            parts = line.split()
-            if len(parts) == 3:
-                out[parts[0]] = (parts[1], int(parts[2]))
+    for line in lines(path):
+        parts = line.split()
+        if len(parts) == 3:
+            out[parts[0]] = (parts[1], int(parts[2]))
     return out
 
 
