@@ -87,7 +87,8 @@ def thread_cpu(sdir):
         base = before.get(tid)
         delta = ticks - (base[1] if base and base[0] == name else 0)
         if delta > 0:
-            out[thread_group(name)] = out.get(thread_group(name), 0) + delta / CLK_TCK
+            group = thread_group(name)
+            out[group] = out.get(group, 0) + delta / CLK_TCK
     return out
 
 
