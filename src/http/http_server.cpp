@@ -195,13 +195,8 @@ public:
     // so it is destroyed now, while its io_context still exists.
     void abandon() { self_while_handling_.reset(); }
 
-    void force_close() {
-        if (body_) body_->close();
-        state_ = State::Closed;
-        beast::error_code ec;
-        socket_.shutdown(Socket::shutdown_both, ec);
-        socket_.close(ec);
-    }
+    // Server stopping and the drain's time is up: closes now, whatever the session is doing.
+    void force_close() { close(); }
 
     // Called by the loop's tick: a session past its deadline (a request not read whole in time, an idle
     // keep-alive, an answer the client does not read, the linger after a last answer) is closed, which ends
