@@ -64,12 +64,13 @@ def read_proc(path):
 
 
 def read_threads(path):
-    """{tid: (name, ticks)} from a per-thread snapshot ("tid name ticks" lines)."""
+    """{tid: (name, ticks, sleeps)} from a per-thread snapshot ("tid name ticks sleeps" lines; older
+    snapshots have no sleeps)."""
     out = {}
     for line in lines(path):
         parts = line.split()
-        if len(parts) == 3:
-            out[parts[0]] = (parts[1], int(parts[2]))
+        if len(parts) in (3, 4):
+            out[parts[0]] = (parts[1], int(parts[2]), int(parts[3]) if len(parts) == 4 else None)
     return out
 
 
@@ -78,18 +79,26 @@ def thread_group(name):
     return re.sub(r"-?[0-9]+", "", name) or name
 
 
-def thread_cpu(sdir):
-    """CPU seconds per kind of thread between the two snapshots; a thread born in between counts from 0."""
+def thread_deltas(sdir, field):
+    """Per kind of thread, the growth of one snapshot field (1: CPU ticks, 2: sleeps) between the two
+    snapshots; a thread born in between counts from 0. {} when the snapshots lack the field."""
     before = read_threads(os.path.join(sdir, "proc-before.threads"))
     after = read_threads(os.path.join(sdir, "proc-after.threads"))
     out = {}
-    for tid, (name, ticks) in after.items():
+    for tid, entry in after.items():
+        if entry[field] is None:
+            return {}
         base = before.get(tid)
-        delta = ticks - (base[1] if base and base[0] == name else 0)
+        delta = entry[field] - (base[field] if base and base[0] == entry[0] and base[field] is not None else 0)
         if delta > 0:
-            group = thread_group(name)
-            out[group] = out.get(group, 0) + delta / CLK_TCK
+            group = thread_group(entry[0])
+            out[group] = out.get(group, 0) + delta
     return out
+
+
+def thread_cpu(sdir):
+    """CPU seconds per kind of thread between the two snapshots."""
+    return {g: ticks / CLK_TCK for g, ticks in thread_deltas(sdir, 1).items()}
 
 
 def metric(path, name, label=None):
@@ -193,6 +202,9 @@ def scenario_figures(sdir):
     groups = thread_cpu(sdir)
     if groups and requests:
         fig["thread_cpu_us_per_request"] = {g: s * 1e6 / requests for g, s in groups.items()}
+    sleeps = thread_deltas(sdir, 2)
+    if sleeps and requests:
+        fig["thread_sleeps_per_1k_requests"] = {g: n * 1000.0 / requests for g, n in sleeps.items()}
     bb = read_proc(os.path.join(sdir, "broker-before.txt"))
     ba = read_proc(os.path.join(sdir, "broker-after.txt"))
     if bb and ba and requests:
@@ -316,6 +328,10 @@ def report(rdir):
         if per_thread:
             top = sorted(per_thread.items(), key=lambda kv: -kv[1])[:8]
             notes["CPU us/request by thread"] = " ".join("%s:%.1f" % kv for kv in top if kv[1] >= 0.05)
+        per_thread = f.get("thread_sleeps_per_1k_requests") or {}
+        if per_thread:
+            top = sorted(per_thread.items(), key=lambda kv: -kv[1])[:8]
+            notes["sleeps/1k requests by thread"] = " ".join("%s:%.0f" % kv for kv in top if kv[1] >= 0.5)
         if f.get("broker_cpu_us_per_request") is not None:
             notes["broker process CPU us/request"] = "%.1f" % f["broker_cpu_us_per_request"]
         print("  %s: %s" % (f["name"], ", ".join("%s=%s" % kv for kv in sorted(notes.items()))))

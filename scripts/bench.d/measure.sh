@@ -15,13 +15,17 @@ snap_proc() {
     echo "hwm_kb=$(awk '/^VmHWM:/ {print $2}' "/proc/$pid/status")"
     echo "rss_kb=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status")"
   } >"$file"
-  # Per thread (tid, name, CPU ticks), so two snapshots show where the CPU went: rdkafka's broker threads,
-  # the consumers, the HTTP loops. A name may hold spaces; the ticks are the 14th and 15th stat fields.
+  # Per thread (tid, name, CPU ticks, times it went to sleep), so two snapshots show where the CPU went
+  # (rdkafka's broker threads, the consumers, the HTTP loops) and which threads are woken most: each
+  # voluntary context switch is a sleep that another thread or an interrupt had to end. A name may hold
+  # spaces; the ticks are the 14th and 15th stat fields.
   local t
   for t in /proc/"$pid"/task/*; do
     [[ -r $t/stat ]] || continue
-    awk -v tid="${t##*/}" '{ sub(/^[^(]*\(/, ""); name = $0; sub(/\) .*$/, "", name); sub(/^.*\) /, "");
-                             gsub(/ /, "_", name); print tid, name, $12 + $13 }' "$t/stat" 2>/dev/null
+    awk -v tid="${t##*/}" 'FNR == NR { sub(/^[^(]*\(/, ""); name = $0; sub(/\) .*$/, "", name); sub(/^.*\) /, "");
+                                       gsub(/ /, "_", name); ticks = $12 + $13; next }
+                           /^voluntary_ctxt_switches:/ { sleeps = $2 }
+                           END { if (name != "") print tid, name, ticks, sleeps + 0 }' "$t/stat" "$t/status" 2>/dev/null
   done >"${file%.txt}.threads"
 }
 
